@@ -1,0 +1,2 @@
+// Re-exports of every kernel; filled in as op families land.
+export {};

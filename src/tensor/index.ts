@@ -1,0 +1,3 @@
+export * from "./tensor.js";
+export * from "./broadcast.js";
+export * from "./arena.js";

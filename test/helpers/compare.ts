@@ -1,0 +1,54 @@
+/**
+ * Float comparison with the tolerances of DESIGN.md §6:
+ * max|a − b| ≤ tol · max(1, max|ref|).
+ */
+import { expect } from "vitest";
+
+export function maxAbs(values: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < values.length; i++) m = Math.max(m, Math.abs(values[i]!));
+  return m;
+}
+
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (!(d <= m)) m = d; // NaN propagates as a failure
+  }
+  return m;
+}
+
+/** Asserts equal shapes and values within `tol` relative to the reference's scale. */
+export function expectClose(
+  actual: { shape: readonly number[]; data: ArrayLike<number> },
+  reference: { shape: readonly number[]; data: ArrayLike<number> },
+  tol = 1e-5,
+  label = "output",
+): void {
+  expect(Array.from(actual.shape), `${label} shape`).toEqual(Array.from(reference.shape));
+  expect(actual.data.length, `${label} length`).toBe(reference.data.length);
+  const scale = Math.max(1, maxAbs(reference.data));
+  const diff = maxAbsDiff(actual.data, reference.data);
+  expect(diff, `${label}: max |diff| ${diff} vs allowed ${tol * scale}`).toBeLessThanOrEqual(tol * scale);
+}
+
+/** Seeded random numbers (mulberry32), so failures reproduce. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform floats in [low, high) from a seeded generator. */
+export function randomFloats(n: number, seed: number, low = -1, high = 1): Float32Array {
+  const rand = seededRandom(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = low + (high - low) * rand();
+  return out;
+}
