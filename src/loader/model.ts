@@ -23,6 +23,8 @@ export interface OnnxNode {
 export interface OnnxValueInfo {
   name: string;
   dtype: DataType | "unsupported";
+  /** ONNX's name of the element type ("FLOAT", "DOUBLE", …), for messages about unsupported ones. */
+  onnxType?: string;
   /** undefined when the file gives no shape. */
   shape?: (number | string)[];
 }
@@ -48,4 +50,6 @@ export interface OnnxModel {
   producerName: string;
   producerVersion: string;
   graph: OnnxGraph;
+  /** Opsets of other domains the file imports (they matter only if a node uses them). */
+  otherOpsets?: Map<string, number>;
 }
