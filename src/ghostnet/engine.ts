@@ -1,0 +1,85 @@
+/**
+ * `GhostNetEngine`: the typed GhostNet behind the user-facing `Model` interface
+ * (src/model.ts), with the input and output names of the file it was bound from.
+ * `loadModel(bytes, { engine: "auto" })` uses it when `tryGhostNetEngine` returns one.
+ */
+import { DisposedError, InputError, ShapeError } from "../errors.js";
+import type { OnnxModel } from "../loader/model.js";
+import type { Feeds, Model } from "../model.js";
+import { Tensor, type TensorLike, formatShape } from "../tensor/tensor.js";
+import { type GhostNetBinding, bindGhostNet, buildGhostNet } from "./bind.js";
+import { GhostNet } from "./ghostnet.js";
+
+export class GhostNetEngine implements Model {
+  readonly engine = "ghostnet" as const;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** The file's input shape; strings are dynamic dimensions. */
+  readonly inputShape?: readonly (number | string)[];
+  private net: GhostNet | undefined;
+
+  constructor(net: GhostNet, model: OnnxModel, readonly binding: GhostNetBinding) {
+    this.net = net;
+    const input = model.graph.inputs[0]!;
+    this.inputNames = [input.name];
+    this.inputShape = input.shape;
+    this.outputNames = [model.graph.outputs[0]!.name];
+  }
+
+  /** The typed network (for intermediates: `engine.ghostnet.forward(x, { capture })`). */
+  get ghostnet(): GhostNet {
+    if (this.net === undefined) throw new DisposedError();
+    return this.net;
+  }
+
+  private feed(feeds: Feeds): TensorLike {
+    const name = this.inputNames[0]!;
+    let x: TensorLike | undefined;
+    if (Array.isArray(feeds)) {
+      if (feeds.length !== 1) throw new InputError(`this GhostNet takes 1 input (${name}), got ${feeds.length}`);
+      x = feeds[0];
+    } else {
+      const record = feeds as Record<string, TensorLike>;
+      x = record[name];
+      const extra = Object.keys(record).filter((k) => k !== name);
+      if (x === undefined) throw new InputError(`missing input ${name}${extra.length ? ` (got ${extra.join(", ")})` : ""}`);
+      if (extra.length > 0) throw new InputError(`unknown input ${extra[0]}; this model's input is ${name}`);
+    }
+    if (x === undefined || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
+      throw new InputError(`input ${name} must be a { shape, data: Float32Array } tensor`);
+    }
+    const expected = this.inputShape;
+    if (expected !== undefined) {
+      const fits = x.shape.length === expected.length && expected.every((d, i) => typeof d === "string" || d === x!.shape[i]);
+      if (!fits) {
+        throw new ShapeError(`input ${name} has shape ${formatShape(x.shape)}, expected [${expected.join(", ")}]`);
+      }
+    }
+    return x;
+  }
+
+  async run(feeds: Feeds): Promise<Record<string, Tensor>> {
+    const net = this.ghostnet;
+    const result = net.forward(this.feed(feeds));
+    return { [this.outputNames[0]!]: this.binding.hasSoftmax ? result.probabilities : result.logits };
+  }
+
+  dispose(): void {
+    this.net?.releaseBuffers();
+    this.net = undefined;
+  }
+}
+
+/** The typed engine for `model`, or null (with `reason`) when the file is not a GhostNet. */
+export function tryGhostNetEngine(model: OnnxModel): { engine: GhostNetEngine } | { engine: null; reason: string } {
+  const result = bindGhostNet(model);
+  if ("reason" in result) return { engine: null, reason: result.reason };
+  const net = new GhostNet(result.binding.config, result.binding.weights);
+  return { engine: new GhostNetEngine(net, model, result.binding) };
+}
+
+/** The typed engine for `model`; throws ModelValidationError naming why when it is not a GhostNet. */
+export function createGhostNetEngine(model: OnnxModel): GhostNetEngine {
+  const { net, binding } = buildGhostNet(model);
+  return new GhostNetEngine(net, model, binding);
+}

@@ -1,0 +1,169 @@
+/**
+ * GhostNet (PaddleClas): the whole network as typed layers.
+ *
+ *   x [N, 3, H, W]
+ *   → conv1            ConvBN 3×3 stride 2, relu          [N, stem, H/2, W/2]
+ *   → 16 × GhostBottleneck (_ghostbottleneck_0 … _15)     [N, out15, H/32, W/32]
+ *   → conv_last        ConvBN 1×1, relu                   [N, md(960·s), H/32, W/32]
+ *   → pool2d_gap       global average pool                [N, md(960·s), 1, 1]
+ *   → fc_0             ConvBN 1×1, relu                   [N, 1280, 1, 1]
+ *   → dropout (identity at inference), reshape             [N, 1280]
+ *   → fc_1             Linear 1280 → classes (logits)     [N, classes]
+ *   → softmax                                             [N, classes]
+ *
+ * `forward` can hand back any named intermediate (PaddleClas's layer names), so a user
+ * can compare an activation with Paddle's. Buffers are planned per input shape.
+ */
+import { InputError } from "../errors.js";
+import { globalAveragePool } from "../ops/pooling.js";
+import { softmax } from "../ops/softmax.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import { type ConvBnSpec, type GhostNetConfig, type LinearSpec, parameterLayers } from "./config.js";
+import { ConvBN, type ForwardHooks, GhostBottleneck, Linear, checkInput } from "./layers.js";
+import { PlanCache, shapeKey } from "./plan-cache.js";
+import type { GhostNetWeights } from "./weights.js";
+
+export interface GhostNetForwardOptions {
+  /** PaddleClas layer names whose outputs to return (see `GhostNet.layerNames`). */
+  capture?: readonly string[];
+  /** Low-level callbacks (observation, fixture calibration). */
+  hooks?: ForwardHooks;
+}
+
+export interface GhostNetOutput {
+  /** Softmax probabilities [N, classes] (a fresh tensor). */
+  probabilities: Tensor;
+  /** fc_1's output before the softmax [N, classes] (a fresh tensor). */
+  logits: Tensor;
+  /** Copies of the captured layers' outputs, by layer name. */
+  intermediates: Record<string, Tensor>;
+}
+
+interface NetworkPlan {
+  conv1: Tensor;
+  blocks: Tensor[];
+  convLast: Tensor;
+  pooled: Tensor;
+  fc0: Tensor;
+  logits: Tensor;
+  probabilities: Tensor;
+}
+
+export class GhostNet {
+  readonly config: GhostNetConfig;
+  readonly conv1: ConvBN;
+  readonly ghostBottlenecks: GhostBottleneck[];
+  readonly convLast: ConvBN;
+  readonly fc0: ConvBN;
+  readonly fc1: Linear;
+  /** Every name `forward` can capture, in execution order. */
+  readonly layerNames: readonly string[];
+  private readonly plans = new PlanCache<NetworkPlan>();
+
+  /** Builds the network; throws ShapeError naming the layer when a weight is missing or misshapen. */
+  constructor(config: GhostNetConfig, weights: GhostNetWeights) {
+    this.config = config;
+    const specs = new Map(parameterLayers(config).map((s) => [s.name, s]));
+    this.conv1 = new ConvBN(specs.get("conv1") as ConvBnSpec, weights);
+    this.ghostBottlenecks = config.bottlenecks.map((b) => new GhostBottleneck(b, weights));
+    this.convLast = new ConvBN(specs.get("conv_last") as ConvBnSpec, weights);
+    this.fc0 = new ConvBN(specs.get("fc_0") as ConvBnSpec, weights);
+    this.fc1 = new Linear(specs.get("fc_1") as LinearSpec, weights);
+    this.layerNames = ghostNetLayerNames(config);
+  }
+
+  private plan(inputShape: readonly number[]): NetworkPlan {
+    return this.plans.get(shapeKey(inputShape), () => {
+      const n = inputShape[0]!;
+      const conv1 = new Tensor(this.conv1.outputShape(inputShape));
+      const blocks: Tensor[] = [];
+      let shape = conv1.shape;
+      for (const block of this.ghostBottlenecks) {
+        shape = block.outputShape(shape);
+        blocks.push(new Tensor(shape));
+      }
+      const convLast = new Tensor(this.convLast.outputShape(shape));
+      const pooled = new Tensor([n, this.config.lastConv, 1, 1]);
+      return {
+        conv1,
+        blocks,
+        convLast,
+        pooled,
+        fc0: new Tensor(this.fc0.outputShape(pooled.shape)),
+        logits: new Tensor([n, this.config.classCount]),
+        probabilities: new Tensor([n, this.config.classCount]),
+      };
+    });
+  }
+
+  /** Runs the network on `input` [N, 3, H, W] (H, W ≥ 32 or so; 224 for PaddleClas). */
+  forward(input: TensorLike, options: GhostNetForwardOptions = {}): GhostNetOutput {
+    checkInput("GhostNet input", input, this.config.inputChannels);
+    const x = Tensor.from(input);
+    const intermediates: Record<string, Tensor> = {};
+    const hooks = this.hooksFor(options, intermediates);
+    const plan = this.plan(x.shape);
+
+    this.conv1.forward(x, plan.conv1, hooks);
+    let h = plan.conv1;
+    this.ghostBottlenecks.forEach((block, i) => {
+      block.forward(h, plan.blocks[i]!, hooks);
+      h = plan.blocks[i]!;
+    });
+    this.convLast.forward(h, plan.convLast, hooks);
+    globalAveragePool(plan.pooled, plan.convLast);
+    hooks?.observe?.("pool2d_gap", plan.pooled);
+    this.fc0.forward(plan.pooled, plan.fc0, hooks);
+    const n = x.shape[0]!;
+    this.fc1.forward(plan.fc0.reshape([n, this.config.fc0]), plan.logits, hooks);
+    softmax(plan.probabilities, plan.logits, { axis: -1 });
+    hooks?.observe?.("softmax", plan.probabilities);
+
+    return {
+      probabilities: new Tensor(plan.probabilities.shape, plan.probabilities.data.slice()),
+      logits: new Tensor(plan.logits.shape, plan.logits.data.slice()),
+      intermediates,
+    };
+  }
+
+  /** The caller's hooks plus, when layers are to be captured, an observer that copies them. */
+  private hooksFor(options: GhostNetForwardOptions, into: Record<string, Tensor>): ForwardHooks | undefined {
+    const capture = options.capture ?? [];
+    if (capture.length === 0) return options.hooks;
+    const known = new Set(this.layerNames);
+    const unknown = capture.filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new InputError(`GhostNet has no layer named ${unknown.join(", ")} (names follow PaddleClas, e.g. conv1, _ghostbottleneck_3_se, conv_last)`);
+    }
+    const wanted = new Set(capture);
+    const user = options.hooks;
+    return {
+      ...user,
+      beforeConvBn: user?.beforeConvBn?.bind(user),
+      beforeLinear: user?.beforeLinear?.bind(user),
+      observe(name, output) {
+        if (wanted.has(name)) into[name] = new Tensor(output.shape, output.data.slice());
+        user?.observe?.(name, output);
+      },
+    };
+  }
+
+  /** Drops the planned buffers (they are made again on the next run). */
+  releaseBuffers(): void {
+    this.plans.clear();
+  }
+}
+
+/** Every layer name GhostNet's forward reports, in execution order. */
+export function ghostNetLayerNames(config: GhostNetConfig): string[] {
+  const names: string[] = [];
+  for (const spec of parameterLayers(config)) {
+    names.push(spec.name);
+    if (spec.name.endsWith("_cheap_operation")) names.push(spec.name.replace(/_cheap_operation$/, ""));
+    if (spec.name.endsWith("_se_2")) names.push(spec.name.replace(/_2$/, ""));
+    if (spec.name === "conv_last") names.push("pool2d_gap");
+  }
+  for (const b of config.bottlenecks) names.push(b.name);
+  names.push("softmax");
+  return names;
+}
