@@ -22,6 +22,7 @@ export interface SummaryRow {
   block?: string;
 }
 
+/** Also the JSON the CLI prints: `{ scale, classCount, inputShape, params, macs, layers }`. */
 export interface GhostNetSummary {
   scale: number;
   classCount: number;
@@ -125,11 +126,6 @@ export function summarizeGhostNet(config: GhostNetConfig | number, height = 224,
     macs += row.macs;
   }
   return { scale: cfg.scale, classCount: cfg.classCount, inputShape: [1, cfg.inputChannels, height, width], params, macs, layers };
-}
-
-/** The JSON the CLI prints: `{ params, macs, layers }` plus scale and input shape. */
-export function summaryJson(summary: GhostNetSummary): GhostNetSummary {
-  return summary;
 }
 
 function millions(n: number): string {

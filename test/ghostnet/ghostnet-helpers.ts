@@ -1,0 +1,109 @@
+/**
+ * Shared checks for the GhostNet fixture suites: one scale per test file, the three styles
+ * written from one set of calibrated weights, each run in onnxruntime-node, the typed
+ * GhostNet (through weight binding) and, when it exists, the graph executor.
+ */
+import { expect } from "vitest";
+import { bindGhostNet } from "../../src/ghostnet/bind.js";
+import { ghostNetConfig } from "../../src/ghostnet/config.js";
+import { createGhostNetEngine } from "../../src/ghostnet/engine.js";
+import { imageLikeBatch, makeGhostNetWeights } from "../../src/ghostnet/fixture.js";
+import { type FixtureStyle, exportGhostNetOnnx } from "../../src/ghostnet/onnx-export.js";
+import { decodeModel } from "../../src/loader/decode.js";
+import type { Tensor } from "../../src/tensor/tensor.js";
+import { expectClose, maxAbs, maxAbsDiff } from "../helpers/compare.js";
+import { type RefTensor, runOrt } from "../helpers/ort.js";
+
+export const STYLES: readonly FixtureStyle[] = ["legacy", "modern", "fused"];
+
+/** Layers whose outputs the ORT variant exposes, compared by PaddleClas name. */
+export const INTERMEDIATES = ["conv1", "_ghostbottleneck_3_se", "_ghostbottleneck_11", "conv_last", "fc_1"] as const;
+
+export interface StyleRun {
+  style: FixtureStyle;
+  bytes: Uint8Array;
+  ort: { probabilities: RefTensor; intermediates: Record<string, RefTensor> };
+}
+
+/** Optional graph executor: `loadModel(bytes, { engine: "graph" })` once src/load-model.ts exists. */
+export async function graphLoader(): Promise<((bytes: Uint8Array) => Promise<{ run(f: unknown): Promise<Record<string, Tensor>> }>) | undefined> {
+  const path = "../../src/load-model.js";
+  try {
+    const module = (await import(/* @vite-ignore */ path)) as { loadModel?: (b: Uint8Array, o: object) => Promise<{ run(f: unknown): Promise<Record<string, Tensor>> }> };
+    return module.loadModel ? (bytes) => module.loadModel!(bytes, { engine: "graph" }) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function makeScaleFixtures(scale: number, seed: number) {
+  const config = ghostNetConfig(scale);
+  const started = Date.now();
+  const weights = makeGhostNetWeights(config, seed);
+  const calibrationMs = Date.now() - started;
+  const input = imageLikeBatch(4, seed + 100);
+  return { config, weights, input, calibrationMs };
+}
+
+export async function runStyleInOrt(fixtures: ReturnType<typeof makeScaleFixtures>, style: FixtureStyle): Promise<StyleRun> {
+  const { config, weights, input } = fixtures;
+  const bytes = exportGhostNetOnnx(config, weights, { style }).bytes;
+  // The reference runs a variant whose extra graph outputs are the named intermediates.
+  const variant = exportGhostNetOnnx(config, weights, { style, extraOutputs: INTERMEDIATES });
+  const outputs = await runOrt(variant.bytes, { x: { shape: input.shape, data: input.data } });
+  const outputName = style === "legacy" ? "save_infer_model/scale_0.tmp_1" : "softmax_0.tmp_0";
+  const intermediates: Record<string, RefTensor> = {};
+  for (const name of INTERMEDIATES) intermediates[name] = outputs[variant.layerOutputs.get(name)!]!;
+  return { style, bytes, ort: { probabilities: outputs[outputName]!, intermediates } };
+}
+
+/** max|a − b| / max|b| (the relative error of DESIGN.md §6 for long reductions). */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  return maxAbsDiff(a, b) / Math.max(1e-30, maxAbs(b));
+}
+
+export async function checkTypedGhostNet(run: StyleRun, fixtures: ReturnType<typeof makeScaleFixtures>): Promise<void> {
+  const model = decodeModel(run.bytes);
+  const bound = bindGhostNet(model);
+  if ("reason" in bound) throw new Error(`binding failed: ${bound.reason}`);
+  expect(bound.binding.matchedBy).toBe(run.style === "fused" ? "structure" : "names");
+  expect(bound.binding.config.scale).toBe(fixtures.config.scale);
+  expect(bound.binding.config.classCount).toBe(1000);
+
+  const engine = createGhostNetEngine(model);
+  expect(engine.inputNames).toEqual(["x"]);
+  const outputName = engine.outputNames[0]!;
+  expect(outputName).toBe(run.style === "legacy" ? "save_infer_model/scale_0.tmp_1" : "softmax_0.tmp_0");
+
+  // Through the Model interface, fed by name and by position.
+  const byName = await engine.run({ x: fixtures.input });
+  const byPosition = await engine.run([fixtures.input]);
+  expect(Array.from(byPosition[outputName]!.data)).toEqual(Array.from(byName[outputName]!.data));
+  const probabilities = byName[outputName]!;
+  expectClose(probabilities, run.ort.probabilities as { shape: number[]; data: Float32Array }, 5e-5, `${run.style} probabilities`);
+
+  // Intermediates and logits by PaddleClas name, within 1e-4 relative.
+  const result = engine.ghostnet.forward(fixtures.input, { capture: INTERMEDIATES });
+  for (const name of INTERMEDIATES) {
+    const ours = result.intermediates[name]!;
+    const ref = run.ort.intermediates[name]!;
+    expect(Array.from(ours.shape), name).toEqual(ref.shape);
+    const error = relativeError(ours.data, ref.data as Float32Array);
+    expect(error, `${run.style} ${name}: relative error ${error}`).toBeLessThanOrEqual(1e-4);
+  }
+  expect(relativeError(result.logits.data, run.ort.intermediates.fc_1!.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+  engine.dispose();
+}
+
+/** The softmax is far from saturated: every image's top-1 probability is below 0.9. */
+export function checkNotSaturated(probabilities: RefTensor): number[] {
+  const [n, classes] = probabilities.shape as [number, number];
+  const tops: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let top = 0;
+    for (let c = 0; c < classes; c++) top = Math.max(top, probabilities.data[i * classes + c] as number);
+    tops.push(top);
+  }
+  for (const top of tops) expect(top).toBeLessThan(0.9);
+  return tops;
+}

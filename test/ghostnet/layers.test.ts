@@ -1,0 +1,108 @@
+/**
+ * The typed layers on small cases: a ConvBN against its formula, construction errors that
+ * name the layer and both shapes, weight binding on files that are not GhostNets, and a
+ * small GhostNet (x0.5, 10 classes, dynamic H×W) against onnxruntime at 96×96.
+ */
+import { describe, expect, it } from "vitest";
+import { tryBuildGhostNet, whyNotGhostNet } from "../../src/ghostnet/bind.js";
+import { ghostNetConfig } from "../../src/ghostnet/config.js";
+import { createGhostNetEngine, tryGhostNetEngine } from "../../src/ghostnet/engine.js";
+import { imageLikeBatch, makeGhostNetFixture, makeGhostNetWeights } from "../../src/ghostnet/fixture.js";
+import { GhostNet } from "../../src/ghostnet/ghostnet.js";
+import { ConvBN } from "../../src/ghostnet/layers.js";
+import type { WeightTensor } from "../../src/ghostnet/weights.js";
+import { InputError, ModelValidationError, ShapeError } from "../../src/errors.js";
+import { decodeModel } from "../../src/loader/decode.js";
+import { attr, encodeModel } from "../../src/loader/writer.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { expectClose } from "../helpers/compare.js";
+import { runOrt } from "../helpers/ort.js";
+
+const f32 = (...v: number[]): Float32Array => Float32Array.from(v);
+
+describe("ConvBN", () => {
+  it("computes relu(γ·(conv(x) − μ)/√(σ² + ε) + β) with the BatchNorm folded in", () => {
+    const weights = new Map<string, WeightTensor>([
+      ["c_weights", { shape: [2, 1, 1, 1], data: f32(2, -1) }],
+      ["c_bn_scale", { shape: [2], data: f32(1, 2) }],
+      ["c_bn_offset", { shape: [2], data: f32(0.5, 0) }],
+      ["c_bn_mean", { shape: [2], data: f32(1, 0) }],
+      ["c_bn_variance", { shape: [2], data: f32(3, 0.25) }],
+    ]);
+    const layer = new ConvBN({ kind: "convbn", name: "c", in: 1, out: 2, kernel: 1, stride: 1, groups: 1, relu: true }, weights);
+    const x = new Tensor([1, 1, 1, 2], f32(1, -3));
+    const y = new Tensor(layer.outputShape(x.shape));
+    layer.forward(x, y);
+    const eps = 1e-5;
+    const expected = [
+      ...[1, -3].map((v) => Math.max(0, (2 * v - 1) / Math.sqrt(3 + eps) + 0.5)),
+      ...[1, -3].map((v) => Math.max(0, (2 * (-v - 0)) / Math.sqrt(0.25 + eps))),
+    ];
+    expectClose(y, { shape: [1, 2, 1, 2], data: Float32Array.from(expected) }, 1e-6);
+  });
+});
+
+describe("GhostNet construction", () => {
+  const config = ghostNetConfig(0.5, 10);
+  const weights = makeGhostNetWeights(config, 3, 1, 32);
+
+  it("builds from a complete weight map", () => {
+    expect(new GhostNet(config, weights).layerNames).toContain("_ghostbottleneck_3_se");
+  });
+
+  it("names the layer and the missing weight", () => {
+    const broken = new Map(weights);
+    broken.delete("conv1_weights");
+    expect(() => new GhostNet(config, broken)).toThrow(ShapeError);
+    expect(() => new GhostNet(config, broken)).toThrow(/layer conv1: weight conv1_weights \[8, 3, 3, 3\] is missing/);
+  });
+
+  it("names the layer, the expected and the found shape", () => {
+    const broken = new Map(weights);
+    broken.set("_ghostbottleneck_3_se_1_weights", { shape: [36, 10], data: new Float32Array(360) });
+    expect(() => new GhostNet(config, broken)).toThrow(
+      /layer _ghostbottleneck_3_se_1: weight _ghostbottleneck_3_se_1_weights has shape \[36, 10\], expected \[36, 9\]/,
+    );
+  });
+
+  it("rejects an unknown intermediate name and a non-image input", () => {
+    const net = new GhostNet(config, weights);
+    expect(() => net.forward(imageLikeBatch(1, 1, 32), { capture: ["conv2"] })).toThrow(InputError);
+    expect(() => net.forward(new Tensor([1, 4, 32, 32]))).toThrow(/expected input \[N, 3, H, W\], got \[1, 4, 32, 32\]/);
+  });
+});
+
+describe("weight binding", () => {
+  it("says why a file is not a GhostNet", () => {
+    const bytes = encodeModel({
+      opset: 13,
+      nodes: [{ opType: "HardSigmoid", inputs: ["x"], outputs: ["y"], attributes: { alpha: attr.float(0.2) } }],
+      inputs: [{ name: "x", shape: [1, 3, 4, 4] }],
+      outputs: [{ name: "y" }],
+    });
+    const model = decodeModel(bytes);
+    expect(tryBuildGhostNet(model)).toBeNull();
+    expect(whyNotGhostNet(model)).toMatch(/HardSigmoid/);
+    expect(tryGhostNetEngine(model).engine).toBeNull();
+    expect(() => createGhostNetEngine(model)).toThrow(ModelValidationError);
+    expect(() => createGhostNetEngine(model)).toThrow(/not a PaddleClas GhostNet: .*HardSigmoid/);
+  });
+
+  it("runs a small dynamic-size GhostNet (x0.5, 10 classes) at 96×96 like onnxruntime, and checks feeds", async () => {
+    const bytes = makeGhostNetFixture({ scale: 0.5, classCount: 10, style: "modern", seed: 11, inputSize: "dynamic", calibrationBatch: 2, calibrationSize: 96 });
+    const x = imageLikeBatch(2, 12, 96);
+    const ref = await runOrt(bytes, { x: { shape: x.shape, data: x.data } });
+    const engine = createGhostNetEngine(decodeModel(bytes));
+    expect(engine.binding.config.classCount).toBe(10);
+    const out = await engine.run({ x });
+    expectClose(out["softmax_0.tmp_0"]!, ref["softmax_0.tmp_0"] as { shape: number[]; data: Float32Array }, 5e-5);
+    await expect(engine.run({ y: x })).rejects.toThrow(/missing input x/);
+    await expect(engine.run({ x: new Tensor([2, 1, 96, 96]) })).rejects.toThrow(ShapeError);
+  });
+
+  it("rejects a feed whose static size differs from the file's", async () => {
+    const bytes = makeGhostNetFixture({ scale: 0.5, classCount: 10, style: "legacy", seed: 5, calibrationBatch: 1, calibrationSize: 64 });
+    const engine = createGhostNetEngine(decodeModel(bytes));
+    await expect(engine.run([new Tensor([1, 3, 96, 96])])).rejects.toThrow(/has shape \[1, 3, 96, 96\], expected \[p2o.DynamicDimension.0, 3, 224, 224\]/);
+  });
+});
