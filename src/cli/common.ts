@@ -1,0 +1,112 @@
+/**
+ * Pieces the subcommands share: loading a model file, the seeded fixture model used when
+ * no --model is given (cached in the OS temp folder, since making one runs a calibration
+ * pass), and the classifier with ImageNet labels.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Classifier, createClassifier } from "../classifier.js";
+import { type FixtureStyle, makeGhostNetFixture } from "../ghostnet/fixture.js";
+import { loadModel } from "../load-model.js";
+import type { Model } from "../model.js";
+import { loadImageNetLabels } from "../node/data.js";
+import { readModelFile } from "../node/files.js";
+import type { CommandIO, EngineChoice } from "./args.js";
+
+export interface EngineSettings {
+  engine: EngineChoice;
+  threads: number;
+}
+
+/** Reads and loads an ONNX model file. */
+export async function loadModelFile(path: string, settings: EngineSettings): Promise<Model> {
+  const bytes = await readModelFile(path);
+  return loadModel(bytes, { engine: settings.engine, threads: settings.threads });
+}
+
+/** The synthetic model used when no --model is given. */
+export const DEFAULT_FIXTURE = { scale: 1.0, style: "legacy" as FixtureStyle, seed: 7 };
+
+/** Bump when fixture generation changes, so stale cached files are not reused. */
+const FIXTURE_CACHE_VERSION = 1;
+
+export function fixtureCachePath(scale: number, style: FixtureStyle, seed: number): string {
+  return join(tmpdir(), "ghostnet-ts", `fixture-v${FIXTURE_CACHE_VERSION}-x${scale}-${style}-seed${seed}.onnx`);
+}
+
+/**
+ * The bytes of a seeded GhostNet fixture: from the temp-folder cache when there, otherwise
+ * made (a calibration pass, some seconds) and cached. `fromCache` says which.
+ */
+export async function fixtureModelBytes(
+  scale = DEFAULT_FIXTURE.scale,
+  style = DEFAULT_FIXTURE.style,
+  seed = DEFAULT_FIXTURE.seed,
+): Promise<{ bytes: Uint8Array; fromCache: boolean; path: string }> {
+  const path = fixtureCachePath(scale, style, seed);
+  try {
+    const buffer = await readFile(path);
+    return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), fromCache: true, path };
+  } catch {
+    // Not cached yet (or unreadable): make it.
+  }
+  const bytes = makeGhostNetFixture({ scale, style, seed });
+  try {
+    await mkdir(join(tmpdir(), "ghostnet-ts"), { recursive: true });
+    // Write then rename, so a concurrent reader never sees half a file.
+    const partial = `${path}.${process.pid}.partial`;
+    await writeFile(partial, bytes);
+    await rename(partial, path);
+  } catch {
+    // A cache we cannot write is only slower next time.
+  }
+  return { bytes, fromCache: false, path };
+}
+
+export const SYNTHETIC_WEIGHTS_NOTE =
+  "note: no --model given, so this uses a GhostNet with synthetic (seeded random) weights and its answers mean nothing; " +
+  "use --model with a real PaddleClas GhostNet ONNX for real answers, e.g. ghostnet classify photo.jpg --model GhostNet_x1_0.onnx";
+
+/**
+ * The model for classify/eval: the file at `modelPath`, or (none given) the seeded fixture,
+ * saying so on stderr.
+ */
+export async function loadClassifierModel(
+  modelPath: string | undefined,
+  settings: EngineSettings,
+  io: CommandIO,
+): Promise<{ model: Model; synthetic: boolean }> {
+  if (modelPath !== undefined) return { model: await loadModelFile(modelPath, settings), synthetic: false };
+  io.err(SYNTHETIC_WEIGHTS_NOTE);
+  const { bytes } = await fixtureModelBytes();
+  return { model: await loadModel(bytes, settings), synthetic: true };
+}
+
+/** A classifier with PaddleClas's ImageNet-1k labels. */
+export async function imageNetClassifier(model: Model, topk: number): Promise<Classifier> {
+  return createClassifier(model, { labels: await loadImageNetLabels(), topk });
+}
+
+/** Seconds as "1.23 s" or milliseconds as "45.6 ms". */
+export function formatDuration(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`;
+}
+
+/** A plain text table: columns padded to their widest cell; `right` marks right-aligned columns. */
+export function formatTable(header: string[], rows: string[][], right: readonly number[] = []): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (right.includes(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+/** Splits `items` into consecutive groups of `size`. */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

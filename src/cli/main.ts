@@ -1,0 +1,98 @@
+/**
+ * The `ghostnet` command line: picks the subcommand, runs it, and turns every failure
+ * into one line on stderr and an exit code (0 ok, 1 runtime error, 2 usage error).
+ * Set GHOSTNET_DEBUG=1 to see stack traces.
+ */
+import { GhostnetError } from "../errors.js";
+import { type Command, type CommandIO, UsageError } from "./args.js";
+import { benchCommand } from "./bench.js";
+import { classifyCommand } from "./classify.js";
+import { demoCommand } from "./demo.js";
+import { evalCommand } from "./eval.js";
+import { makeFixtureCommand } from "./make-fixture.js";
+import { preprocessCommand } from "./preprocess.js";
+import { runCommand } from "./run.js";
+import { summaryCommand } from "./summary.js";
+
+export const commands: readonly Command[] = [
+  demoCommand,
+  classifyCommand,
+  preprocessCommand,
+  runCommand,
+  evalCommand,
+  summaryCommand,
+  makeFixtureCommand,
+  benchCommand,
+];
+
+function mainUsage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    "Usage: ghostnet <command> [options]",
+    "",
+    "PaddleClas GhostNet (and other Paddle2ONNX models) in pure TypeScript.",
+    "",
+    "Commands:",
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `ghostnet <command> --help` for a command's options.",
+    "Example: ghostnet classify photo.jpg --model GhostNet_x1_0.onnx",
+  ].join("\n");
+}
+
+/** stdout/stderr of this process. */
+export const processIO: CommandIO = {
+  out: (text) => process.stdout.write(text.endsWith("\n") ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+  progress: (text) => process.stderr.write(text),
+  get stderrIsTTY() {
+    return process.stderr.isTTY === true;
+  },
+};
+
+/** One line for an error: our typed errors speak for themselves; anything else gets its message. */
+export function errorLine(error: unknown): string {
+  if (error instanceof GhostnetError || error instanceof UsageError) return error.message;
+  if (error instanceof Error) return error.message.split("\n")[0]!;
+  return String(error);
+}
+
+/** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
+export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
+    if (name === undefined) {
+      io.err(mainUsage());
+      return 2;
+    }
+    io.out(topic ? topic.usage : mainUsage());
+    return 0;
+  }
+  if (name === "--version" || name === "-v") {
+    io.out("ghostnet-ts 0.1.0");
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (command === undefined) {
+    io.err(`ghostnet: error: unknown command '${name}'`);
+    io.err("Run `ghostnet --help` for the list of commands.");
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (process.env.GHOSTNET_DEBUG === "1" && error instanceof Error) io.err(error.stack ?? error.message);
+    if (error instanceof UsageError) {
+      io.err(`ghostnet ${name}: usage error: ${error.message}`);
+      io.err(`Run \`ghostnet ${name} --help\` for its options.`);
+      return 2;
+    }
+    io.err(`ghostnet: error: ${errorLine(error)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * Node-only helpers (files, package data), re-exported by the `ghostnet-ts/node` entry.
+ */
+export { readModelFile, readFileBytes, writeFileBytes, listImages, expandImageArguments, isImageFileName, IMAGE_EXTENSIONS } from "./files.js";
+export { packageRoot, packageDataPath, loadImageNetLabels, readLabelFile } from "./data.js";
