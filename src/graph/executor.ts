@@ -1,0 +1,256 @@
+/**
+ * The generic ONNX graph executor: runs any decoded model whose ops are in the op table.
+ *
+ *   load:  rewrite the graph (fold constants, fold BatchNorm into Conv, fuse hard-swish
+ *          and Conv → activation), order the nodes topologically, prepare each node
+ *   run:   check the feeds → look up (or build) the plan for these input shapes →
+ *          execute the plan's steps, taking intermediate buffers from an arena and
+ *          giving each back after its last reader → return fresh output tensors
+ */
+import { DisposedError, InputError, ModelValidationError } from "../errors.js";
+import type { OnnxModel, OnnxValueInfo } from "../loader/model.js";
+import { topologicalOrder } from "../loader/validate.js";
+import { BufferArena } from "../tensor/arena.js";
+import { IntTensor, Tensor, formatShape, type AnyTensor, type TensorLike } from "../tensor/tensor.js";
+import type { ExecNode, OpDefinition, ValueMeta } from "./op-types.js";
+import { buildPlan, withNodeContext, type Plan, type PreparedNode } from "./plan.js";
+import { rewriteGraph, type RewriteOptions } from "./rewrite.js";
+
+/** A feed: float32 data, or integer data for integer inputs. */
+export type FeedTensor = TensorLike | IntTensor;
+export type ExecutorFeeds = Record<string, FeedTensor> | readonly FeedTensor[];
+
+export interface ExecutorOptions extends RewriteOptions {
+  /** How many plans (one per distinct set of input shapes) to keep (default 8). */
+  maxCachedPlans?: number;
+}
+
+export class GraphExecutor {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** The nodes as executed (after rewrites), in topological order. */
+  readonly nodes: readonly ExecNode[];
+
+  private readonly inputs: readonly OnnxValueInfo[];
+  private readonly slotOf = new Map<string, number>();
+  private readonly constants = new Map<number, AnyTensor>();
+  private readonly prepared: PreparedNode[];
+  private readonly inputSlots: number[];
+  private readonly outputSlots: number[];
+  private readonly plans = new Map<string, Plan>();
+  private readonly maxCachedPlans: number;
+  private arena: BufferArena | undefined = new BufferArena();
+
+  /**
+   * Builds an executor for a decoded (and validated) model. `opTable` maps op types to
+   * their definitions; attribute problems of every node are collected and thrown
+   * together as one ModelValidationError.
+   */
+  constructor(model: OnnxModel, opTable: Readonly<Record<string, OpDefinition>>, options: ExecutorOptions = {}) {
+    this.maxCachedPlans = options.maxCachedPlans ?? 8;
+    const graph = rewriteGraph(model, opTable, options);
+    this.inputs = graph.inputs;
+    this.inputNames = graph.inputs.map((i) => i.name);
+    this.outputNames = graph.outputs.map((o) => o.name);
+
+    const slot = (name: string): number => {
+      let s = this.slotOf.get(name);
+      if (s === undefined) {
+        s = this.slotOf.size;
+        this.slotOf.set(name, s);
+      }
+      return s;
+    };
+    for (const [name, value] of graph.constants) this.constants.set(slot(name), value);
+    this.inputSlots = graph.inputs.map((i) => slot(i.name));
+
+    const available = new Set<string>([...this.inputNames, ...graph.constants.keys()]);
+    const { order, stuck } = topologicalOrder(graph.nodes, available);
+    if (stuck.length > 0) throw new ModelValidationError([`the graph has a cycle through node '${stuck[0]!.name}'`]);
+    this.nodes = order;
+
+    const problems: string[] = [];
+    this.prepared = [];
+    for (const node of order) {
+      const define = opTable[node.opType];
+      if (define === undefined) {
+        problems.push(`unsupported op type '${node.opType}' (node '${node.name}')`);
+        continue;
+      }
+      try {
+        this.prepared.push({
+          node,
+          planner: define(node, model.opset),
+          inputs: node.inputs.map((n) => (n === "" ? -1 : slot(n))),
+          outputs: node.outputs.map((n) => (n === "" ? -1 : slot(n))),
+        });
+      } catch (error) {
+        const e = withNodeContext(node, error);
+        if (e instanceof ModelValidationError) problems.push(...e.problems);
+        else if (e instanceof Error) problems.push(e.message);
+        else throw e;
+      }
+    }
+    if (problems.length > 0) throw new ModelValidationError(problems);
+    this.outputSlots = this.outputNames.map(slot);
+  }
+
+  /** Runs the graph. Feeds by input name or by position; outputs by name, owned by the caller. */
+  run(feeds: ExecutorFeeds): Record<string, AnyTensor> {
+    const arena = this.arena;
+    if (arena === undefined) throw new DisposedError("model");
+    const fed = this.checkFeeds(feeds);
+    const key = fed.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(";");
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = buildPlan({
+        slotCount: this.slotOf.size,
+        prepared: this.prepared,
+        constants: this.constants,
+        inputs: fed.map((t, i) => ({ slot: this.inputSlots[i]!, meta: { shape: t.shape, dtype: t.dtype } satisfies ValueMeta })),
+        outputSlots: new Set(this.outputSlots),
+      });
+      if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(key, plan);
+    }
+
+    const values = plan.known.slice();
+    fed.forEach((t, i) => {
+      values[this.inputSlots[i]!] = t;
+    });
+    const outputSet = new Set(this.outputSlots);
+    for (const step of plan.steps) {
+      const inputs = step.inputs.map((s) => (s < 0 ? undefined : values[s])) as AnyTensor[];
+      const outputs: AnyTensor[] = step.outputMeta.map((meta, k) => {
+        const source = step.aliasOf[k]!;
+        if (source >= 0) {
+          const from = values[source]!;
+          return from instanceof Tensor ? new Tensor(meta.shape, from.data) : new IntTensor(from.dtype, meta.shape, from.data);
+        }
+        if (meta.dtype !== "float32") return new IntTensor(meta.dtype, meta.shape);
+        const slot = step.outputs[k]!;
+        if (outputSet.has(slot) || slot < 0) return new Tensor(meta.shape);
+        return new Tensor(meta.shape, arena.take(sizeOf(meta.shape)));
+      });
+      if (step.aliasOf.every((a) => a < 0)) {
+        try {
+          step.run(inputs, outputs);
+        } catch (error) {
+          throw withNodeContext(step.node, error);
+        }
+      }
+      step.outputs.forEach((slot, k) => {
+        if (slot >= 0) values[slot] = outputs[k];
+      });
+      for (const slot of step.release) {
+        const t = values[slot];
+        if (t instanceof Tensor) arena.give(t.data);
+        values[slot] = undefined;
+      }
+    }
+    // (A step that throws leaves its buffers to the garbage collector; the arena stays consistent.)
+
+    const result: Record<string, AnyTensor> = {};
+    const handedOut = new Set<AnyTensor>();
+    this.outputNames.forEach((name, i) => {
+      const slot = this.outputSlots[i]!;
+      let value = values[slot]!;
+      // Feeds, constants and outputs listed twice are copied, so the caller owns each.
+      if (plan.known[slot] !== undefined || this.inputSlots.includes(slot) || handedOut.has(value)) value = copyOf(value);
+      handedOut.add(value);
+      result[name] = value;
+    });
+    return result;
+  }
+
+  /** Frees the pooled buffers and cached plans; `run` afterwards throws DisposedError. */
+  dispose(): void {
+    this.arena?.clear();
+    this.arena = undefined;
+    this.plans.clear();
+  }
+
+  /** Arena statistics (for tests and benchmarks). */
+  arenaStats(): { allocations: number; allocatedBytes: number } {
+    return this.arena?.stats() ?? { allocations: 0, allocatedBytes: 0 };
+  }
+
+  /** Validates feeds against the declared inputs and returns them in input order as tensors. */
+  private checkFeeds(feeds: ExecutorFeeds): AnyTensor[] {
+    let list: FeedTensor[];
+    if (Array.isArray(feeds)) {
+      if (feeds.length !== this.inputs.length) {
+        throw new InputError(`the model has ${this.inputs.length} input(s) (${this.inputNames.join(", ")}), got ${feeds.length} feed(s)`);
+      }
+      list = feeds.slice();
+    } else {
+      const byName = feeds as Record<string, FeedTensor>;
+      for (const name of Object.keys(byName)) {
+        if (!this.inputNames.includes(name)) {
+          throw new InputError(`unknown input '${name}'; the model's inputs are: ${this.inputNames.join(", ")}`);
+        }
+      }
+      list = this.inputNames.map((name) => {
+        const feed = byName[name];
+        if (feed === undefined) throw new InputError(`missing feed for input '${name}'`);
+        return feed;
+      });
+    }
+    const dynamicDims = new Map<string, { value: number; input: string }>();
+    return list.map((feed, i) => checkFeed(feed, this.inputs[i]!, dynamicDims));
+  }
+}
+
+function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+function copyOf(t: AnyTensor): AnyTensor {
+  return t instanceof Tensor ? new Tensor(t.shape, t.data.slice()) : new IntTensor(t.dtype, t.shape, t.data.slice());
+}
+
+/** Checks one feed against its declared input: type, rank, static dims, consistent dynamic dims. */
+function checkFeed(feed: FeedTensor, input: OnnxValueInfo, dynamicDims: Map<string, { value: number; input: string }>): AnyTensor {
+  const name = input.name;
+  if (feed === null || typeof feed !== "object" || !Array.isArray(feed.shape) || feed.data === undefined) {
+    throw new InputError(`input '${name}': a feed must be an object with 'shape' (number[]) and 'data'`);
+  }
+  const shape = feed.shape as readonly number[];
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new InputError(`input '${name}': invalid dimension ${d} in shape ${formatShape(shape)}`);
+  }
+  const size = sizeOf(shape);
+  if (feed.data.length !== size) {
+    throw new InputError(`input '${name}': shape ${formatShape(shape)} needs ${size} values, the data holds ${feed.data.length}`);
+  }
+  const declared = input.shape;
+  if (declared !== undefined) {
+    const expected = `[${declared.join(", ")}]`;
+    if (declared.length !== shape.length) {
+      throw new InputError(`input '${name}': expected rank ${declared.length} ${expected}, found shape ${formatShape(shape)}`);
+    }
+    declared.forEach((d, k) => {
+      const found = shape[k]!;
+      if (typeof d === "number") {
+        if (d !== found) throw new InputError(`input '${name}': dimension ${k} must be ${d} (declared ${expected}), found shape ${formatShape(shape)}`);
+      } else if (!d.startsWith("?")) {
+        const seen = dynamicDims.get(d);
+        if (seen !== undefined && seen.value !== found) {
+          throw new InputError(`input '${name}': dimension ${k} ('${d}') is ${found}, but input '${seen.input}' set it to ${seen.value}`);
+        }
+        dynamicDims.set(d, { value: found, input: name });
+      }
+    });
+  }
+  if (input.dtype === "float32") {
+    if (!(feed.data instanceof Float32Array)) {
+      throw new InputError(`input '${name}' expects float32 data (a Float32Array), got ${feed.data.constructor?.name ?? typeof feed.data}`);
+    }
+    return feed instanceof Tensor ? feed : new Tensor(shape, feed.data);
+  }
+  if (input.dtype === "unsupported") throw new InputError(`input '${name}' has an unsupported element type`);
+  if (feed instanceof IntTensor) return feed;
+  return new IntTensor(input.dtype, shape, Float64Array.from(feed.data as ArrayLike<number>));
+}
