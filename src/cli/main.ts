@@ -4,6 +4,8 @@
  * Set GHOSTNET_DEBUG=1 to see stack traces.
  */
 import { GhostnetError } from "../errors.js";
+import { setPngDecoder } from "../image/png.js";
+import { pngjsDecoder } from "../image/png-node.js";
 import { type Command, type CommandIO, UsageError } from "./args.js";
 import { benchCommand } from "./bench.js";
 import { classifyCommand } from "./classify.js";
@@ -59,6 +61,8 @@ export function errorLine(error: unknown): string {
 
 /** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */
 export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
+  // PNG inflation needs zlib, which the core leaves to the runtime: in Node, pngjs.
+  setPngDecoder(pngjsDecoder);
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? commands.find((c) => c.name === rest[0]) : undefined;
