@@ -1,0 +1,149 @@
+/**
+ * PNG decoding to the pixels OpenCV's `imread(IMREAD_COLOR)` gives (libpng underneath):
+ * every colour type and bit depth becomes 8-bit RGB —
+ *   grey → the grey value in all three channels (1/2/4-bit grey scaled by 255/max),
+ *   palette → the palette colour, 16-bit samples → their high byte (v >> 8),
+ *   alpha (an alpha channel or a tRNS chunk) → dropped, not composited.
+ *
+ * Inflating the compressed data needs zlib, which the runtime-neutral core does not
+ * carry: the PNG decoder proper is injected (`setPngDecoder`; the Node entry installs
+ * pngjs). The core does the rest itself: the chunk walk that checks the header against
+ * the limits before anything is inflated, refuses truncated files, and removes the tRNS
+ * chunk (pngjs would otherwise blacken "transparent" colours, which OpenCV keeps).
+ */
+import { ImageDecodeError } from "../errors.js";
+import { checkImageSize, type DecodeLimits, type RgbImage, resolveLimits } from "./rgb-image.js";
+
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function isPng(bytes: Uint8Array): boolean {
+  if (bytes.length < SIGNATURE.length) return false;
+  return SIGNATURE.every((byte, i) => bytes[i] === byte);
+}
+
+/** A PNG's decoded samples, as pngjs's `PNG.sync.read(bytes, { skipRescale: true })` returns them. */
+export interface DecodedPng {
+  width: number;
+  height: number;
+  /** Bits per sample: 1, 2, 4, 8 or 16. */
+  depth: number;
+  /** PNG colour type: 0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA. */
+  colorType: number;
+  /**
+   * RGBA, 4 samples per pixel, unscaled: 0..2^depth−1 (palette entries are 8-bit colours);
+   * a Uint16Array for 16-bit images.
+   */
+  data: Uint8Array | Uint16Array;
+}
+
+/** Decodes the (already checked) PNG bytes into samples; see `DecodedPng`. */
+export type PngDecoder = (bytes: Uint8Array) => DecodedPng;
+
+let installedDecoder: PngDecoder | undefined;
+
+/** Installs the function that inflates and unfilters PNGs (the Node entry installs pngjs). */
+export function setPngDecoder(decoder: PngDecoder | undefined): void {
+  installedDecoder = decoder;
+}
+
+export interface PngHeader {
+  width: number;
+  height: number;
+  depth: number;
+  colorType: number;
+  interlaced: boolean;
+}
+
+const VALID_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
+/**
+ * Walks the chunks (length, type, payload, CRC) from the signature to IEND, checks IHDR
+ * against the limits, and returns the header plus the bytes without any tRNS chunk.
+ */
+export function readPngStructure(bytes: Uint8Array, limits: Required<DecodeLimits>): { header: PngHeader; cleaned: Uint8Array } {
+  if (!isPng(bytes)) throw new ImageDecodeError("not a PNG file (no PNG signature)");
+  let header: PngHeader | undefined;
+  let pos = SIGNATURE.length;
+  let sawImageData = false;
+  let transparencyChunk: { start: number; end: number } | undefined;
+  for (;;) {
+    if (pos + 8 > bytes.length) throw new ImageDecodeError(`truncated PNG: no IEND chunk (file ends at byte ${bytes.length})`);
+    const length = ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
+    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
+    const end = pos + 12 + length;
+    if (end > bytes.length) {
+      throw new ImageDecodeError(`truncated PNG: chunk ${JSON.stringify(type)} at byte ${pos} needs ${length + 12} bytes, file ends at byte ${bytes.length}`);
+    }
+    if (header === undefined && type !== "IHDR") throw new ImageDecodeError(`corrupt PNG: first chunk is ${JSON.stringify(type)}, not IHDR`);
+    if (type === "IHDR") {
+      if (header !== undefined) throw new ImageDecodeError("corrupt PNG: two IHDR chunks");
+      header = readHeader(bytes.subarray(pos + 8, pos + 8 + length), limits);
+    } else if (type === "IDAT") {
+      sawImageData = true;
+    } else if (type === "tRNS") {
+      transparencyChunk = { start: pos, end };
+    } else if (type === "IEND") {
+      break;
+    }
+    pos = end;
+  }
+  if (!sawImageData) throw new ImageDecodeError("corrupt PNG: no image data (IDAT) before IEND");
+  let cleaned = bytes;
+  if (transparencyChunk !== undefined) {
+    cleaned = new Uint8Array(bytes.length - (transparencyChunk.end - transparencyChunk.start));
+    cleaned.set(bytes.subarray(0, transparencyChunk.start), 0);
+    cleaned.set(bytes.subarray(transparencyChunk.end), transparencyChunk.start);
+  }
+  return { header: header!, cleaned };
+}
+
+function readHeader(payload: Uint8Array, limits: Required<DecodeLimits>): PngHeader {
+  if (payload.length !== 13) throw new ImageDecodeError(`corrupt PNG: IHDR has ${payload.length} bytes, expected 13`);
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
+  const width = view.getUint32(0);
+  const height = view.getUint32(4);
+  const depth = payload[8]!;
+  const colorType = payload[9]!;
+  const interlace = payload[12]!;
+  checkImageSize(width, height, "PNG", limits);
+  const depths = VALID_DEPTHS[colorType];
+  if (depths === undefined) throw new ImageDecodeError(`corrupt PNG: unknown colour type ${colorType}`);
+  if (!depths.includes(depth)) throw new ImageDecodeError(`corrupt PNG: bit depth ${depth} is not allowed for colour type ${colorType}`);
+  if (interlace > 1) throw new ImageDecodeError(`corrupt PNG: unknown interlace method ${interlace}`);
+  return { width, height, depth, colorType, interlaced: interlace === 1 };
+}
+
+/** Decodes a PNG to 8-bit RGB the way OpenCV does (see the file comment). */
+export function decodePng(bytes: Uint8Array, limits?: DecodeLimits, decoder: PngDecoder | undefined = installedDecoder): RgbImage {
+  const { header, cleaned } = readPngStructure(bytes, resolveLimits(limits));
+  if (decoder === undefined) {
+    throw new ImageDecodeError(
+      "no PNG decoder installed: import ghostnet-ts/node (which installs pngjs) or call setPngDecoder(), or pass RGBA pixels (fromImageData)",
+    );
+  }
+  let decoded: DecodedPng;
+  try {
+    decoded = decoder(cleaned);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ImageDecodeError(`corrupt PNG: ${message}`, { cause: error });
+  }
+  const { width, height } = header;
+  if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 4) {
+    throw new ImageDecodeError(`corrupt PNG: decoder returned ${decoded.data.length} samples for ${width}×${height}`);
+  }
+  return rgbFromSamples(decoded.data, width, height, header);
+}
+
+/** Drops alpha and brings samples to 8 bits: v >> 8 for 16-bit, v·255/max for 1/2/4-bit grey. */
+function rgbFromSamples(samples: Uint8Array | Uint16Array, width: number, height: number, header: PngHeader): RgbImage {
+  const rgb = new Uint8Array(width * height * 3);
+  const { depth, colorType } = header;
+  const lowBitGrey = depth < 8 && colorType !== 3;
+  const scale = lowBitGrey ? 255 / ((1 << depth) - 1) : 1; // 255, 85 or 17: exact integers
+  const shift = depth === 16 ? 8 : 0;
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) rgb[p * 3 + c] = (samples[p * 4 + c]! >> shift) * scale;
+  }
+  return { width, height, data: rgb };
+}
