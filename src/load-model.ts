@@ -1,0 +1,89 @@
+/**
+ * `loadModel(bytes, options)`: ONNX bytes → a runnable `Model` (DESIGN.md §5).
+ *
+ *   decode (protobuf → OnnxModel; tensor payloads checked)
+ *   → validate (every problem of the file and the graph, reported together)
+ *   → pick the engine: the typed GhostNet when the file is one ("auto"/"ghostnet"),
+ *     else the generic graph executor
+ */
+import { GhostnetError, InputError, ModelValidationError } from "./errors.js";
+import { tryGhostNetEngine, createGhostNetEngine } from "./ghostnet/engine.js";
+import { GraphExecutor, type ExecutorFeeds, type ExecutorOptions } from "./graph/executor.js";
+import { OP_TABLE } from "./graph/op-table.js";
+import { decodeModelCollecting, type DecodeOptions } from "./loader/decode.js";
+import type { OnnxModel } from "./loader/model.js";
+import { validateGraph } from "./loader/validate.js";
+import type { EngineName, Feeds, LoadOptions, Model } from "./model.js";
+import type { Tensor } from "./tensor/tensor.js";
+
+/** loadModel's options: the engine choice plus the loader's limits and the executor's switches. */
+export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOptions {}
+
+/** The graph executor behind the `Model` interface. */
+export class GraphModel implements Model {
+  readonly engine: EngineName = "graph";
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+
+  constructor(readonly executor: GraphExecutor) {
+    this.inputNames = executor.inputNames;
+    this.outputNames = executor.outputNames;
+  }
+
+  async run(feeds: Feeds): Promise<Record<string, Tensor>> {
+    // Integer outputs (rare: shape arithmetic as a graph output) come back as IntTensors.
+    return this.executor.run(feeds as ExecutorFeeds) as Record<string, Tensor>;
+  }
+
+  dispose(): void {
+    this.executor.dispose();
+  }
+}
+
+/**
+ * Decodes and validates ONNX bytes without building an engine: every problem in the
+ * file is thrown together as one ModelValidationError (ModelFormatError when the bytes
+ * are not a readable ONNX protobuf at all).
+ */
+export function decodeAndValidate(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): OnnxModel {
+  const { model, problems } = decodeModelCollecting(bytes, options);
+  problems.push(...validateGraph(model, { has: (op) => op in OP_TABLE }));
+  if (problems.length > 0) throw new ModelValidationError(problems);
+  return model;
+}
+
+export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: LoadModelOptions = {}): Promise<Model> {
+  const engine = options.engine ?? "auto";
+  if (engine !== "auto" && engine !== "graph" && engine !== "ghostnet") {
+    throw new InputError(`unknown engine '${String(engine)}'; use "auto", "graph" or "ghostnet"`);
+  }
+  if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer)) {
+    throw new InputError("loadModel expects the model's bytes as a Uint8Array or an ArrayBuffer");
+  }
+  if (engine === "ghostnet") {
+    // The typed engine needs only a decodable file; it says itself why a file is not a GhostNet.
+    const { model, problems } = decodeModelCollecting(bytes, options);
+    if (problems.length > 0) throw new ModelValidationError(problems);
+    return createGhostNetEngine(model);
+  }
+  const model = decodeAndValidate(bytes, options);
+
+  // ── The engine choice: "auto" takes the typed GhostNet when the file is one. ──
+  if (engine === "auto") {
+    const ghostnet = tryTypedGhostNet(model);
+    if (ghostnet !== undefined) return ghostnet;
+  }
+  return new GraphModel(new GraphExecutor(model, OP_TABLE, options));
+}
+
+/** The typed GhostNet for `model`, or undefined when it is not one (then the graph executor runs it). */
+function tryTypedGhostNet(model: OnnxModel): Model | undefined {
+  try {
+    const result = tryGhostNetEngine(model);
+    return result.engine ?? undefined;
+  } catch (error) {
+    // A binding failure is not the user's problem when the graph executor can run the file.
+    if (error instanceof GhostnetError) return undefined;
+    throw error;
+  }
+}
