@@ -14,7 +14,8 @@
  * `loadImageNetLabels()` (ghostnet-ts/node) gives PaddleClas's ImageNet-1k names.
  */
 import { InputError, ShapeError } from "./errors.js";
-import { decodeImage, preprocessImage } from "./image/index.js"; // TODO(H5): names to check once src/image lands
+import { decodeImage } from "./image/decode.js";
+import { preprocess as preprocessImage } from "./image/preprocess.js";
 import { type RgbaPixels, fromImageData } from "./image/rgb-image.js";
 import { type Prediction, topK } from "./image/topk.js";
 import type { Model } from "./model.js";

@@ -9,6 +9,8 @@ import { createClassifier, prepareImage } from "../src/classifier.js";
 import { InputError, ShapeError } from "../src/errors.js";
 import { setPngDecoder } from "../src/image/png.js";
 import { pngjsDecoder } from "../src/image/png-node.js";
+import { loadModel } from "../src/load-model.js";
+import { type WriterNode, attr, encodeModel } from "../src/loader/writer.js";
 import type { Feeds, Model } from "../src/model.js";
 import { Tensor, type TensorLike } from "../src/tensor/tensor.js";
 
@@ -130,4 +132,40 @@ describe("PaddleClas preprocessing of pixels and encoded images", () => {
     const classifier = createClassifier(model, { preprocess: () => imageWithScores([0.1, 0.9]), topk: 1 });
     expect((await classifier.classify(new Uint8Array([1, 2, 3])))[0]!.classId).toBe(1);
   });
+});
+
+describe("createClassifier over a loaded ONNX model", () => {
+  // x [N, 3, 1, 2] → Flatten → [N, 6] (→ Softmax): the input's six values are the class scores.
+  function flattenModel(withSoftmax: boolean): Uint8Array {
+    const nodes: WriterNode[] = [{ opType: "Flatten", inputs: ["x"], outputs: ["flat"], attributes: { axis: attr.int(1) } }];
+    if (withSoftmax) nodes.push({ opType: "Softmax", inputs: ["flat"], outputs: ["probs"], attributes: { axis: attr.int(1) } });
+    return encodeModel({
+      opset: 13,
+      nodes,
+      inputs: [{ name: "x", shape: ["N", 3, 1, 2] }],
+      outputs: [{ name: withSoftmax ? "probs" : "flat", shape: ["N", 6] }],
+    });
+  }
+  const logits = [[0.5, 2, -1, 1.5, 0, 3], [1, 0, 0, 0, 0, 0.5]];
+  const expectedTop = [[5, 1, 3, 0, 4], [0, 5, 1, 2, 3]];
+  const softmax = (row: number[]): number[] => {
+    const e = row.map((v) => Math.exp(v));
+    const sum = e.reduce((s, v) => s + v, 0);
+    return e.map((v) => v / sum);
+  };
+
+  for (const withSoftmax of [true, false]) {
+    it(`gives the top-5 and probabilities known by construction (${withSoftmax ? "Softmax output" : "logits output"})`, async () => {
+      const model = await loadModel(flattenModel(withSoftmax), { engine: "graph" });
+      const classifier = createClassifier(model, { labels: ["a", "b", "c", "d", "e", "f"] });
+      const answers = await classifier.classifyBatch(logits.map((row) => new Tensor([1, 3, 1, 2], Float32Array.from(row))));
+      answers.forEach((top, n) => {
+        expect(top.map((p) => p.classId)).toEqual(expectedTop[n]);
+        expect(top[0]!.label).toBe("abcdef"[expectedTop[n]![0]!]);
+        const probs = softmax(logits[n]!);
+        top.forEach((p) => expect(Math.abs(p.score - probs[p.classId]!)).toBeLessThan(1e-6));
+      });
+      model.dispose();
+    });
+  }
 });

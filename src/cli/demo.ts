@@ -9,7 +9,8 @@
  */
 import { basename } from "node:path";
 import { createClassifier } from "../classifier.js";
-import { decodeImage, preprocessImage } from "../image/index.js"; // TODO(H5): names to check once src/image lands
+import { decodeImage } from "../image/decode.js";
+import { preprocess as preprocessImage } from "../image/preprocess.js";
 import { summarizeGhostNet, type SummaryRow } from "../ghostnet/summary.js";
 import { loadModel } from "../load-model.js";
 import { loadImageNetLabels, packageDataPath } from "../node/data.js";

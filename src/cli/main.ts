@@ -3,7 +3,10 @@
  * into one line on stderr and an exit code (0 ok, 1 runtime error, 2 usage error).
  * Set GHOSTNET_DEBUG=1 to see stack traces.
  */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { GhostnetError } from "../errors.js";
+import { packageRoot } from "../node/data.js";
 import { setPngDecoder } from "../image/png.js";
 import { pngjsDecoder } from "../image/png-node.js";
 import { type Command, type CommandIO, UsageError } from "./args.js";
@@ -37,9 +40,18 @@ function mainUsage(): string {
     "Commands:",
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
-    "Run `ghostnet <command> --help` for a command's options.",
+    "Run `ghostnet <command> --help` for a command's options; `ghostnet --version` for the version.",
     "Example: ghostnet classify photo.jpg --model GhostNet_x1_0.onnx",
   ].join("\n");
+}
+
+async function packageVersion(): Promise<string> {
+  try {
+    const json = JSON.parse(await readFile(join(packageRoot, "package.json"), "utf8")) as { version?: string };
+    return json.version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
 }
 
 /** stdout/stderr of this process. */
@@ -74,7 +86,7 @@ export async function main(argv: string[], io: CommandIO = processIO): Promise<n
     return 0;
   }
   if (name === "--version" || name === "-v") {
-    io.out("ghostnet-ts 0.1.0");
+    io.out(`ghostnet-ts ${await packageVersion()}`);
     return 0;
   }
   const command = commands.find((c) => c.name === name);
