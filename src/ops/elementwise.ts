@@ -1,0 +1,266 @@
+/**
+ * Binary elementwise ops with NumPy broadcasting (ONNX's multidirectional broadcasting):
+ *
+ *   output[i…] = a[i… broadcast] ∘ b[i… broadcast],   output shape = broadcast(a.shape, b.shape)
+ *
+ * Arithmetic: Add, Sub, Mul, Div, Pow (float tensors, and integer tensors for shape
+ * arithmetic, where Div truncates toward zero as ONNX's integer Div does). Comparisons:
+ * Equal, Less, Greater, … write a bool IntTensor (1 or 0). Logic: And, Or, Xor on bools.
+ * Where(condition, x, y) picks per element.
+ *
+ * One loop serves every case. The shapes are first folded into as few dimensions as the
+ * operands allow (strided.ts), so same-shape operands become one flat run, a scalar
+ * becomes one run against a constant, and a per-channel [N,C,1,1] or [C,1,1] operand
+ * against [N,C,H,W] (the SE multiply, the hard-swish decomposition) becomes N·C runs of
+ * H·W elements against one value each. Each innermost run steps each input by 1 or 0.
+ */
+import { ShapeError } from "../errors.js";
+import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
+import { formatShape, shapesEqual, type IntTensor } from "../tensor/tensor.js";
+import { copyStrided, foldDimensions, type NumericArray, type NumericTensor } from "./strided.js";
+
+export type BinaryOp =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "pow"
+  | "mod"
+  | "fmod"
+  | "min"
+  | "max"
+  | "equal"
+  | "less"
+  | "lessOrEqual"
+  | "greater"
+  | "greaterOrEqual"
+  | "and"
+  | "or"
+  | "xor";
+
+/** Output shape of any binary elementwise op: the broadcast of both input shapes. */
+export function binaryShape(aShape: readonly number[], bShape: readonly number[], opName = "elementwise op"): number[] {
+  try {
+    return broadcastShapes(aShape, bShape);
+  } catch {
+    throw new ShapeError(`${opName}: input shapes ${formatShape(aShape)} and ${formatShape(bShape)} cannot be broadcast together`);
+  }
+}
+
+/**
+ * Applies `op` to one run of n elements: out[o + i] = a[ai + i·as] ∘ b[bi + i·bs].
+ * `integer` selects integer division semantics for Div (truncate toward zero).
+ */
+function binaryRun(
+  op: BinaryOp,
+  integer: boolean,
+  out: NumericArray,
+  o: number,
+  a: NumericArray,
+  ai: number,
+  as: number,
+  b: NumericArray,
+  bi: number,
+  bs: number,
+  n: number,
+): void {
+  const end = o + n;
+  switch (op) {
+    case "add":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! + b[bi]!;
+      return;
+    case "sub":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! - b[bi]!;
+      return;
+    case "mul":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! * b[bi]!;
+      return;
+    case "div":
+      if (integer) for (; o < end; o++, ai += as, bi += bs) out[o] = Math.trunc(a[ai]! / b[bi]!);
+      else for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! / b[bi]!;
+      return;
+    case "pow":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai]!, b[bi]!);
+      return;
+    case "mod":
+      // ONNX Mod with fmod=0: the result takes the sign of the divisor (Python's %).
+      for (; o < end; o++, ai += as, bi += bs) {
+        const x = a[ai]!;
+        const y = b[bi]!;
+        const r = x % y;
+        out[o] = r !== 0 && r < 0 !== y < 0 ? r + y : r;
+      }
+      return;
+    case "fmod":
+      // ONNX Mod with fmod=1: the result takes the sign of the dividend (C's fmod).
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! % b[bi]!;
+      return;
+    case "min":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = Math.min(a[ai]!, b[bi]!);
+      return;
+    case "max":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = Math.max(a[ai]!, b[bi]!);
+      return;
+    case "equal":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! === b[bi]! ? 1 : 0;
+      return;
+    case "less":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! < b[bi]! ? 1 : 0;
+      return;
+    case "lessOrEqual":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! <= b[bi]! ? 1 : 0;
+      return;
+    case "greater":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! > b[bi]! ? 1 : 0;
+      return;
+    case "greaterOrEqual":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! >= b[bi]! ? 1 : 0;
+      return;
+    case "and":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! !== 0 && b[bi]! !== 0 ? 1 : 0;
+      return;
+    case "or":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! !== 0 || b[bi]! !== 0 ? 1 : 0;
+      return;
+    case "xor":
+      for (; o < end; o++, ai += as, bi += bs) out[o] = (a[ai]! !== 0) !== (b[bi]! !== 0) ? 1 : 0;
+      return;
+  }
+}
+
+/**
+ * output = a ∘ b with broadcasting. `output` has shape binaryShape(a.shape, b.shape);
+ * comparisons and logic ops write a bool IntTensor. Integer Div truncates.
+ */
+export function binary(op: BinaryOp, output: NumericTensor, a: NumericTensor, b: NumericTensor): void {
+  const expected = binaryShape(a.shape, b.shape, op);
+  if (!shapesEqual(output.shape, expected)) {
+    throw new ShapeError(`${op}: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
+  }
+  const integer = output.dtype !== "float32" && a.dtype !== "float32";
+  const folded = foldDimensions(expected, [broadcastStrides(a.shape, expected), broadcastStrides(b.shape, expected)]);
+  const dims = folded.shape;
+  const aStrides = folded.strides[0]!;
+  const bStrides = folded.strides[1]!;
+  const rank = dims.length;
+  const out = output.data;
+  if (rank === 0) {
+    binaryRun(op, integer, out, 0, a.data, 0, 0, b.data, 0, 0, out.length);
+    return;
+  }
+  const run = dims[rank - 1]!;
+  const aStep = aStrides[rank - 1]!;
+  const bStep = bStrides[rank - 1]!;
+  const index = new Int32Array(rank);
+  let ai = 0;
+  let bi = 0;
+  for (let o = 0; o < out.length; o += run) {
+    binaryRun(op, integer, out, o, a.data, ai, aStep, b.data, bi, bStep, run);
+    for (let k = rank - 2; k >= 0; k--) {
+      ai += aStrides[k]!;
+      bi += bStrides[k]!;
+      if (++index[k]! < dims[k]!) break;
+      ai -= aStrides[k]! * dims[k]!;
+      bi -= bStrides[k]! * dims[k]!;
+      index[k] = 0;
+    }
+  }
+}
+
+// The ONNX ops by name; each is `binary` with its operator.
+/** Add: output = a + b (broadcast). */
+export const add = (output: NumericTensor, a: NumericTensor, b: NumericTensor): void => binary("add", output, a, b);
+/** Sub: output = a − b (broadcast). */
+export const sub = (output: NumericTensor, a: NumericTensor, b: NumericTensor): void => binary("sub", output, a, b);
+/** Mul: output = a · b (broadcast). */
+export const mul = (output: NumericTensor, a: NumericTensor, b: NumericTensor): void => binary("mul", output, a, b);
+/** Div: output = a / b (broadcast; truncated toward zero for integer tensors). */
+export const div = (output: NumericTensor, a: NumericTensor, b: NumericTensor): void => binary("div", output, a, b);
+/** Pow: output = a ^ b (broadcast). */
+export const pow = (output: NumericTensor, a: NumericTensor, b: NumericTensor): void => binary("pow", output, a, b);
+/** Equal: output (bool) = a == b. */
+export const equal = (output: IntTensor, a: NumericTensor, b: NumericTensor): void => binary("equal", output, a, b);
+/** Less: output (bool) = a < b. */
+export const less = (output: IntTensor, a: NumericTensor, b: NumericTensor): void => binary("less", output, a, b);
+/** Greater: output (bool) = a > b. */
+export const greater = (output: IntTensor, a: NumericTensor, b: NumericTensor): void => binary("greater", output, a, b);
+
+/**
+ * Variadic Max / Min / Sum / Mean (ONNX's n-ary ops) fold pairwise into `output`:
+ * output = x0 ∘ x1 ∘ … Every input broadcasts to output's shape.
+ */
+export function variadicShape(shapes: readonly (readonly number[])[], opName = "variadic op"): number[] {
+  try {
+    return broadcastShapes(...shapes);
+  } catch {
+    throw new ShapeError(`${opName}: input shapes ${shapes.map(formatShape).join(", ")} cannot be broadcast together`);
+  }
+}
+
+/** Sum / Max / Min / Mean over any number of inputs: output = x0 ∘ x1 ∘ … (broadcast). */
+export function variadic(op: "sum" | "max" | "min" | "mean", output: NumericTensor, inputs: readonly NumericTensor[]): void {
+  const expected = variadicShape(
+    inputs.map((t) => t.shape),
+    op,
+  );
+  if (inputs.length === 0 || !shapesEqual(output.shape, expected)) {
+    throw new ShapeError(`${op}: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
+  }
+  copyStrided(output.data, 0, inputs[0]!.data, 0, expected, broadcastStrides(inputs[0]!.shape, expected));
+  const pairwise: BinaryOp = op === "sum" || op === "mean" ? "add" : op;
+  for (let i = 1; i < inputs.length; i++) binary(pairwise, output, output, inputs[i]!);
+  if (op === "mean") {
+    const out = output.data;
+    const n = inputs.length;
+    for (let i = 0; i < out.length; i++) out[i] = out[i]! / n;
+  }
+}
+
+/** Where's output shape: the broadcast of condition, x and y. */
+export function whereShape(conditionShape: readonly number[], xShape: readonly number[], yShape: readonly number[]): number[] {
+  return variadicShape([conditionShape, xShape, yShape], "Where");
+}
+
+/** Where: output[i…] = condition[i…] ? x[i…] : y[i…], all three broadcast. */
+export function where(output: NumericTensor, condition: IntTensor, x: NumericTensor, y: NumericTensor): void {
+  const shape = output.shape;
+  const expected = whereShape(condition.shape, x.shape, y.shape);
+  if (!shapesEqual(shape, expected)) {
+    throw new ShapeError(`Where: output shape ${formatShape(shape)} should be ${formatShape(expected)}`);
+  }
+  const folded = foldDimensions(expected, [
+    broadcastStrides(condition.shape, expected),
+    broadcastStrides(x.shape, expected),
+    broadcastStrides(y.shape, expected),
+  ]);
+  const [cs, xs, ys] = folded.strides as [number[], number[], number[]];
+  const dims = folded.shape;
+  const rank = dims.length;
+  const out = output.data;
+  const c = condition.data;
+  const xd = x.data;
+  const yd = y.data;
+  const run = rank === 0 ? out.length : dims[rank - 1]!;
+  const cStep = rank === 0 ? 0 : cs[rank - 1]!;
+  const xStep = rank === 0 ? 0 : xs[rank - 1]!;
+  const yStep = rank === 0 ? 0 : ys[rank - 1]!;
+  const index = new Int32Array(rank);
+  let ci = 0;
+  let xi = 0;
+  let yi = 0;
+  for (let o = 0; o < out.length; o += run) {
+    for (let i = 0, cj = ci, xj = xi, yj = yi; i < run; i++, cj += cStep, xj += xStep, yj += yStep) {
+      out[o + i] = c[cj]! !== 0 ? xd[xj]! : yd[yj]!;
+    }
+    for (let k = rank - 2; k >= 0; k--) {
+      ci += cs[k]!;
+      xi += xs[k]!;
+      yi += ys[k]!;
+      if (++index[k]! < dims[k]!) break;
+      ci -= cs[k]! * dims[k]!;
+      xi -= xs[k]! * dims[k]!;
+      yi -= ys[k]! * dims[k]!;
+      index[k] = 0;
+    }
+  }
+}

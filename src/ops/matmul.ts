@@ -1,0 +1,180 @@
+/**
+ * MatMul (numpy.matmul semantics) and Gemm, both on top of the packed GEMM `sgemm`
+ * (C = A·B with general strides).
+ *
+ * MatMul:  a [..., M, K] · b [..., K, N] → [broadcast(...), M, N]. A 1-D a is a row [1, K]
+ *          whose M axis is dropped from the result; a 1-D b is a column [K, 1] whose N axis
+ *          is dropped. Batch dimensions broadcast like elementwise ops.
+ * Gemm:    Y [M, N] = alpha · A' · B' + beta · C, where A' = transA ? Aᵀ : A (A' is [M, K]),
+ *          B' = transB ? Bᵀ : B (B' is [K, N]), and C (optional) broadcasts to [M, N].
+ *          Paddle2ONNX's fused Linear layers are Gemm with transB 0 (weights [in, out]).
+ */
+import { ShapeError } from "../errors.js";
+import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
+import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
+
+/** Output shape of MatMul(a, b) (numpy.matmul). */
+export function matmulShape(aShape: readonly number[], bShape: readonly number[]): number[] {
+  if (aShape.length === 0 || bShape.length === 0) {
+    throw new ShapeError(`MatMul: operands must have rank ≥ 1, found ${formatShape(aShape)} and ${formatShape(bShape)}`);
+  }
+  const a = aShape.length === 1 ? [1, aShape[0]!] : aShape;
+  const b = bShape.length === 1 ? [bShape[0]!, 1] : bShape;
+  const m = a[a.length - 2]!;
+  const k = a[a.length - 1]!;
+  const kb = b[b.length - 2]!;
+  const n = b[b.length - 1]!;
+  if (k !== kb) {
+    throw new ShapeError(`MatMul: inner dimensions differ: ${formatShape(aShape)} · ${formatShape(bShape)} (${k} vs ${kb})`);
+  }
+  let batch: number[];
+  try {
+    batch = broadcastShapes(a.slice(0, -2), b.slice(0, -2));
+  } catch {
+    throw new ShapeError(`MatMul: batch dimensions of ${formatShape(aShape)} and ${formatShape(bShape)} cannot be broadcast`);
+  }
+  const out = [...batch];
+  if (aShape.length > 1) out.push(m);
+  if (bShape.length > 1) out.push(n);
+  return out;
+}
+
+/** MatMul: output[batch…] = a[batch…] · b[batch…] with broadcast batch dims. */
+export function matmul(output: Tensor, a: Tensor, b: Tensor): void {
+  const expected = matmulShape(a.shape, b.shape);
+  if (!shapesEqual(output.shape, expected)) {
+    throw new ShapeError(`MatMul: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
+  }
+  const aShape = a.shape.length === 1 ? [1, a.shape[0]!] : a.shape;
+  const bShape = b.shape.length === 1 ? [b.shape[0]!, 1] : b.shape;
+  const m = aShape[aShape.length - 2]!;
+  const k = aShape[aShape.length - 1]!;
+  const n = bShape[bShape.length - 1]!;
+  const aBatch = aShape.slice(0, -2);
+  const bBatch = bShape.slice(0, -2);
+  const batch = broadcastShapes(aBatch, bBatch);
+  let batchCount = 1;
+  for (const d of batch) batchCount *= d;
+  const y = output.data;
+  if (batchCount === 0 || m === 0 || n === 0) return;
+  if (k === 0) {
+    y.fill(0);
+    return;
+  }
+  // b shared by every batch and a contiguous: the batches of a stack into one tall matrix.
+  let bBatchSize = 1;
+  for (const d of bBatch) bBatchSize *= d;
+  if (bBatchSize === 1 && shapesEqual(aBatch, batch)) {
+    sgemm(batchCount * m, n, k, a.data, 0, k, 1, b.data, 0, n, 1, y, 0, n);
+    return;
+  }
+  const aStrides = broadcastStrides(aBatch, batch).map((s) => s * m * k);
+  const bStrides = broadcastStrides(bBatch, batch).map((s) => s * k * n);
+  const rank = batch.length;
+  const index = new Int32Array(rank);
+  let aOffset = 0;
+  let bOffset = 0;
+  for (let i = 0; i < batchCount; i++) {
+    sgemm(m, n, k, a.data, aOffset, k, 1, b.data, bOffset, n, 1, y, i * m * n, n);
+    for (let d = rank - 1; d >= 0; d--) {
+      aOffset += aStrides[d]!;
+      bOffset += bStrides[d]!;
+      if (++index[d]! < batch[d]!) break;
+      aOffset -= aStrides[d]! * batch[d]!;
+      bOffset -= bStrides[d]! * batch[d]!;
+      index[d] = 0;
+    }
+  }
+}
+
+export interface GemmAttributes {
+  /** Default 1. */
+  alpha?: number;
+  /** Default 1. */
+  beta?: number;
+  /** 0 or 1, default 0. */
+  transA?: number;
+  /** 0 or 1, default 0. */
+  transB?: number;
+}
+
+/** Output shape of Gemm: [M, N]; checks that C (if any) broadcasts to it. */
+export function gemmShape(
+  aShape: readonly number[],
+  bShape: readonly number[],
+  cShape: readonly number[] | undefined,
+  attrs: GemmAttributes,
+): number[] {
+  if (aShape.length !== 2 || bShape.length !== 2) {
+    throw new ShapeError(`Gemm: A and B must be 2-D, found ${formatShape(aShape)} and ${formatShape(bShape)}`);
+  }
+  const transA = (attrs.transA ?? 0) !== 0;
+  const transB = (attrs.transB ?? 0) !== 0;
+  const [m, k] = transA ? [aShape[1]!, aShape[0]!] : [aShape[0]!, aShape[1]!];
+  const [kb, n] = transB ? [bShape[1]!, bShape[0]!] : [bShape[0]!, bShape[1]!];
+  if (k !== kb) {
+    throw new ShapeError(
+      `Gemm: inner dimensions differ: A ${formatShape(aShape)}${transA ? "ᵀ" : ""} · B ${formatShape(bShape)}${transB ? "ᵀ" : ""} (${k} vs ${kb})`,
+    );
+  }
+  if (cShape !== undefined) {
+    let fits = cShape.length <= 2;
+    const c = [1, 1, ...cShape].slice(-2);
+    if (fits) fits = (c[0] === 1 || c[0] === m) && (c[1] === 1 || c[1] === n);
+    if (!fits) throw new ShapeError(`Gemm: C of shape ${formatShape(cShape)} does not broadcast to [${m}, ${n}]`);
+  }
+  return [m, n];
+}
+
+/** Gemm: output [M, N] = alpha · A' · B' + beta · C. */
+export function gemm(output: Tensor, a: Tensor, b: Tensor, c: Tensor | undefined, attrs: GemmAttributes): void {
+  const expected = gemmShape(a.shape, b.shape, c?.shape, attrs);
+  if (!shapesEqual(output.shape, expected)) {
+    throw new ShapeError(`Gemm: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
+  }
+  const [m, n] = expected as [number, number];
+  const transA = (attrs.transA ?? 0) !== 0;
+  const transB = (attrs.transB ?? 0) !== 0;
+  const alpha = attrs.alpha ?? 1;
+  const beta = attrs.beta ?? 1;
+  const k = transA ? a.shape[0]! : a.shape[1]!;
+  const y = output.data;
+  if (m === 0 || n === 0) return;
+  // Element (i, p) of A' sits at i·rowStride + p·colStride of A's buffer; likewise B'.
+  const [aRow, aCol] = transA ? [1, m] : [k, 1];
+  const [bRow, bCol] = transB ? [1, k] : [n, 1];
+  if (k === 0) y.fill(0);
+  else sgemm(m, n, k, a.data, 0, aRow, aCol, b.data, 0, bRow, bCol, y, 0, n);
+  if (alpha !== 1) for (let i = 0; i < y.length; i++) y[i] = alpha * y[i]!;
+  if (c !== undefined && beta !== 0) {
+    const cs = broadcastStrides(c.shape, [m, n]);
+    const cRow = cs[0]!;
+    const cCol = cs[1]!;
+    const cd = c.data;
+    for (let i = 0; i < m; i++) {
+      for (let j = 0, o = i * n, ci = i * cRow; j < n; j++, o++, ci += cCol) y[o] = y[o]! + beta * cd[ci]!;
+    }
+  }
+}
+
+/**
+ * Stand-in for src/ops/gemm.ts's packed `sgemm` until it lands (same signature):
+ * C[i, j] = Σ_p A[i, p] · B[p, j], with A[i, p] at aOffset + i·aRowStride + p·aColStride,
+ * B[p, j] at bOffset + p·bRowStride + j·bColStride, C[i, j] at cOffset + i·ldc + j.
+ */
+function sgemm(
+  M: number, N: number, K: number,
+  A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
+  C: Float32Array, cOffset: number, ldc: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    const cRow = cOffset + i * ldc;
+    C.fill(0, cRow, cRow + N);
+    for (let p = 0; p < K; p++) {
+      const aip = A[aOffset + i * aRowStride + p * aColStride]!;
+      const bRow = bOffset + p * bRowStride;
+      for (let j = 0; j < N; j++) C[cRow + j] = C[cRow + j]! + aip * B[bRow + j * bColStride]!;
+    }
+  }
+}
