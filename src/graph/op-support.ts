@@ -43,11 +43,6 @@ export function single(shape: readonly number[], dtype: DataType, run: (inputs: 
   return { outputs: [outputLike(shape, dtype)], run: (inputs, outputs) => run(inputs, outputs[0]!) };
 }
 
-/** Copies the input's elements into an output of another shape (Reshape-like ops when not aliased). */
-export function copyData(inputs: readonly AnyTensor[], output: AnyTensor): void {
-  output.data.set(inputs[0]!.data);
-}
-
 /** Normalises an axis in [−rank, rank) to [0, rank). */
 export function axisIn(axis: number, rank: number, what: string): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ShapeError(`${what}: axis ${axis} is out of range for rank ${rank}`);

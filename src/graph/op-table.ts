@@ -20,13 +20,25 @@ import { ShapeError, UnsupportedOperatorError } from "../errors.js";
 import * as elementwise from "../ops/elementwise.js";
 import * as unary from "../ops/unary.js";
 import { concat, concatShape } from "../ops/concat.js";
+import * as reshape from "../ops/reshape.js";
+import { expand, expandShape, tile, tileShape } from "../ops/expand.js";
+import { gather, gatherShape } from "../ops/gather.js";
+import { gemm, gemmShape, matmul, matmulShape } from "../ops/matmul.js";
+import { pad, padShape, type PadAttributes } from "../ops/pad.js";
+import { reduce, reduceShape, type ReduceOp } from "../ops/reduce.js";
+import { slice, sliceShape, type SliceAttributes } from "../ops/slice.js";
+import { logSoftmax, softmax, softmaxShape } from "../ops/softmax.js";
+import { transpose, transposeShape } from "../ops/transpose.js";
 import { averagePool, globalAveragePool, globalMaxPool, globalPoolShape, maxPool, poolShape, type PoolAttributes } from "../ops/pooling.js";
 import { IntTensor, Tensor, formatShape, type AnyTensor, type DataType } from "../tensor/tensor.js";
 import { NodeAttributes } from "./attributes.js";
-import { axisIn, copyData, knownValues, required, requiredFloat, single } from "./op-support.js";
+import { knownValues, required, requiredFloat, single } from "./op-support.js";
 import type { OpDefinition, OpPlanner, ValueMeta } from "./op-types.js";
 
 type Inputs = readonly (ValueMeta | undefined)[];
+
+/** Reshape-like ops' run when their output must be its own tensor (else the executor shares the buffer). */
+const copyData = (inputs: readonly AnyTensor[], output: AnyTensor): void => reshape.reshape(output, inputs[0]!);
 
 // ---------------------------------------------------------------------------------------
 // Builders for families of ops
@@ -58,6 +70,12 @@ function binary(op: elementwise.BinaryOp, result: "same" | "bool" = "same"): OpD
   };
 }
 
+/** Mod: fmod = 1 takes the dividend's sign (C fmod), 0 the divisor's (Python %). */
+const modOp: OpDefinition = (node, opset) => {
+  const fmod = new NodeAttributes(node).int("fmod", 0) === 1;
+  return binary(fmod ? "fmod" : "mod")(node, opset);
+};
+
 function variadic(op: "sum" | "max" | "min" | "mean"): OpDefinition {
   return (node) => (inputs) => {
     const metas = inputs.map((m, i) => required(inputs, i, `input ${i}`));
@@ -73,55 +91,21 @@ function variadic(op: "sum" | "max" | "min" | "mean"): OpDefinition {
 // Shape-only ops: the output is the input with another shape (the executor shares the
 // buffer when it can; `copyData` runs only when the output must be a separate tensor).
 
-/** Reshape's target shape: 0 copies the input's dim (unless allowzero), −1 is inferred. */
-function reshapeTarget(inputShape: readonly number[], requested: readonly number[], allowZero: boolean): number[] {
-  const size = inputShape.reduce((a, b) => a * b, 1);
-  let inferAt = -1;
-  let known = 1;
-  const shape = requested.map((d, i) => {
-    if (d === -1) {
-      if (inferAt >= 0) throw new ShapeError(`Reshape: more than one -1 in shape [${requested.join(", ")}]`);
-      inferAt = i;
-      return 1;
-    }
-    if (d === 0 && !allowZero) {
-      if (i >= inputShape.length) throw new ShapeError(`Reshape: 0 at position ${i} but the input has rank ${inputShape.length}`);
-      d = inputShape[i]!;
-    }
-    if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`Reshape: invalid dimension ${d} in shape [${requested.join(", ")}]`);
-    known *= d;
-    return d;
-  });
-  if (inferAt >= 0) {
-    if (known === 0 || size % known !== 0) {
-      throw new ShapeError(`Reshape: cannot reshape ${formatShape(inputShape)} to [${requested.join(", ")}]`);
-    }
-    shape[inferAt] = size / known;
-  } else if (known !== size) {
-    throw new ShapeError(`Reshape: cannot reshape ${formatShape(inputShape)} (${size} elements) to ${formatShape(shape)}`);
-  }
-  return shape;
-}
-
 const reshapeOp: OpDefinition = (node) => {
-  const allowZero = new NodeAttributes(node).int("allowzero", 0) === 1;
+  const allowZero = new NodeAttributes(node).int("allowzero", 0);
   return (inputs) => {
     const x = required(inputs, 0, "data");
     const requested = knownValues(inputs, 1, "Reshape's shape");
     if (requested === undefined) throw new ShapeError("Reshape: the shape input is missing");
-    return single(reshapeTarget(x.shape, requested, allowZero), x.dtype, copyData);
+    return single(reshape.reshapeShape(x.shape, requested, allowZero), x.dtype, copyData);
   };
 };
 
 const flattenOp: OpDefinition = (node) => {
-  const axisAttr = new NodeAttributes(node).int("axis", 1);
+  const axis = new NodeAttributes(node).int("axis", 1);
   return (inputs) => {
     const x = required(inputs, 0, "input");
-    const axis = axisAttr < 0 ? axisAttr + x.shape.length : axisAttr;
-    if (axis < 0 || axis > x.shape.length) throw new ShapeError(`Flatten: axis ${axisAttr} is out of range for rank ${x.shape.length}`);
-    const outer = x.shape.slice(0, axis).reduce((a, b) => a * b, 1);
-    const inner = x.shape.slice(axis).reduce((a, b) => a * b, 1);
-    return single([outer, inner], x.dtype, copyData);
+    return single(reshape.flattenShape(x.shape, axis), x.dtype, copyData);
   };
 };
 
@@ -135,21 +119,7 @@ const squeezeOp: OpDefinition = (node, opset) => {
   const attrs = new NodeAttributes(node);
   return (inputs) => {
     const x = required(inputs, 0, "data");
-    const rank = x.shape.length;
-    const axes = axesOf(attrs, opset, inputs, "Squeeze");
-    const drop = new Set(
-      axes === undefined
-        ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
-        : axes.map((a) => axisIn(a, rank, "Squeeze")),
-    );
-    for (const a of drop) {
-      if (x.shape[a] !== 1) throw new ShapeError(`Squeeze: dimension ${a} of ${formatShape(x.shape)} is not 1`);
-    }
-    return single(
-      x.shape.filter((_, i) => !drop.has(i)),
-      x.dtype,
-      copyData,
-    );
+    return single(reshape.squeezeShape(x.shape, axesOf(attrs, opset, inputs, "Squeeze")), x.dtype, copyData);
   };
 };
 
@@ -159,12 +129,7 @@ const unsqueezeOp: OpDefinition = (node, opset) => {
     const x = required(inputs, 0, "data");
     const axes = axesOf(attrs, opset, inputs, "Unsqueeze");
     if (axes === undefined) throw new ShapeError("Unsqueeze: axes are missing");
-    const rank = x.shape.length + axes.length;
-    const inserted = new Set(axes.map((a) => axisIn(a, rank, "Unsqueeze")));
-    if (inserted.size !== axes.length) throw new ShapeError(`Unsqueeze: repeated axes [${axes.join(", ")}]`);
-    const shape: number[] = [];
-    for (let i = 0, j = 0; i < rank; i++) shape.push(inserted.has(i) ? 1 : x.shape[j++]!);
-    return single(shape, x.dtype, copyData);
+    return single(reshape.unsqueezeShape(x.shape, axes), x.dtype, copyData);
   };
 };
 
@@ -319,6 +284,134 @@ function globalPool(kernel: (output: Tensor, input: Tensor) => void): OpDefiniti
 }
 
 // ---------------------------------------------------------------------------------------
+// Data movement: Transpose, Slice, Gather, Expand, Tile, Pad, Where
+
+const transposeOp: OpDefinition = (node) => {
+  const perm = new NodeAttributes(node).optionalInts("perm");
+  return (inputs) => {
+    const x = required(inputs, 0, "data");
+    return single(transposeShape(x.shape, perm), x.dtype, (ins, out) => transpose(out, ins[0]!, perm));
+  };
+};
+
+/** Slice: starts/ends/axes attributes before opset 10; inputs (known before the run), with steps, from 10. */
+const sliceOp: OpDefinition = (node, opset) => {
+  const attrs = new NodeAttributes(node);
+  const fromAttributes: SliceAttributes | undefined =
+    opset < 10 ? { starts: attrs.ints("starts"), ends: attrs.ints("ends"), axes: attrs.optionalInts("axes") } : undefined;
+  return (inputs) => {
+    const x = required(inputs, 0, "data");
+    const params: SliceAttributes = fromAttributes ?? {
+      starts: knownValues(inputs, 1, "Slice's starts") ?? [],
+      ends: knownValues(inputs, 2, "Slice's ends") ?? [],
+      axes: knownValues(inputs, 3, "Slice's axes"),
+      steps: knownValues(inputs, 4, "Slice's steps"),
+    };
+    return single(sliceShape(x.shape, params), x.dtype, (ins, out) => slice(out, ins[0]!, params));
+  };
+};
+
+const gatherOp: OpDefinition = (node) => {
+  const axis = new NodeAttributes(node).int("axis", 0);
+  return (inputs) => {
+    const data = required(inputs, 0, "data");
+    const indices = required(inputs, 1, "indices");
+    if (indices.dtype === "float32") throw new ShapeError("Gather: indices must be an integer tensor");
+    return single(gatherShape(data.shape, indices.shape, axis), data.dtype, (ins, out) => gather(out, ins[0]!, ins[1] as IntTensor, axis));
+  };
+};
+
+const expandOp: OpDefinition = () => (inputs) => {
+  const x = required(inputs, 0, "input");
+  const shape = knownValues(inputs, 1, "Expand's shape");
+  if (shape === undefined) throw new ShapeError("Expand: the shape input is missing");
+  return single(expandShape(x.shape, shape), x.dtype, (ins, out) => expand(out, ins[0]!));
+};
+
+const tileOp: OpDefinition = () => (inputs) => {
+  const x = required(inputs, 0, "input");
+  const repeats = knownValues(inputs, 1, "Tile's repeats");
+  if (repeats === undefined) throw new ShapeError("Tile: the repeats input is missing");
+  return single(tileShape(x.shape, repeats), x.dtype, (ins, out) => tile(out, ins[0]!, repeats));
+};
+
+/** Pad: pads/mode/value attributes before opset 11; pads and constant_value inputs (and axes from 18) after. */
+const padOp: OpDefinition = (node, opset) => {
+  const attrs = new NodeAttributes(node);
+  const mode = attrs.string("mode", "constant");
+  return (inputs) => {
+    const x = required(inputs, 0, "data");
+    let params: PadAttributes;
+    if (opset < 11) {
+      params = { pads: attrs.ints("pads"), mode, value: attrs.float("value", 0) };
+    } else {
+      const pads = knownValues(inputs, 1, "Pad's pads");
+      if (pads === undefined) throw new ShapeError("Pad: the pads input is missing");
+      params = { pads, mode, value: knownValues(inputs, 2, "Pad's constant_value")?.[0] ?? 0, axes: knownValues(inputs, 3, "Pad's axes") };
+    }
+    return single(padShape(x.shape, params), x.dtype, (ins, out) => pad(out, ins[0]!, params));
+  };
+};
+
+const whereOp: OpDefinition = () => (inputs) => {
+  const condition = required(inputs, 0, "condition");
+  const x = required(inputs, 1, "X");
+  const y = required(inputs, 2, "Y");
+  const shape = elementwise.whereShape(condition.shape, x.shape, y.shape);
+  return single(shape, x.dtype, (ins, out) => elementwise.where(out, ins[0] as IntTensor, ins[1]!, ins[2]!));
+};
+
+// ---------------------------------------------------------------------------------------
+// Softmax, reductions, matrix products
+
+/** Softmax / LogSoftmax: the kernel applies the opset's rule (flatten at axis < 13, one axis ≥ 13). */
+function softmaxFamily(kernel: typeof softmax): OpDefinition {
+  return (node, opset) => {
+    const params = { axis: new NodeAttributes(node).int("axis", opset < 13 ? 1 : -1), opset };
+    return (inputs) => {
+      const x = requiredFloat(inputs, 0, "input");
+      return single(softmaxShape(x.shape), "float32", (ins, out) => kernel(out as Tensor, ins[0] as Tensor, params));
+    };
+  };
+}
+
+/** Reduce*: axes an attribute, or an input from opset 18 (ReduceSum: from 13). */
+function reduceFamily(op: ReduceOp): OpDefinition {
+  return (node, opset) => {
+    const attrs = new NodeAttributes(node);
+    const axesAsInput = op === "sum" ? opset >= 13 : opset >= 18;
+    const keepdims = attrs.int("keepdims", 1);
+    const noopWithEmptyAxes = attrs.int("noop_with_empty_axes", 0);
+    const attributeAxes = axesAsInput ? undefined : attrs.optionalInts("axes");
+    return (inputs) => {
+      const x = required(inputs, 0, "data");
+      const axes = axesAsInput ? knownValues(inputs, 1, `${node.opType}'s axes`) : attributeAxes;
+      const params = { axes, keepdims, noopWithEmptyAxes };
+      return single(reduceShape(x.shape, params, node.opType), x.dtype, (ins, out) => reduce(op, out, ins[0]!, params));
+    };
+  };
+}
+
+const matmulOp: OpDefinition = () => (inputs) => {
+  const a = requiredFloat(inputs, 0, "A");
+  const b = requiredFloat(inputs, 1, "B");
+  return single(matmulShape(a.shape, b.shape), "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor));
+};
+
+const gemmOp: OpDefinition = (node) => {
+  const attrs = new NodeAttributes(node);
+  const params = { alpha: attrs.float("alpha", 1), beta: attrs.float("beta", 1), transA: attrs.int("transA", 0), transB: attrs.int("transB", 0) };
+  return (inputs) => {
+    const a = requiredFloat(inputs, 0, "A");
+    const b = requiredFloat(inputs, 1, "B");
+    const c = inputs[2];
+    return single(gemmShape(a.shape, b.shape, c?.shape, params), "float32", (ins, out) =>
+      gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params),
+    );
+  };
+};
+
+// ---------------------------------------------------------------------------------------
 // The table
 
 export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
@@ -353,6 +446,7 @@ export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
   Mul: binary("mul"),
   Div: binary("div"),
   Pow: binary("pow"),
+  Mod: modOp,
   Equal: binary("equal", "bool"),
   Less: binary("less", "bool"),
   LessOrEqual: binary("lessOrEqual", "bool"),
@@ -374,6 +468,28 @@ export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
   Squeeze: squeezeOp,
   Unsqueeze: unsqueezeOp,
   Concat: concatOp,
+  Transpose: transposeOp,
+  Slice: sliceOp,
+  Gather: gatherOp,
+  Expand: expandOp,
+  Tile: tileOp,
+  Pad: padOp,
+  Where: whereOp,
+
+  // softmax, reductions, matrix products
+  Softmax: softmaxFamily(softmax),
+  LogSoftmax: softmaxFamily(logSoftmax),
+  ReduceMean: reduceFamily("mean"),
+  ReduceSum: reduceFamily("sum"),
+  ReduceMax: reduceFamily("max"),
+  ReduceMin: reduceFamily("min"),
+  ReduceProd: reduceFamily("prod"),
+  ReduceSumSquare: reduceFamily("sumSquare"),
+  ReduceL1: reduceFamily("l1"),
+  ReduceL2: reduceFamily("l2"),
+  ReduceLogSumExp: reduceFamily("logSumExp"),
+  MatMul: matmulOp,
+  Gemm: gemmOp,
 
   // pooling
   MaxPool: pool(false),
