@@ -39,6 +39,7 @@ export class GraphExecutor {
   private readonly outputSlots: number[];
   private readonly plans = new Map<string, Plan>();
   private readonly maxCachedPlans: number;
+  private readonly maxTensorElements: number;
   private arena: BufferArena | undefined = new BufferArena();
 
   /**
@@ -48,6 +49,7 @@ export class GraphExecutor {
    */
   constructor(model: OnnxModel, opTable: Readonly<Record<string, OpDefinition>>, options: ExecutorOptions = {}) {
     this.maxCachedPlans = options.maxCachedPlans ?? 8;
+    this.maxTensorElements = options.maxTensorElements ?? 2 ** 28;
     const graph = rewriteGraph(model, opTable, options);
     this.inputs = graph.inputs;
     this.inputNames = graph.inputs.map((i) => i.name);
@@ -109,6 +111,7 @@ export class GraphExecutor {
         constants: this.constants,
         inputs: fed.map((t, i) => ({ slot: this.inputSlots[i]!, meta: { shape: t.shape, dtype: t.dtype } satisfies ValueMeta })),
         outputSlots: new Set(this.outputSlots),
+        maxTensorElements: this.maxTensorElements,
       });
       if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);

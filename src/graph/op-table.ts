@@ -21,6 +21,7 @@ import * as elementwise from "../ops/elementwise.js";
 import * as unary from "../ops/unary.js";
 import { concat, concatShape } from "../ops/concat.js";
 import * as reshape from "../ops/reshape.js";
+import * as shapes from "../ops/shape-ops.js";
 import { expand, expandShape, tile, tileShape } from "../ops/expand.js";
 import { gather, gatherShape } from "../ops/gather.js";
 import { gemm, gemmShape, matmul, matmulShape } from "../ops/matmul.js";
@@ -136,19 +137,21 @@ const unsqueezeOp: OpDefinition = (node, opset) => {
 /** Shape: the input's shape as int64, known from the shape alone (start/end from opset 15). */
 const shapeOp: OpDefinition = (node, opset) => {
   const attrs = new NodeAttributes(node);
-  const start = opset >= 15 ? attrs.int("start", 0) : 0;
-  const end = opset >= 15 && attrs.has("end") ? attrs.int("end") : undefined;
+  const params = opset >= 15 ? { start: attrs.int("start", 0), end: attrs.has("end") ? attrs.int("end") : undefined } : {};
   return (inputs) => {
-    const shape = required(inputs, 0, "data").shape;
-    const clamp = (v: number): number => Math.min(Math.max(v < 0 ? v + shape.length : v, 0), shape.length);
-    const dims = shape.slice(clamp(start), end === undefined ? shape.length : clamp(end));
-    const value = IntTensor.fromValues(dims, "int64");
-    return { outputs: [{ shape: [dims.length], dtype: "int64" }], values: [value] };
+    const inputShape = required(inputs, 0, "data").shape;
+    const value = new IntTensor("int64", shapes.shapeOfShape(inputShape, params));
+    shapes.shapeOf(value, inputShape, params);
+    return { outputs: [{ shape: value.shape.slice(), dtype: "int64" }], values: [value] };
   };
 };
 
-// ---------------------------------------------------------------------------------------
-// Cast
+/** Size: the input's element count as an int64 scalar, known from the shape alone. */
+const sizeOp: OpDefinition = () => (inputs) => {
+  const value = new IntTensor("int64", []);
+  shapes.sizeOf(value, required(inputs, 0, "data").shape);
+  return { outputs: [{ shape: [], dtype: "int64" }], values: [value] };
+};
 
 /** ONNX TensorProto.DataType codes → the dtype values of that type are held as. */
 function castTarget(to: number): DataType | undefined {
@@ -167,31 +170,39 @@ function castTarget(to: number): DataType | undefined {
     case 12: // UINT32
     case 13: // UINT64
       return "int64";
-    case 9:
+    case 9: // BOOL
       return "bool";
     default:
       return undefined;
   }
 }
 
-/**
- * Cast: y = x converted to `to`. Float → integer truncates toward zero (as C++'s
- * static_cast in onnxruntime); anything → bool is x ≠ 0; → float rounds to float32.
- */
 const castOp: OpDefinition = (node) => {
   const to = new NodeAttributes(node).int("to");
   const target = castTarget(to);
   if (target === undefined) throw new UnsupportedOperatorError(`Cast to ONNX type ${to} is not supported`);
   return (inputs) => {
     const x = required(inputs, 0, "input");
-    return single(x.shape, target, (ins, out) => {
-      const src = ins[0]!.data;
-      const dst = out.data;
-      if (target === "bool") for (let i = 0; i < src.length; i++) dst[i] = src[i] !== 0 ? 1 : 0;
-      else if (target === "float32") dst.set(src);
-      else for (let i = 0; i < src.length; i++) dst[i] = Math.trunc(src[i]!);
-    });
+    return single(x.shape, target, (ins, out) => shapes.cast(out, ins[0]!));
   };
+};
+
+/** ConstantOfShape: the `value` attribute (one element, default float32 0) repeated over the shape input. */
+const constantOfShapeOp: OpDefinition = (node) => {
+  const attrs = new NodeAttributes(node);
+  const fill = attrs.has("value") ? attrs.tensor("value") : Tensor.scalar(0);
+  if (fill.data.length !== 1) throw new ShapeError(`ConstantOfShape: value must hold one element, found ${fill.data.length}`);
+  return (inputs) => {
+    const dims = knownValues(inputs, 0, "ConstantOfShape's shape") ?? [];
+    return single(shapes.constantOfShapeShape(dims), fill.dtype, (_, out) => shapes.constantOfShape(out, fill.data[0]!));
+  };
+};
+
+/** Range(start, limit, delta): scalars known before the run; dtype follows start. */
+const rangeOp: OpDefinition = () => (inputs) => {
+  const [start, limit, delta] = [0, 1, 2].map((i) => knownValues(inputs, i, "Range's bounds")?.[0] ?? NaN) as [number, number, number];
+  const dtype = required(inputs, 0, "start").dtype;
+  return single(shapes.rangeShape(start, limit, delta), dtype, (_, out) => shapes.range(out, start, delta));
 };
 
 // ---------------------------------------------------------------------------------------
@@ -462,7 +473,10 @@ export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
 
   // shapes
   Shape: shapeOp,
+  Size: sizeOp,
   Cast: castOp,
+  ConstantOfShape: constantOfShapeOp,
+  Range: rangeOp,
   Reshape: reshapeOp,
   Flatten: flattenOp,
   Squeeze: squeezeOp,

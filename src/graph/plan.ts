@@ -11,8 +11,8 @@
  *
  * The executor caches one plan per input-shape signature.
  */
-import { GhostnetError, InputError, ModelValidationError, ShapeError, UnsupportedOperatorError } from "../errors.js";
-import { IntTensor, Tensor, shapeSize, type AnyTensor } from "../tensor/tensor.js";
+import { GhostnetError, InputError, LimitError, ModelValidationError, ShapeError, UnsupportedOperatorError } from "../errors.js";
+import { IntTensor, Tensor, formatShape, shapeSize, type AnyTensor } from "../tensor/tensor.js";
 import type { ExecNode, OpPlan, OpPlanner, OutputMeta, ValueMeta } from "./op-types.js";
 
 /** A node prepared at load: its planner and its value slots (-1 for an omitted input). */
@@ -52,6 +52,8 @@ export interface PlanContext {
   inputs: readonly { slot: number; meta: ValueMeta }[];
   /** Slots of graph outputs (their buffers belong to the caller and are never released). */
   outputSlots: ReadonlySet<number>;
+  /** Largest element count any value may have (checked before allocating). */
+  maxTensorElements: number;
 }
 
 /** Ops whose output is the input with another shape: they share the buffer. */
@@ -94,6 +96,15 @@ export function buildPlan(context: PlanContext): Plan {
     }
     if (plan.outputs.length < prepared.outputs.filter((s) => s >= 0).length) {
       throw withNodeContext(node, new UnsupportedOperatorError(`produces ${plan.outputs.length} outputs, the model asks for ${prepared.outputs.length}`));
+    }
+    for (const out of plan.outputs) {
+      let size = 1;
+      for (const d of out.shape) size *= d;
+      if (size > context.maxTensorElements) {
+        throw new LimitError(
+          `node '${node.name}' (${node.opType}) would produce a tensor of shape ${formatShape(out.shape)}, more than the limit of ${context.maxTensorElements} elements (option maxTensorElements)`,
+        );
+      }
     }
     const allKnown = inputMetas.every((m) => m === undefined || m.value !== undefined);
     let values = plan.values;

@@ -26,6 +26,8 @@ export interface RewriteOptions {
   foldBatchNorm?: boolean;
   /** Fuse decomposed hard-swish and Conv → activation (default true). */
   fuseActivations?: boolean;
+  /** Largest element count of any tensor computed at load or in a run (default 2^28), checked before allocating. */
+  maxTensorElements?: number;
 }
 
 export interface ExecGraph {
@@ -48,7 +50,7 @@ export function rewriteGraph(model: OnnxModel, opTable: Readonly<Record<string, 
   const available = new Set([...graph.inputs.map((i) => i.name), ...graph.constants.keys()]);
   graph.nodes = topologicalOrder(graph.nodes, available).order;
   prune(graph);
-  if (options.foldConstants ?? true) foldConstants(graph, opTable, model.opset);
+  if (options.foldConstants ?? true) foldConstants(graph, opTable, model.opset, options.maxTensorElements ?? 2 ** 28);
   if (options.foldBatchNorm ?? true) foldBatchNorms(graph);
   if (options.fuseActivations ?? true) {
     fuseHardSwish(graph, model.opset);
@@ -90,7 +92,7 @@ function prune(graph: ExecGraph): void {
   for (const name of [...graph.constants.keys()]) if (!needed.has(name)) graph.constants.delete(name);
 }
 
-function foldConstants(graph: ExecGraph, opTable: Readonly<Record<string, OpDefinition>>, opset: number): void {
+function foldConstants(graph: ExecGraph, opTable: Readonly<Record<string, OpDefinition>>, opset: number, maxElements: number): void {
   const remaining: ExecNode[] = [];
   for (const node of graph.nodes) {
     const define = opTable[node.opType];
@@ -104,6 +106,8 @@ function foldConstants(graph: ExecGraph, opTable: Readonly<Record<string, OpDefi
       const metas = inputs.map((v): ValueMeta | undefined => (v === undefined ? undefined : { shape: v.shape, dtype: v.dtype, value: v }));
       const plan = define(node, opset)(metas);
       let values = plan.values;
+      const tooLarge = plan.outputs.some((o) => o.shape.reduce((a, b) => a * b, 1) > maxElements);
+      if (tooLarge) throw new Error("left to the planner, which reports the limit");
       if (values === undefined) {
         values = plan.outputs.map(allocateValue);
         plan.run!(inputs as AnyTensor[], values);
