@@ -21,6 +21,16 @@ export interface RefResult {
   data: Float64Array;
 }
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/** A double as int64, with ±9.22e18 (INT64_MAX / INT64_MIN as doubles) saturating. */
+function toInt64(v: number): bigint {
+  if (v >= 9.2e18) return INT64_MAX;
+  if (v <= -9.2e18) return INT64_MIN;
+  return BigInt(v);
+}
+
 /** Runs one `opType` node in onnxruntime; `null` inputs are omitted optional inputs (""). */
 export async function runOrtOp(
   opType: string,
@@ -46,7 +56,7 @@ export async function runOrtOp(
     graphInputs.push({ name, dtype, shape: input.shape });
     if (dtype === "float32") feeds[name] = { shape: input.shape, data: Float32Array.from(input.data) };
     else if (dtype === "int32") feeds[name] = { shape: input.shape, data: Int32Array.from(input.data) };
-    else feeds[name] = { shape: input.shape, data: BigInt64Array.from(Array.from(input.data), (v) => BigInt(v)) };
+    else feeds[name] = { shape: input.shape, data: BigInt64Array.from(Array.from(input.data), toInt64) };
   });
   const outputNames = outputDtypes.map((_, i) => `out${i}`);
   const model = encodeModel({
