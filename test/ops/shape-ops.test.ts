@@ -63,7 +63,7 @@ describe("reshape family vs onnxruntime", () => {
     });
   }
 
-  for (const axes of [[0], [-1], [2, 3], [0, -1], [1, 4, 5], [-6, 2]]) {
+  for (const axes of [[0], [-1], [2, 3], [0, -1], [1, 4, 5], [-5, 2]]) {
     it(`Unsqueeze axes ${JSON.stringify(axes)} at opset 11 and 13`, async () => {
       const z = randomTensor([2, 3, 4], 73);
       const out = new Tensor(unsqueezeShape(z.shape, axes));
