@@ -22,6 +22,7 @@ import * as unary from "../ops/unary.js";
 import { concat, concatShape } from "../ops/concat.js";
 import * as reshape from "../ops/reshape.js";
 import * as shapes from "../ops/shape-ops.js";
+import { resize, resizeShape } from "../ops/resize.js";
 import { expand, expandShape, tile, tileShape } from "../ops/expand.js";
 import { gather, gatherShape } from "../ops/gather.js";
 import { gemm, gemmShape, matmul, matmulShape } from "../ops/matmul.js";
@@ -423,6 +424,42 @@ const gemmOp: OpDefinition = (node) => {
 };
 
 // ---------------------------------------------------------------------------------------
+// Resize, Upsample
+
+/**
+ * Resize inputs by opset: (X, scales) at 10; (X, roi, scales, sizes?) at 11–12; every input
+ * after X optional from 13. Opset 10 maps coordinates asymmetrically with the "simple"
+ * nearest rule; from 11 the attributes choose (defaults half_pixel, round_prefer_floor).
+ */
+const resizeOp: OpDefinition = (node, opset) => {
+  const attrs = new NodeAttributes(node);
+  const mode = attrs.string("mode", "nearest");
+  const coordinateTransformationMode = opset < 11 ? "asymmetric" : attrs.string("coordinate_transformation_mode", "half_pixel");
+  const nearestMode = opset < 11 ? "simple" : attrs.string("nearest_mode", "round_prefer_floor");
+  if (opset >= 11 && attrs.int("exclude_outside", 0) !== 0) throw new UnsupportedOperatorError("Resize exclude_outside = 1 is not supported");
+  return (inputs) => {
+    const x = requiredFloat(inputs, 0, "X");
+    const scales = knownValues(inputs, opset < 11 ? 1 : 2, "Resize's scales");
+    const sizes = opset < 11 ? undefined : knownValues(inputs, 3, "Resize's sizes");
+    const params = { mode, coordinateTransformationMode, nearestMode, scales, sizes };
+    return single(resizeShape(x.shape, params), "float32", (ins, out) => resize(out as Tensor, ins[0] as Tensor, params));
+  };
+};
+
+/** Upsample (opsets 7–9): scales an attribute (7, 8) or an input (9); asymmetric coordinates. */
+const upsampleOp: OpDefinition = (node, opset) => {
+  const attrs = new NodeAttributes(node);
+  const mode = attrs.string("mode", "nearest");
+  const attributeScales = opset < 9 ? attrs.floats("scales") : undefined;
+  return (inputs) => {
+    const x = requiredFloat(inputs, 0, "X");
+    const scales = attributeScales ?? knownValues(inputs, 1, "Upsample's scales");
+    const params = { mode, coordinateTransformationMode: "asymmetric", nearestMode: "simple", scales };
+    return single(resizeShape(x.shape, params), "float32", (ins, out) => resize(out as Tensor, ins[0] as Tensor, params));
+  };
+};
+
+// ---------------------------------------------------------------------------------------
 // The table
 
 export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
@@ -502,6 +539,8 @@ export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
   ReduceL1: reduceFamily("l1"),
   ReduceL2: reduceFamily("l2"),
   ReduceLogSumExp: reduceFamily("logSumExp"),
+  Resize: resizeOp,
+  Upsample: upsampleOp,
   MatMul: matmulOp,
   Gemm: gemmOp,
 

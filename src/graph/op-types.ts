@@ -14,6 +14,7 @@
  * shape): such nodes never run; their outputs are known for every run of that shape.
  */
 import type { OnnxNode } from "../loader/model.js";
+import type { FusedActivation } from "../ops/fused-activation.js";
 import type { AnyTensor, DataType } from "../tensor/tensor.js";
 
 /** What the planner knows about one value: its shape and dtype, and its data when known before the run. */
@@ -39,15 +40,10 @@ export interface OpPlan {
 }
 
 /**
- * An activation applied in a producer's epilogue (Conv, Gemm, MatMul): the executor fuses
- * `Conv → Relu` into one node and tells the Conv through its `fusedActivation`.
+ * An activation applied in a producer's epilogue (Conv): the executor fuses `Conv → Relu`
+ * into one node and tells the Conv through its `fusedActivation` (src/ops/fused-activation.ts).
  */
-export type ActivationSpec =
-  | { kind: "relu" }
-  | { kind: "clip"; min: number; max: number }
-  | { kind: "hardSigmoid"; alpha: number; beta: number }
-  | { kind: "hardSwish" }
-  | { kind: "sigmoid" };
+export type ActivationSpec = Exclude<FusedActivation, { kind: "none" }>;
 
 /** A node as the executor runs it: an ONNX node plus what load-time rewrites attached. */
 export interface ExecNode extends OnnxNode {
