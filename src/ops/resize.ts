@@ -10,7 +10,8 @@
  *   pytorch_half_pixel          out > 1 ? (x + 0.5) / scale − 0.5 : 0
  *   align_corners               out = 1 ? 0 : x · (in − 1) / (out − 1)
  *   asymmetric                  x / scale
- *   tf_half_pixel_for_nearest   (x + 0.5) / scale
+ *   tf_half_pixel_for_nn        (x + 0.5) / scale
+ *   half_pixel_symmetric        c·(1 − out / (in·scale)) + (x + 0.5) / scale − 0.5,  c = in / 2  (opset 19)
  *
  * nearest: the source index is round(x_in) by nearest_mode — round_prefer_floor (halves
  *   down), round_prefer_ceil (halves up), floor, ceil; or "simple", opset 10's rule
@@ -30,7 +31,8 @@ export type CoordinateTransformationMode =
   | "pytorch_half_pixel"
   | "align_corners"
   | "asymmetric"
-  | "tf_half_pixel_for_nearest";
+  | "tf_half_pixel_for_nn"
+  | "half_pixel_symmetric";
 export type NearestMode = "round_prefer_floor" | "round_prefer_ceil" | "floor" | "ceil" | "simple";
 
 export interface ResizeAttributes {
@@ -85,8 +87,13 @@ function originalCoordinate(mode: string, x: number, scale: number, outLength: n
       return outLength === 1 ? 0 : f32(f32(x * (inLength - 1)) / (outLength - 1));
     case "asymmetric":
       return f32(x / scale);
-    case "tf_half_pixel_for_nearest":
+    case "tf_half_pixel_for_nn":
       return f32(f32(x + 0.5) / scale);
+    case "half_pixel_symmetric": {
+      const adjustment = f32(outLength / f32(scale * inLength));
+      const offset = f32(f32(inLength / 2) * f32(1 - adjustment));
+      return f32(offset + f32(f32(f32(x + 0.5) / scale) - 0.5));
+    }
     default:
       throw new UnsupportedOperatorError(`Resize: coordinate_transformation_mode "${mode}" is not supported`);
   }
