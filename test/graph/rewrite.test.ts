@@ -1,0 +1,86 @@
+/**
+ * Load-time rewrites, each checked two ways: the executed node list shows the rewrite
+ * happened, and the outputs still match onnxruntime on the original graph.
+ */
+import { describe, expect, it } from "vitest";
+import { GraphExecutor } from "../../src/graph/executor.js";
+import { OP_TABLE } from "../../src/graph/op-table.js";
+import { decodeModel } from "../../src/loader/decode.js";
+import { attr, constantNode, encodeModel, type WriterModel, type WriterNode } from "../../src/loader/writer.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { expectClose, randomFloats } from "../helpers/compare.js";
+import { runOrt } from "../helpers/ort.js";
+
+const scalar = (name: string, value: number): WriterNode => constantNode(name, { dtype: "float32", dims: [], data: [value] });
+
+/** Paddle2ONNX's decomposed hard-swish: Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6), Clip as of `opset`. */
+function hardSwishModel(opset: number): WriterModel {
+  const clip: WriterNode =
+    opset < 11
+      ? { opType: "Clip", inputs: ["a"], outputs: ["c"], name: "p2o.Clip.0", attributes: { min: attr.float(0), max: attr.float(6) } }
+      : { opType: "Clip", inputs: ["a", "zero", "six_clip"], outputs: ["c"], name: "p2o.Clip.0" };
+  return {
+    opset,
+    inputs: [{ name: "x", shape: ["p2o.DynamicDimension.0", 4, 5, 5] }],
+    outputs: [{ name: "y" }],
+    nodes: [
+      scalar("three", 3),
+      scalar("six", 6),
+      scalar("zero", 0),
+      scalar("six_clip", 6),
+      { opType: "Relu", inputs: ["x"], outputs: ["r"], name: "relu" },
+      { opType: "Add", inputs: ["r", "three"], outputs: ["a"], name: "p2o.Add.0" },
+      clip,
+      { opType: "Mul", inputs: ["r", "c"], outputs: ["m"], name: "p2o.Mul.0" },
+      { opType: "Div", inputs: ["m", "six"], outputs: ["h"], name: "p2o.Div.0" },
+      { opType: "Sigmoid", inputs: ["h"], outputs: ["y"], name: "sigmoid" },
+    ],
+  };
+}
+
+describe("graph rewrites", () => {
+  for (const opset of [9, 11]) {
+    it(`fuses Paddle2ONNX's decomposed hard-swish into one HardSwish (opset ${opset})`, async () => {
+      const bytes = encodeModel(hardSwishModel(opset));
+      const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+      expect(executor.nodes.map((n) => n.opType)).toEqual(["Relu", "HardSwish", "Sigmoid"]);
+      const x = new Tensor([2, 4, 5, 5], randomFloats(200, opset, -8, 8));
+      const ref = await runOrt(bytes, { x });
+      expectClose(executor.run({ x }).y!, ref.y!, 1e-5);
+      // Switched off, the graph runs node by node and agrees too.
+      const plain = new GraphExecutor(decodeModel(bytes), OP_TABLE, { fuseActivations: false });
+      expect(plain.nodes.map((n) => n.opType)).toEqual(["Relu", "Add", "Clip", "Mul", "Div", "Sigmoid"]);
+      expectClose(plain.run({ x }).y!, ref.y!, 1e-5);
+    });
+  }
+
+  it("does not fuse when an intermediate has another reader", () => {
+    const model = hardSwishModel(9);
+    const bytes = encodeModel({
+      ...model,
+      outputs: [...model.outputs, { name: "c" }],
+    });
+    const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+    expect(executor.nodes.map((n) => n.opType)).toContain("Clip");
+  });
+
+  it("folds constant subgraphs at load and prunes what no output needs", async () => {
+    const bytes = encodeModel({
+      opset: 13,
+      inputs: [{ name: "x", shape: [2, 3] }],
+      outputs: [{ name: "y" }],
+      nodes: [
+        constantNode("w", { dtype: "float32", dims: [3, 2], data: [1, 2, 3, 4, 5, 6] }),
+        constantNode("perm_src", { dtype: "float32", dims: [2, 3], data: [0.5, -1, 2, 0, 1, 3] }),
+        { opType: "Transpose", inputs: ["perm_src"], outputs: ["wt"], name: "transpose_const" },
+        { opType: "Add", inputs: ["w", "wt"], outputs: ["w2"], name: "add_const" },
+        { opType: "MatMul", inputs: ["x", "w2"], outputs: ["y"], name: "matmul" },
+        { opType: "Relu", inputs: ["x"], outputs: ["unused"], name: "dead" },
+      ],
+    });
+    const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+    expect(executor.nodes.map((n) => n.name)).toEqual(["matmul"]);
+    const x = new Tensor([2, 3], randomFloats(6, 3));
+    expectClose(executor.run({ x }).y!, (await runOrt(bytes, { x })).y!, 1e-5);
+  });
+});
