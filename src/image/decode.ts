@@ -14,9 +14,12 @@ export interface DecodeOptions extends DecodeLimits {
   pngDecoder?: PngDecoder;
 }
 
-/** Decodes JPEG or PNG bytes to RGB. Throws ImageDecodeError or LimitError, one line each. */
-export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): RgbImage {
-  if (!(bytes instanceof Uint8Array)) throw new ImageDecodeError("decodeImage expects the file's bytes as a Uint8Array");
+/**
+ * Decodes JPEG or PNG bytes (a Uint8Array, Node Buffer or ArrayBuffer) to RGB.
+ * Throws ImageDecodeError or LimitError, one line each.
+ */
+export function decodeImage(input: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): RgbImage {
+  const bytes = asBytes(input);
   if (bytes.length === 0) throw new ImageDecodeError("not an image: the data is empty (0 bytes)");
   if (isJpeg(bytes)) return decodeJpeg(bytes, options);
   if (isPng(bytes)) return decodePng(bytes, options, options.pngDecoder);
@@ -24,6 +27,14 @@ export function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Rgb
   if (other !== undefined) throw new ImageDecodeError(`unsupported image format ${other}: only JPEG and PNG are decoded`);
   const head = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
   throw new ImageDecodeError(`not an image: expected JPEG or PNG data, the first bytes are ${head}`);
+}
+
+/** The bytes as a Uint8Array; checked by tag, not instanceof, so arrays from other realms pass. */
+function asBytes(input: unknown): Uint8Array {
+  const tag = Object.prototype.toString.call(input);
+  if (tag === "[object Uint8Array]") return input as Uint8Array;
+  if (tag === "[object ArrayBuffer]") return new Uint8Array(input as ArrayBuffer);
+  throw new ImageDecodeError(`decodeImage expects the file's bytes as a Uint8Array or ArrayBuffer, got ${tag.slice(8, -1)}`);
 }
 
 /** The format's name when the bytes start like a well-known image format we do not decode. */

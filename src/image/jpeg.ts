@@ -13,7 +13,7 @@
  *  4. the EXIF orientation turns the picture upright.
  * What still differs from libjpeg is jpeg-js's inverse DCT, by a level here and there.
  */
-import jpegJs from "jpeg-js";
+import decodeJpegData from "jpeg-js/lib/decoder.js";
 import { ImageDecodeError, LimitError } from "../errors.js";
 import { applyOrientation, readExifOrientation, type Orientation } from "./orientation.js";
 import { checkImageSize, type DecodeLimits, type RgbImage, resolveLimits } from "./rgb-image.js";
@@ -148,7 +148,7 @@ export function decodeJpeg(bytes: Uint8Array, limits?: DecodeLimits): RgbImage {
   }
   let raw: Uint8Array;
   try {
-    raw = jpegJs.decode(input, {
+    raw = decodeJpegData(input, {
       useTArray: true,
       formatAsRGBA: false,
       colorTransform: false,

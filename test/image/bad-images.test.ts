@@ -43,6 +43,12 @@ describe("not an image", () => {
   it("text", () => {
     expectFailure(() => decodeImage(new TextEncoder().encode("hello, world")), ImageDecodeError, /not an image: expected JPEG or PNG data, the first bytes are 68 65 6c 6c/);
   });
+  it("a value that is not bytes", () => {
+    expectFailure(() => decodeImage([1, 2, 3] as unknown as Uint8Array), ImageDecodeError, /expects the file's bytes as a Uint8Array or ArrayBuffer, got Array/);
+  });
+  it("an ArrayBuffer is accepted as bytes", () => {
+    expect(decodeImage(png.slice().buffer).width).toBe(61);
+  });
   it("other formats are named", () => {
     expectFailure(() => decodeImage(new TextEncoder().encode("GIF89a......")), ImageDecodeError, /unsupported image format GIF/);
     expectFailure(() => decodeImage(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8 ")), ImageDecodeError, /unsupported image format WebP/);
