@@ -12,6 +12,7 @@
 import { ShapeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
+import { sgemm } from "./gemm.js";
 
 /** Output shape of MatMul(a, b) (numpy.matmul). */
 export function matmulShape(aShape: readonly number[], bShape: readonly number[]): number[] {
@@ -157,24 +158,3 @@ export function gemm(output: Tensor, a: Tensor, b: Tensor, c: Tensor | undefined
   }
 }
 
-/**
- * Stand-in for src/ops/gemm.ts's packed `sgemm` until it lands (same signature):
- * C[i, j] = Σ_p A[i, p] · B[p, j], with A[i, p] at aOffset + i·aRowStride + p·aColStride,
- * B[p, j] at bOffset + p·bRowStride + j·bColStride, C[i, j] at cOffset + i·ldc + j.
- */
-function sgemm(
-  M: number, N: number, K: number,
-  A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
-  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
-  C: Float32Array, cOffset: number, ldc: number,
-): void {
-  for (let i = 0; i < M; i++) {
-    const cRow = cOffset + i * ldc;
-    C.fill(0, cRow, cRow + N);
-    for (let p = 0; p < K; p++) {
-      const aip = A[aOffset + i * aRowStride + p * aColStride]!;
-      const bRow = bOffset + p * bRowStride;
-      for (let j = 0; j < N; j++) C[cRow + j] = C[cRow + j]! + aip * B[bRow + j * bColStride]!;
-    }
-  }
-}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { WriterAttribute } from "../../src/loader/writer.js";
 import { ShapeError } from "../../src/errors.js";
 import { logSoftmax, softmax, softmaxShape } from "../../src/ops/softmax.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -14,7 +15,7 @@ describe("Softmax / LogSoftmax vs onnxruntime", () => {
         it(`${name} opset ${opset} axis ${axis ?? "default"}`, async () => {
           const out = new Tensor(softmaxShape(x.shape));
           kernel(out, x, { axis, opset });
-          const attributes = axis === undefined ? {} : { axis: attr.int(axis) };
+          const attributes: Record<string, WriterAttribute> = axis === undefined ? {} : { axis: attr.int(axis) };
           const [ref] = await runOrtOp(name, { opset, inputs: [asInput(x)], attributes });
           expectClose(out, ref!, 1e-5);
         });
