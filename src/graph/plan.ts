@@ -12,7 +12,7 @@
  * The executor caches one plan per input-shape signature.
  */
 import { GhostnetError, InputError, LimitError, ModelValidationError, ShapeError, UnsupportedOperatorError } from "../errors.js";
-import { IntTensor, Tensor, formatShape, shapeSize, type AnyTensor } from "../tensor/tensor.js";
+import { IntTensor, Tensor, formatShape, type AnyTensor } from "../tensor/tensor.js";
 import type { ExecNode, OpPlan, OpPlanner, OutputMeta, ValueMeta } from "./op-types.js";
 
 /** A node prepared at load: its planner and its value slots (-1 for an omitted input). */
@@ -176,9 +176,4 @@ function assignLifetimes(steps: Step[], context: PlanContext): void {
   // A buffer some graph output aliases must survive the run.
   for (const [slot, o] of owner) if (context.outputSlots.has(slot)) lastUse.delete(o);
   for (const [o, i] of lastUse) steps[i]!.release.push(o);
-}
-
-/** Size check used when a feed arrives: the element count a shape needs. */
-export function metaSize(meta: OutputMeta): number {
-  return shapeSize(meta.shape);
 }

@@ -4,7 +4,7 @@
  * buffer reuse, input errors, dispose.
  */
 import { describe, expect, it } from "vitest";
-import { DisposedError, InputError } from "../../src/errors.js";
+import { DisposedError, InputError, LimitError, ShapeError, UnsupportedOperatorError } from "../../src/errors.js";
 import { GraphExecutor } from "../../src/graph/executor.js";
 import { OP_TABLE } from "../../src/graph/op-table.js";
 import { decodeModel } from "../../src/loader/decode.js";
@@ -86,5 +86,48 @@ describe("GraphExecutor", () => {
     const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
     executor.dispose();
     expect(() => executor.run({ x: new Tensor([1, 3, 4]) })).toThrow(DisposedError);
+  });
+
+  it("names the node when a shape depends on run-time data or breaks a limit", () => {
+    const dataDependent = encodeModel({
+      opset: 13,
+      inputs: [{ name: "x", shape: [4] }],
+      outputs: [{ name: "y" }],
+      nodes: [
+        { opType: "Cast", inputs: ["x"], outputs: ["shape"], name: "to_int", attributes: { to: attr.int(7) } },
+        { opType: "Reshape", inputs: ["x", "shape"], outputs: ["y"], name: "reshape_by_data" },
+      ],
+    });
+    const executor = new GraphExecutor(decodeModel(dataDependent), OP_TABLE);
+    const error = (() => {
+      try {
+        executor.run({ x: new Tensor([4], Float32Array.of(2, 2, 1, 1)) });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(UnsupportedOperatorError);
+    expect((error as Error).message).toMatch(/^node 'reshape_by_data' \(Reshape\): Reshape's shape \(input 1\) must be known before the run/);
+
+    const huge = encodeModel({
+      opset: 13,
+      inputs: [{ name: "x", shape: [1] }],
+      outputs: [{ name: "y" }],
+      nodes: [
+        constantNode("big", { dtype: "int64", dims: [2], data: [2 ** 20, 2 ** 20] }),
+        { opType: "Expand", inputs: ["x", "big"], outputs: ["y"], name: "expand_huge" },
+      ],
+    });
+    expect(() => new GraphExecutor(decodeModel(huge), OP_TABLE).run({ x: new Tensor([1]) })).toThrow(LimitError);
+    expect(() => new GraphExecutor(decodeModel(huge), OP_TABLE).run({ x: new Tensor([1]) })).toThrow(/expand_huge.*\[1048576, 1048576\]/);
+
+    const mismatch = encodeModel({
+      opset: 13,
+      inputs: [{ name: "a", shape: ["N", 3] }, { name: "b", shape: ["M", 4] }],
+      outputs: [{ name: "y" }],
+      nodes: [{ opType: "Add", inputs: ["a", "b"], outputs: ["y"], name: "add_ab" }],
+    });
+    expect(() => new GraphExecutor(decodeModel(mismatch), OP_TABLE).run({ a: new Tensor([2, 3]), b: new Tensor([2, 4]) })).toThrow(ShapeError);
+    expect(() => new GraphExecutor(decodeModel(mismatch), OP_TABLE).run({ a: new Tensor([2, 3]), b: new Tensor([2, 4]) })).toThrow(/^node 'add_ab' \(Add\)/);
   });
 });
