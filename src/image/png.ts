@@ -37,7 +37,7 @@ export interface DecodedPng {
 }
 
 /** Decodes the (already checked) PNG bytes into samples; see `DecodedPng`. */
-export type PngDecoder = (bytes: Uint8Array) => DecodedPng;
+export type PngDecoder = (bytes: Uint8Array, header: PngHeader) => DecodedPng;
 
 let installedDecoder: PngDecoder | undefined;
 
@@ -97,6 +97,27 @@ export function readPngStructure(bytes: Uint8Array, limits: Required<DecodeLimit
   return { header: header!, cleaned };
 }
 
+const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Adam7's seven passes: first column and row, column and row steps. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]] as const;
+
+/**
+ * Bytes the inflated image data must have: one filter byte plus the packed samples per
+ * row, for the whole image or for each of Adam7's seven sub-images.
+ */
+export function inflatedSize(header: PngHeader): number {
+  const bitsPerPixel = CHANNELS[header.colorType]! * header.depth;
+  const rowsOf = (width: number, height: number): number =>
+    width > 0 && height > 0 ? height * (1 + Math.ceil((width * bitsPerPixel) / 8)) : 0;
+  if (!header.interlaced) return rowsOf(header.width, header.height);
+  let total = 0;
+  for (const [x0, y0, dx, dy] of ADAM7) {
+    total += rowsOf(Math.ceil((header.width - x0) / dx), Math.ceil((header.height - y0) / dy));
+  }
+  return total;
+}
+
 function readHeader(payload: Uint8Array, limits: Required<DecodeLimits>): PngHeader {
   if (payload.length !== 13) throw new ImageDecodeError(`corrupt PNG: IHDR has ${payload.length} bytes, expected 13`);
   const view = new DataView(payload.buffer, payload.byteOffset, payload.byteLength);
@@ -123,7 +144,7 @@ export function decodePng(bytes: Uint8Array, limits?: DecodeLimits, decoder: Png
   }
   let decoded: DecodedPng;
   try {
-    decoded = decoder(cleaned);
+    decoded = decoder(cleaned, header);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new ImageDecodeError(`corrupt PNG: ${message}`, { cause: error });

@@ -3,9 +3,11 @@
  * line — never a hang, a crash deep inside a decoder, or an allocation sized by an
  * unchecked header.
  */
+import { deflateSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { ImageDecodeError, LimitError } from "../../src/errors.js";
 import { decodeImage } from "../../src/image/decode.js";
+import { inflatedSize } from "../../src/image/png.js";
 import { fromImageData } from "../../src/image/rgb-image.js";
 import { concatBytes, FIXTURES, pngChunk, pngHeader, readBytes, SAMPLES, writePng } from "./helpers.js";
 
@@ -90,6 +92,31 @@ describe("corrupt files", () => {
   });
   it("JPEG header without scan data", () => {
     expectFailure(() => decodeImage(jpegHeaderOnly(8, 8)), ImageDecodeError, /^corrupt JPEG: /);
+  });
+});
+
+describe("decompression bombs", () => {
+  // 8 MB of zeros deflate to about 8 kB; the header asks for a 4×4 RGB image (a few dozen bytes).
+  const bomb = new Uint8Array(deflateSync(new Uint8Array(8_000_000)));
+  const header = (interlaced: boolean): Uint8Array => {
+    const ihdr = pngHeader(4, 4, 8, 2);
+    ihdr[8 + 12] = interlaced ? 1 : 0;
+    return pngChunk("IHDR", ihdr.subarray(8, 21));
+  };
+  const signature = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a);
+  it.each([true, false])("interlaced %s: image data inflating far past the header's size is refused", (interlaced) => {
+    const bytes = concatBytes([signature, header(interlaced), pngChunk("IDAT", bomb), pngChunk("IEND", new Uint8Array(0))]);
+    const ms = expectFailure(() => decodeImage(bytes), ImageDecodeError, /^corrupt PNG: /);
+    expect(ms).toBeLessThan(500);
+  });
+  it("inflatedSize counts filter bytes per row, and per Adam7 pass", () => {
+    const plain = { width: 5, height: 3, depth: 8, colorType: 2, interlaced: false };
+    expect(inflatedSize(plain)).toBe(3 * (1 + 15));
+    expect(inflatedSize({ ...plain, width: 1, height: 1, interlaced: true })).toBe(1 + 3); // pass 1 only
+    // 1-bit grey 9×1: 1 + 2 bytes plain; interlaced, passes 1 (x 0, 8), 2 (x 4), 4 (x 2, 6) and
+    // 6 (x 1, 3, 5, 7) have one row of 1 + 1 bytes each, passes 3, 5, 7 no rows.
+    expect(inflatedSize({ width: 9, height: 1, depth: 1, colorType: 0, interlaced: false })).toBe(3);
+    expect(inflatedSize({ width: 9, height: 1, depth: 1, colorType: 0, interlaced: true })).toBe(2 + 2 + 2 + 2);
   });
 });
 
