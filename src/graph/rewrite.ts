@@ -7,6 +7,8 @@
  *   3. fold BatchNorm: Conv(x, W, b) → BN(γ, β, μ, σ², ε) becomes Conv(x, W', b') with
  *                      s = γ / √(σ² + ε),  W'[m] = W[m]·s[m],  b'[m] = (b[m] − μ[m])·s[m] + β[m]
  *                      (when the Conv output has no other reader)
+ *   3b. fold affine:  Conv → Mul(s) → Add(t) with constant scalar or per-channel s, t (PP-LCNetV3's
+ *                      learnable affine blocks) becomes Conv(x, W·s, b·s + t)
  *   4. hard-swish:    Paddle2ONNX's decomposition Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)
  *                      becomes one HardSwish(x)
  *   5. fuse:          Conv → Relu | Clip | HardSigmoid | HardSwish | Sigmoid becomes a Conv
@@ -51,7 +53,10 @@ export function rewriteGraph(model: OnnxModel, opTable: Readonly<Record<string, 
   graph.nodes = topologicalOrder(graph.nodes, available).order;
   prune(graph);
   if (options.foldConstants ?? true) foldConstants(graph, opTable, model.opset, options.maxTensorElements ?? 2 ** 28);
-  if (options.foldBatchNorm ?? true) foldBatchNorms(graph);
+  if (options.foldBatchNorm ?? true) {
+    foldBatchNorms(graph);
+    foldAffineIntoConvs(graph);
+  }
   if (options.fuseActivations ?? true) {
     fuseHardSwish(graph, model.opset);
     fuseConvActivations(graph, model.opset);
@@ -175,6 +180,63 @@ function foldBatchNorms(graph: ExecGraph): void {
     conv.outputs = [bn.outputs[0]!];
     graph.nodes = graph.nodes.filter((n) => n !== bn);
     counts = readerCounts(graph);
+  }
+}
+
+/**
+ * A constant that multiplies or adds to a Conv output [N, M, H, W] one value per output
+ * channel: a scalar, or a shape like [M, 1, 1] / [1, M, 1, 1]. Its M values, or undefined.
+ */
+function perChannelValues(graph: ExecGraph, name: string, channels: number, outputRank: number): Float32Array | undefined {
+  const value = floatConstant(graph, name);
+  if (value === undefined) return undefined;
+  if (value.data.length === 1) return new Float32Array(channels).fill(value.data[0]!);
+  const shape = value.shape;
+  if (shape.length > outputRank || value.data.length !== channels) return undefined;
+  const channelAxis = 1 - (outputRank - shape.length); // the channel axis in the constant's own shape
+  if (channelAxis < 0 || shape[channelAxis] !== channels) return undefined;
+  return value.data;
+}
+
+function foldAffineIntoConvs(graph: ExecGraph): void {
+  let counts = readerCounts(graph);
+  for (const conv of graph.nodes.slice()) {
+    if (conv.opType !== "Conv" || conv.fusedActivation !== undefined) continue;
+    for (;;) {
+      const weight = floatConstant(graph, conv.inputs[1]);
+      if (weight === undefined || weight.shape.length < 3) break;
+      const bias = conv.inputs[2] ? floatConstant(graph, conv.inputs[2]) : undefined;
+      if (conv.inputs[2] && bias === undefined) break;
+      const next = soleReader(graph, counts, conv.outputs[0]!);
+      if (next === undefined || (next.opType !== "Mul" && next.opType !== "Add")) break;
+      const other = otherInput(next, conv.outputs[0]!);
+      const m = weight.shape[0]!;
+      const values = other === undefined ? undefined : perChannelValues(graph, other, m, weight.shape.length);
+      if (values === undefined) break;
+
+      const newBias = new Float32Array(m);
+      if (bias) newBias.set(bias.data);
+      let newWeight = weight;
+      if (next.opType === "Mul") {
+        const perChannel = weight.data.length / m;
+        const scaled = new Float32Array(weight.data.length);
+        for (let c = 0; c < m; c++) {
+          for (let k = 0; k < perChannel; k++) scaled[c * perChannel + k] = weight.data[c * perChannel + k]! * values[c]!;
+          newBias[c] = newBias[c]! * values[c]!;
+        }
+        newWeight = new Tensor(weight.shape, scaled);
+      } else {
+        for (let c = 0; c < m; c++) newBias[c] = newBias[c]! + values[c]!;
+      }
+      const weightName = freshName(graph, `${conv.name}.affine_weight`);
+      const biasName = freshName(graph, `${conv.name}.affine_bias`);
+      graph.constants.set(weightName, newWeight);
+      graph.constants.set(biasName, new Tensor([m], newBias));
+      conv.inputs = [conv.inputs[0]!, weightName, biasName];
+      conv.outputs = [next.outputs[0]!];
+      graph.nodes = graph.nodes.filter((n) => n !== next);
+      counts = readerCounts(graph);
+    }
   }
 }
 
