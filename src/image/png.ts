@@ -3,7 +3,8 @@
  * every colour type and bit depth becomes 8-bit RGB —
  *   grey → the grey value in all three channels (1/2/4-bit grey scaled by 255/max),
  *   palette → the palette colour, 16-bit samples → their high byte (v >> 8),
- *   alpha (an alpha channel or a tRNS chunk) → dropped, not composited.
+ *   alpha (an alpha channel or a tRNS chunk) → dropped, not composited,
+ *   an EXIF orientation (eXIf chunk) → applied, as OpenCV 4.6 does for PNG too.
  *
  * Inflating the compressed data needs zlib, which the runtime-neutral core does not
  * carry: the PNG decoder proper is injected (`setPngDecoder`; the Node entry installs
@@ -12,6 +13,7 @@
  * chunk (pngjs would otherwise blacken "transparent" colours, which OpenCV keeps).
  */
 import { ImageDecodeError } from "../errors.js";
+import { applyOrientation, readExifOrientation, type Orientation } from "./orientation.js";
 import { checkImageSize, type DecodeLimits, type RgbImage, resolveLimits } from "./rgb-image.js";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -60,12 +62,15 @@ const VALID_DEPTHS: Record<number, number[]> = { 0: [1, 2, 4, 8, 16], 2: [8, 16]
  * Walks the chunks (length, type, payload, CRC) from the signature to IEND, checks IHDR
  * against the limits, and returns the header plus the bytes without any tRNS chunk.
  */
-export function readPngStructure(bytes: Uint8Array, limits: Required<DecodeLimits>): { header: PngHeader; cleaned: Uint8Array } {
+export function readPngStructure(
+  bytes: Uint8Array, limits: Required<DecodeLimits>,
+): { header: PngHeader; cleaned: Uint8Array; orientation: Orientation } {
   if (!isPng(bytes)) throw new ImageDecodeError("not a PNG file (no PNG signature)");
   let header: PngHeader | undefined;
   let pos = SIGNATURE.length;
   let sawImageData = false;
   let transparencyChunk: { start: number; end: number } | undefined;
+  let orientation: Orientation | undefined;
   for (;;) {
     if (pos + 8 > bytes.length) throw new ImageDecodeError(`truncated PNG: no IEND chunk (file ends at byte ${bytes.length})`);
     const length = ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
@@ -82,6 +87,8 @@ export function readPngStructure(bytes: Uint8Array, limits: Required<DecodeLimit
       sawImageData = true;
     } else if (type === "tRNS") {
       transparencyChunk = { start: pos, end };
+    } else if (type === "eXIf" && orientation === undefined) {
+      orientation = readExifOrientation(bytes.subarray(pos + 8, pos + 8 + length));
     } else if (type === "IEND") {
       break;
     }
@@ -94,7 +101,7 @@ export function readPngStructure(bytes: Uint8Array, limits: Required<DecodeLimit
     cleaned.set(bytes.subarray(0, transparencyChunk.start), 0);
     cleaned.set(bytes.subarray(transparencyChunk.end), transparencyChunk.start);
   }
-  return { header: header!, cleaned };
+  return { header: header!, cleaned, orientation: orientation ?? 1 };
 }
 
 const CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
@@ -136,7 +143,7 @@ function readHeader(payload: Uint8Array, limits: Required<DecodeLimits>): PngHea
 
 /** Decodes a PNG to 8-bit RGB the way OpenCV does (see the file comment). */
 export function decodePng(bytes: Uint8Array, limits?: DecodeLimits, decoder: PngDecoder | undefined = installedDecoder): RgbImage {
-  const { header, cleaned } = readPngStructure(bytes, resolveLimits(limits));
+  const { header, cleaned, orientation } = readPngStructure(bytes, resolveLimits(limits));
   if (decoder === undefined) {
     throw new ImageDecodeError(
       "no PNG decoder installed: import ghostnet-ts/node (which installs pngjs) or call setPngDecoder(), or pass RGBA pixels (fromImageData)",
@@ -153,7 +160,7 @@ export function decodePng(bytes: Uint8Array, limits?: DecodeLimits, decoder: Png
   if (decoded.width !== width || decoded.height !== height || decoded.data.length !== width * height * 4) {
     throw new ImageDecodeError(`corrupt PNG: decoder returned ${decoded.data.length} samples for ${width}×${height}`);
   }
-  return rgbFromSamples(decoded.data, width, height, header);
+  return applyOrientation(rgbFromSamples(decoded.data, width, height, header), orientation);
 }
 
 /** Drops alpha and brings samples to 8 bits: v >> 8 for 16-bit, v·255/max for 1/2/4-bit grey. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { decodeImage } from "../../src/image/decode.js";
 import { decodePng, setPngDecoder } from "../../src/image/png.js";
 import { pngjsDecoder } from "../../src/image/png-node.js";
-import { pngChunk, readBytes, samplePattern, writePng, FIXTURES } from "./helpers.js";
+import { concatBytes, pngChunk, readBytes, samplePattern, writePng, FIXTURES } from "./helpers.js";
 
 const W = 5;
 const H = 3;
@@ -80,6 +80,24 @@ describe("PNG colour types and bit depths", () => {
       const row = Array.from(interlaced.data.subarray(y * 120 * 3, (y + 1) * 120 * 3));
       expect(row).toEqual(Array.from(plain.data.subarray(y * 403 * 3, y * 403 * 3 + 120 * 3)));
     }
+  });
+
+  it.each([true, false])("an eXIf orientation is applied as cv2.imread does (chunk before IDAT: %s)", (before) => {
+    // 3×2 RGB with bytes 0..17, orientation 6. Expected: cv2.imread's output (OpenCV 4.6),
+    // which turns it to 2×3 — the same rotation as for JPEG.
+    const tiff = new Uint8Array(26);
+    const view = new DataView(tiff.buffer);
+    tiff.set([0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6]);
+    expect(view.getUint16(18)).toBe(6);
+    const samples = Array.from({ length: 18 }, (_, i) => i);
+    const exif = pngChunk("eXIf", tiff);
+    const plain = writePng(3, 2, 8, 2, samples);
+    const iend = plain.length - 12;
+    const idat = before ? 33 : iend; // after IHDR, or just before IEND
+    const bytes = concatBytes([plain.subarray(0, idat), exif, plain.subarray(idat)]);
+    const image = decodeImage(bytes);
+    expect([image.width, image.height]).toEqual([2, 3]);
+    expect(Array.from(image.data)).toEqual([9, 10, 11, 0, 1, 2, 12, 13, 14, 3, 4, 5, 15, 16, 17, 6, 7, 8]);
   });
 
   it("without an installed decoder the core says what to do", () => {
