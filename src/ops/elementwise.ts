@@ -49,6 +49,9 @@ export function binaryShape(aShape: readonly number[], bShape: readonly number[]
 
 /**
  * Applies `op` to one run of n elements: out[o + i] = a[ai + i·as] ∘ b[bi + i·bs].
+ * After folding, each step is 1 (the input spans the run) or 0 (it is broadcast along
+ * it), never both 0. The four arithmetic ops, which carry the models' per-channel scales
+ * and biases, get one loop per case with the broadcast value held in a local.
  * `integer` selects integer division semantics for Div (truncate toward zero).
  */
 function binaryRun(
@@ -67,17 +70,41 @@ function binaryRun(
   const end = o + n;
   switch (op) {
     case "add":
-      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! + b[bi]!;
+      if (bs === 0) {
+        const y = b[bi]!;
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! + y;
+      } else if (as === 0) {
+        const x = a[ai]!;
+        for (let i = 0; i < n; i++) out[o + i] = x + b[bi + i]!;
+      } else for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! + b[bi + i]!;
       return;
     case "sub":
-      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! - b[bi]!;
+      if (bs === 0) {
+        const y = b[bi]!;
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! - y;
+      } else if (as === 0) {
+        const x = a[ai]!;
+        for (let i = 0; i < n; i++) out[o + i] = x - b[bi + i]!;
+      } else for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! - b[bi + i]!;
       return;
     case "mul":
-      for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! * b[bi]!;
+      if (bs === 0) {
+        const y = b[bi]!;
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! * y;
+      } else if (as === 0) {
+        const x = a[ai]!;
+        for (let i = 0; i < n; i++) out[o + i] = x * b[bi + i]!;
+      } else for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! * b[bi + i]!;
       return;
     case "div":
       if (integer) for (; o < end; o++, ai += as, bi += bs) out[o] = Math.trunc(a[ai]! / b[bi]!);
-      else for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! / b[bi]!;
+      else if (bs === 0) {
+        const y = b[bi]!;
+        for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! / y;
+      } else if (as === 0) {
+        const x = a[ai]!;
+        for (let i = 0; i < n; i++) out[o + i] = x / b[bi + i]!;
+      } else for (let i = 0; i < n; i++) out[o + i] = a[ai + i]! / b[bi + i]!;
       return;
     case "pow":
       for (; o < end; o++, ai += as, bi += bs) out[o] = Math.pow(a[ai]!, b[bi]!);
