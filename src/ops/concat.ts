@@ -70,3 +70,65 @@ export function concat(output: NumericTensor, inputs: readonly NumericTensor[], 
     column += row;
   }
 }
+
+/**
+ * Split (Concat's inverse): cuts `axis` into pieces of the given sizes. Without sizes
+ * (attribute before opset 13, input from 13), into `numOutputs` pieces of
+ * ceil(d / numOutputs), the last one smaller when d does not divide (opset 18's rule;
+ * before 18 d always divides).
+ */
+export function splitShapes(
+  inputShape: readonly number[],
+  axis: number,
+  sizes: readonly number[] | undefined,
+  numOutputs: number,
+): number[][] {
+  const a = normalizeAxis(axis, inputShape.length, "Split");
+  const d = inputShape[a]!;
+  let pieces: number[];
+  if (sizes !== undefined && sizes.length > 0) {
+    let total = 0;
+    for (const s of sizes) total += s;
+    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || total !== d) {
+      throw new ShapeError(`Split: sizes [${sizes.join(", ")}] do not add up to ${d}, axis ${axis} of ${formatShape(inputShape)}`);
+    }
+    pieces = sizes.slice();
+  } else {
+    if (!Number.isInteger(numOutputs) || numOutputs < 1) throw new ShapeError(`Split: cannot split into ${numOutputs} outputs`);
+    const chunk = Math.ceil(d / numOutputs);
+    pieces = [];
+    for (let i = 0, left = d; i < numOutputs; i++, left -= chunk) pieces.push(Math.max(0, Math.min(chunk, left)));
+  }
+  return pieces.map((p) => {
+    const shape = inputShape.slice();
+    shape[a] = p;
+    return shape;
+  });
+}
+
+/** Split: output i takes the slab of `axis` after those of outputs 0 … i−1. */
+export function split(outputs: readonly NumericTensor[], input: NumericTensor, axis: number): void {
+  const rank = input.shape.length;
+  const a = normalizeAxis(axis, rank, "Split");
+  let total = 0;
+  for (const out of outputs) {
+    const fits = out.shape.length === rank && out.shape.every((d, k) => k === a || d === input.shape[k]);
+    if (!fits) throw new ShapeError(`Split: output shape ${formatShape(out.shape)} does not fit input ${formatShape(input.shape)} split on axis ${axis}`);
+    total += out.shape[a]!;
+  }
+  if (total !== input.shape[a]) throw new ShapeError(`Split: outputs cover ${total} of ${input.shape[a]} along axis ${axis}`);
+  let outer = 1;
+  for (let k = 0; k < a; k++) outer *= input.shape[k]!;
+  const inRow = outer === 0 ? 0 : input.data.length / outer;
+  const x = input.data;
+  let column = 0;
+  for (const out of outputs) {
+    const y = out.data;
+    const row = outer === 0 ? 0 : y.length / outer;
+    for (let o = 0; o < outer; o++) {
+      const src = o * inRow + column;
+      for (let i = 0; i < row; i++) y[o * row + i] = x[src + i]!;
+    }
+    column += row;
+  }
+}

@@ -16,7 +16,7 @@
  */
 import { ShapeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
-import { formatShape, shapesEqual, type IntTensor } from "../tensor/tensor.js";
+import { formatShape, shapesEqual, type IntTensor, type Tensor } from "../tensor/tensor.js";
 import { copyStrided, foldDimensions, type NumericArray, type NumericTensor } from "./strided.js";
 
 export type BinaryOp =
@@ -36,7 +36,8 @@ export type BinaryOp =
   | "greaterOrEqual"
   | "and"
   | "or"
-  | "xor";
+  | "xor"
+  | "prelu";
 
 /** Output shape of any binary elementwise op: the broadcast of both input shapes. */
 export function binaryShape(aShape: readonly number[], bShape: readonly number[], opName = "elementwise op"): number[] {
@@ -149,6 +150,13 @@ function binaryRun(
     case "or":
       for (; o < end; o++, ai += as, bi += bs) out[o] = a[ai]! !== 0 || b[bi]! !== 0 ? 1 : 0;
       return;
+    case "prelu":
+      // PRelu: a where a ≥ 0, a · slope (b) where a < 0.
+      for (; o < end; o++, ai += as, bi += bs) {
+        const x = a[ai]!;
+        out[o] = x < 0 ? x * b[bi]! : x;
+      }
+      return;
     case "xor":
       for (; o < end; o++, ai += as, bi += bs) out[o] = (a[ai]! !== 0) !== (b[bi]! !== 0) ? 1 : 0;
       return;
@@ -211,6 +219,17 @@ export const equal = (output: IntTensor, a: NumericTensor, b: NumericTensor): vo
 export const less = (output: IntTensor, a: NumericTensor, b: NumericTensor): void => binary("less", output, a, b);
 /** Greater: output (bool) = a > b. */
 export const greater = (output: IntTensor, a: NumericTensor, b: NumericTensor): void => binary("greater", output, a, b);
+
+/**
+ * PRelu: output = x where x ≥ 0, slope · x elsewhere; `slope` broadcasts to x's shape
+ * (a per-channel slope is [C, 1, 1]).
+ */
+export function prelu(output: Tensor, x: Tensor, slope: Tensor): void {
+  if (!shapesEqual(binaryShape(x.shape, slope.shape, "PRelu"), x.shape)) {
+    throw new ShapeError(`PRelu: slope of shape ${formatShape(slope.shape)} does not broadcast to input ${formatShape(x.shape)}`);
+  }
+  binary("prelu", output, x, slope);
+}
 
 /**
  * Variadic Max / Min / Sum / Mean (ONNX's n-ary ops) fold pairwise into `output`:

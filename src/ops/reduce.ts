@@ -14,7 +14,7 @@
  * Sums accumulate in double precision.
  */
 import { ShapeError } from "../errors.js";
-import { formatShape, shapesEqual, stridesOf } from "../tensor/tensor.js";
+import { formatShape, shapesEqual, stridesOf, type IntTensor } from "../tensor/tensor.js";
 import { foldDimensions, type NumericTensor } from "./strided.js";
 
 export type ReduceOp = "sum" | "mean" | "max" | "min" | "prod" | "sumSquare" | "l1" | "l2" | "logSumExp";
@@ -169,3 +169,61 @@ export const reduceMax: ReduceKernel = (output, input, attrs) => reduce("max", o
 export const reduceMin: ReduceKernel = (output, input, attrs) => reduce("min", output, input, attrs);
 /** ReduceProd: y = Π x over axes. */
 export const reduceProd: ReduceKernel = (output, input, attrs) => reduce("prod", output, input, attrs);
+
+export interface ArgReduceAttributes {
+  /** Default 0; negative counts from the end. */
+  axis?: number;
+  /** Default 1. */
+  keepdims?: number;
+  /** 1: the last index of the extreme value wins ties (opset 12). Default 0: the first. */
+  selectLastIndex?: number;
+}
+
+export function argReduceShape(inputShape: readonly number[], attrs: ArgReduceAttributes, opName = "ArgMax"): number[] {
+  return reduceShape(inputShape, { axes: [attrs.axis ?? 0], keepdims: attrs.keepdims ?? 1 }, opName);
+}
+
+/**
+ * ArgMax / ArgMin: output (int64) = index along `axis` of the largest / smallest element,
+ * viewing the input as [outer, D, inner].
+ */
+export function argReduce(op: "max" | "min", output: IntTensor, input: NumericTensor, attrs: ArgReduceAttributes): void {
+  const opName = op === "max" ? "ArgMax" : "ArgMin";
+  const expected = argReduceShape(input.shape, attrs, opName);
+  if (!shapesEqual(output.shape, expected)) {
+    throw new ShapeError(`${opName}: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
+  }
+  const rank = input.shape.length;
+  const axis = attrs.axis ?? 0;
+  const a = axis < 0 ? axis + rank : axis;
+  const d = input.shape[a]!;
+  if (d === 0) throw new ShapeError(`${opName}: axis ${axis} of input ${formatShape(input.shape)} is empty`);
+  let outer = 1;
+  for (let k = 0; k < a; k++) outer *= input.shape[k]!;
+  let inner = 1;
+  for (let k = a + 1; k < rank; k++) inner *= input.shape[k]!;
+  const last = (attrs.selectLastIndex ?? 0) !== 0;
+  const sign = op === "max" ? 1 : -1;
+  const x = input.data;
+  const y = output.data;
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * d * inner + j;
+      let best = 0;
+      let bestValue = sign * x[base]!;
+      for (let i = 1; i < d; i++) {
+        const v = sign * x[base + i * inner]!;
+        if (v > bestValue || (last && v === bestValue)) {
+          best = i;
+          bestValue = v;
+        }
+      }
+      y[o * inner + j] = best;
+    }
+  }
+}
+
+/** ArgMax: index of the largest element along axis (ties: first, or last with selectLastIndex). */
+export const argMax = (output: IntTensor, input: NumericTensor, attrs: ArgReduceAttributes): void => argReduce("max", output, input, attrs);
+/** ArgMin: index of the smallest element along axis. */
+export const argMin = (output: IntTensor, input: NumericTensor, attrs: ArgReduceAttributes): void => argReduce("min", output, input, attrs);

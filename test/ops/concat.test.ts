@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShapeError } from "../../src/errors.js";
-import { concat, concatShape } from "../../src/ops/concat.js";
+import { concat, concatShape, split, splitShapes } from "../../src/ops/concat.js";
 import { IntTensor, Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
 import { asInput, attr, intTensor, randomTensor, runOrtOp } from "./harness.js";
@@ -31,6 +31,34 @@ describe("Concat vs onnxruntime", () => {
     concat(out, pieces, 0);
     const [ref] = await runOrtOp("Concat", { opset: 11, inputs: pieces.map(asInput), attributes: { axis: attr.int(0) }, outputDtypes: ["int64"] });
     expect(Array.from(out.data)).toEqual(Array.from(ref!.data));
+  });
+});
+
+describe("Split vs onnxruntime", () => {
+  const input = randomTensor([2, 7, 3], 33);
+  const cases: { axis: number; sizes?: number[]; outputs: number; opset: number }[] = [
+    { axis: 1, sizes: [2, 5], outputs: 2, opset: 11 }, // sizes as attribute
+    { axis: 1, sizes: [3, 0, 4], outputs: 3, opset: 13 }, // sizes as input
+    { axis: -1, outputs: 3, opset: 13 }, // equal pieces
+    { axis: 1, outputs: 3, opset: 18 }, // 7 into ceil(7/3) = 3, 3, 1
+  ];
+  for (const c of cases) {
+    it(`axis ${c.axis} sizes ${JSON.stringify(c.sizes)} outputs ${c.outputs} opset ${c.opset}`, async () => {
+      const shapes = splitShapes(input.shape, c.axis, c.sizes, c.outputs);
+      const outs = shapes.map((s) => new Tensor(s));
+      split(outs, input, c.axis);
+      const attributes: Record<string, ReturnType<typeof attr.int>> = { axis: attr.int(c.axis) };
+      const inputs = [asInput(input)];
+      if (c.sizes && c.opset < 13) attributes.split = attr.ints(c.sizes);
+      if (c.sizes && c.opset >= 13) inputs.push({ dtype: "int64", shape: [c.sizes.length], data: c.sizes });
+      if (c.opset >= 18 && !c.sizes) attributes.num_outputs = attr.int(c.outputs);
+      const refs = await runOrtOp("Split", { opset: c.opset, inputs, attributes, outputDtypes: shapes.map(() => "float32" as const) });
+      outs.forEach((out, i) => expectClose(out, refs[i]!, 0, `output ${i}`));
+    });
+  }
+
+  it("rejects sizes that do not add up", () => {
+    expect(() => splitShapes([2, 7], 1, [3, 3], 2)).toThrow(/do not add up to 7/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShapeError } from "../../src/errors.js";
-import { add, binary, binaryShape, div, mul, sub, variadic, where, whereShape, type BinaryOp } from "../../src/ops/elementwise.js";
+import { add, binary, prelu, binaryShape, div, mul, sub, variadic, where, whereShape, type BinaryOp } from "../../src/ops/elementwise.js";
 import { IntTensor, Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
 import { asInput, intTensor, randomTensor, runOrtOp } from "./harness.js";
@@ -69,6 +69,17 @@ describe("binary elementwise vs onnxruntime", () => {
       expectClose(out, ref!, 1e-5, name);
     }
   });
+
+  for (const slopeShape of [[3, 1, 1], [1], [2, 3, 5, 7], [7]]) {
+    it(`PRelu with slope ${JSON.stringify(slopeShape)}`, async () => {
+      const input = randomTensor([2, 3, 5, 7], 10);
+      const slope = randomTensor(slopeShape, 11, 0, 0.5);
+      const out = new Tensor(input.shape);
+      prelu(out, input, slope);
+      const [ref] = await runOrtOp("PRelu", { opset: 9, inputs: [asInput(input), asInput(slope)] });
+      expectClose(out, ref!);
+    });
+  }
 
   it("Where with broadcast condition", async () => {
     const condition = new IntTensor("bool", [3, 1], Float64Array.of(1, 0, 1));

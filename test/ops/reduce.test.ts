@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ShapeError } from "../../src/errors.js";
-import { reduce, reduceMean, reduceShape, type ReduceAttributes, type ReduceOp } from "../../src/ops/reduce.js";
-import { Tensor } from "../../src/tensor/tensor.js";
+import { argMax, argMin, argReduceShape, reduce, reduceMean, reduceShape, type ReduceAttributes, type ReduceOp } from "../../src/ops/reduce.js";
+import { IntTensor, Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
 import { asInput, attr, randomTensor, runOrtOp } from "./harness.js";
 import type { WriterAttribute } from "../../src/loader/writer.js";
@@ -52,6 +52,32 @@ describe("reductions vs onnxruntime (axes as attribute, opset 13)", () => {
     const [refNoop] = await runOrtOp("ReduceMean", { opset: 18, inputs: [asInput(x)], attributes: { noop_with_empty_axes: attr.int(1) } });
     expectClose(noop, refNoop!, 1e-6);
   });
+});
+
+describe("ArgMax / ArgMin vs onnxruntime", () => {
+  // Small integers make ties, so select_last_index matters.
+  const ties = new Tensor([2, 3, 4], Float32Array.from({ length: 24 }, (_, i) => (i * 7) % 3));
+  for (const [name, kernel] of [["ArgMax", argMax], ["ArgMin", argMin]] as const) {
+    for (const axis of [0, 1, -1]) {
+      for (const keepdims of [1, 0]) {
+        for (const selectLastIndex of [0, 1]) {
+          it(`${name} axis ${axis} keepdims ${keepdims} select_last_index ${selectLastIndex}`, async () => {
+            const attrs = { axis, keepdims, selectLastIndex };
+            const out = new IntTensor("int64", argReduceShape(ties.shape, attrs, name));
+            kernel(out, ties, attrs);
+            const [ref] = await runOrtOp(name, {
+              opset: 13,
+              inputs: [asInput(ties)],
+              attributes: { axis: attr.int(axis), keepdims: attr.int(keepdims), select_last_index: attr.int(selectLastIndex) },
+              outputDtypes: ["int64"],
+            });
+            expect(out.shape).toEqual(ref!.shape);
+            expect(Array.from(out.data)).toEqual(Array.from(ref!.data));
+          });
+        }
+      }
+    }
+  }
 });
 
 describe("reductions by hand", () => {
