@@ -6,7 +6,7 @@
 export { decodeImage, type DecodeOptions } from "./decode.js";
 export { fromImageData, DEFAULT_DECODE_LIMITS, type RgbImage, type RgbaPixels, type DecodeLimits } from "./rgb-image.js";
 export { decodeJpeg, readJpegInfo, isJpeg, type JpegInfo } from "./jpeg.js";
-export { decodePng, isPng, setPngDecoder, readPngStructure, type PngDecoder, type DecodedPng, type PngHeader } from "./png.js";
+export { decodePng, isPng, setPngDecoder, readPngStructure, inflatedSize, type PngDecoder, type DecodedPng, type PngHeader } from "./png.js";
 export { applyOrientation, readExifOrientation, type Orientation } from "./orientation.js";
 export { resizeBilinear, type PixelImage } from "./resize.js";
 export {
