@@ -18,6 +18,9 @@
  *   (ceil when downsampling, floor otherwise) — then clamped to [0, in − 1].
  * linear: x_in is clamped to [0, in − 1] and the output interpolates the two neighbours
  *   ⌊x_in⌋ and ⌊x_in⌋ + 1 (clamped) with weights 1 − frac and frac, separably in H and W.
+ * cubic: Keys' cubic convolution (coefficient a = cubic_coeff_a, default −0.75) over the four
+ *   neighbours ⌊x_in⌋ − 1 … ⌊x_in⌋ + 2, indices clamped to the edge; with exclude_outside
+ *   the taps outside the input get weight 0 and the rest are renormalised.
  *
  * PP-OCR's detection neck upsamples ×2 with nearest/asymmetric/floor; Paddle2ONNX at opset 10
  * writes Resize with a scales input only (asymmetric, "simple").
@@ -25,7 +28,7 @@
 import { ShapeError, UnsupportedOperatorError } from "../errors.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 
-export type ResizeMode = "nearest" | "linear";
+export type ResizeMode = "nearest" | "linear" | "cubic";
 export type CoordinateTransformationMode =
   | "half_pixel"
   | "pytorch_half_pixel"
@@ -46,6 +49,10 @@ export interface ResizeAttributes {
   scales?: readonly number[];
   /** One size per input axis (the sizes input). */
   sizes?: readonly number[];
+  /** Cubic mode: Keys' coefficient (default −0.75). */
+  cubicCoeffA?: number;
+  /** Cubic mode: 1 drops taps outside the input and renormalises (default 0). */
+  excludeOutside?: number;
 }
 
 const f32 = Math.fround;
@@ -151,6 +158,41 @@ function linearTable(
   return { low, high, frac };
 }
 
+/** Four taps per output index along one axis (cubic): clamped indices and their weights. */
+function cubicTable(
+  attrs: ResizeAttributes,
+  scale: number,
+  outLength: number,
+  inLength: number,
+): { index: Int32Array; weight: Float32Array } {
+  const index = new Int32Array(outLength * 4);
+  const weight = new Float32Array(outLength * 4);
+  const transform = attrs.coordinateTransformationMode ?? "half_pixel";
+  const a = attrs.cubicCoeffA ?? -0.75;
+  const exclude = (attrs.excludeOutside ?? 0) !== 0;
+  for (let x = 0; x < outLength; x++) {
+    const original = originalCoordinate(transform, x, scale, outLength, inLength);
+    const base = Math.floor(original);
+    const t = original - base;
+    // Keys' kernel at distances 1 + t, t, 1 − t, 2 − t from the four taps.
+    const s = 1 + t;
+    const u = 2 - t;
+    weight[x * 4] = ((a * s - 5 * a) * s + 8 * a) * s - 4 * a;
+    weight[x * 4 + 1] = ((a + 2) * t - (a + 3)) * t * t + 1;
+    weight[x * 4 + 2] = ((a + 2) * (1 - t) - (a + 3)) * (1 - t) * (1 - t) + 1;
+    weight[x * 4 + 3] = ((a * u - 5 * a) * u + 8 * a) * u - 4 * a;
+    let sum = 0;
+    for (let k = 0; k < 4; k++) {
+      const i = base - 1 + k;
+      if (exclude && (i < 0 || i >= inLength)) weight[x * 4 + k] = 0;
+      sum += weight[x * 4 + k]!;
+      index[x * 4 + k] = Math.min(Math.max(i, 0), inLength - 1);
+    }
+    if (exclude && sum !== 0) for (let k = 0; k < 4; k++) weight[x * 4 + k] = weight[x * 4 + k]! / sum;
+  }
+  return { index, weight };
+}
+
 /**
  * Resize: output [..., outH, outW] from input [..., inH, inW] (see the file comment).
  * Allocates only the per-axis index tables (outH + outW entries).
@@ -209,5 +251,26 @@ export function resize(output: Tensor, input: Tensor, attrs: ResizeAttributes): 
     }
     return;
   }
-  throw new UnsupportedOperatorError(`Resize: mode "${mode}" is not supported (nearest and linear are)`);
+  if (mode === "cubic") {
+    const rows = cubicTable(attrs, scaleH, outH, inH);
+    const cols = cubicTable(attrs, scaleW, outW, inW);
+    let o = 0;
+    for (let p = 0; p < planes; p++) {
+      const base = p * inH * inW;
+      for (let oh = 0; oh < outH; oh++) {
+        for (let ow = 0; ow < outW; ow++) {
+          let sum = 0;
+          for (let i = 0; i < 4; i++) {
+            const row = base + rows.index[oh * 4 + i]! * inW;
+            let rowSum = 0;
+            for (let j = 0; j < 4; j++) rowSum += cols.weight[ow * 4 + j]! * x[row + cols.index[ow * 4 + j]!]!;
+            sum += rows.weight[oh * 4 + i]! * rowSum;
+          }
+          y[o++] = sum;
+        }
+      }
+    }
+    return;
+  }
+  throw new UnsupportedOperatorError(`Resize: mode "${mode}" is not supported (nearest, linear and cubic are)`);
 }

@@ -15,6 +15,8 @@ function onnxAttributes(a: ResizeAttributes): Record<string, WriterAttribute> {
   if (a.mode) out.mode = attr.string(a.mode);
   if (a.coordinateTransformationMode) out.coordinate_transformation_mode = attr.string(a.coordinateTransformationMode);
   if (a.nearestMode) out.nearest_mode = attr.string(a.nearestMode);
+  if (a.cubicCoeffA !== undefined) out.cubic_coeff_a = attr.float(a.cubicCoeffA);
+  if (a.excludeOutside !== undefined) out.exclude_outside = attr.int(a.excludeOutside);
   return out;
 }
 
@@ -98,6 +100,27 @@ describe("Resize of other opsets vs onnxruntime", () => {
   }
 });
 
+describe("Resize cubic vs onnxruntime", () => {
+  const cubicCases: ResizeAttributes[] = [
+    { coordinateTransformationMode: "half_pixel", scales: [1, 1, 2, 2] },
+    { coordinateTransformationMode: "asymmetric", scales: [1, 1, 1.5, 0.6] },
+    { coordinateTransformationMode: "align_corners", sizes: [1, 2, 9, 4] },
+    { coordinateTransformationMode: "pytorch_half_pixel", scales: [1, 1, 0.6, 2.5], cubicCoeffA: -0.5 },
+    { coordinateTransformationMode: "half_pixel", scales: [1, 1, 2, 0.5], excludeOutside: 1 },
+  ];
+  for (const base of cubicCases) {
+    const a: ResizeAttributes = { ...base, mode: "cubic" };
+    it(JSON.stringify(a), async () => {
+      const out = new Tensor(resizeShape(x.shape, a));
+      resize(out, x, a);
+      const sizes: OpInput | null = a.sizes ? { dtype: "int64", shape: [4], data: a.sizes } : null;
+      const inputs = sizes ? [asInput(x), null, null, sizes] : [asInput(x), null, floats(a.scales!)];
+      const [ref] = await runOrtOp("Resize", { opset: 13, inputs, attributes: onnxAttributes(a) });
+      expectClose(out, ref!, 1e-5);
+    });
+  }
+});
+
 describe("Resize opset 19 half_pixel_symmetric vs onnxruntime", () => {
   for (const mode of ["nearest", "linear"]) {
     for (const scales of [[1, 1, 2, 2], [1, 1, 0.6, 1.7]]) {
@@ -135,6 +158,6 @@ describe("Resize by hand", () => {
     expect(() => resizeShape([1, 2, 4, 4], {})).toThrow(ShapeError);
     expect(() => resizeShape([1, 2, 4, 4], { scales: [1, 1, 2] })).toThrow(/scales \[1, 1, 2\]/);
     const input = new Tensor([1, 1, 2, 2]);
-    expect(() => resize(new Tensor([1, 1, 4, 4]), input, { mode: "cubic", scales: [1, 1, 2, 2] })).toThrow(/mode "cubic"/);
+    expect(() => resize(new Tensor([1, 1, 4, 4]), input, { mode: "area", scales: [1, 1, 2, 2] })).toThrow(/mode "area"/);
   });
 });
