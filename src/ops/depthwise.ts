@@ -1,0 +1,209 @@
+/**
+ * Depthwise convolution (group = C = M): every channel is filtered by its own kH×kW kernel.
+ *
+ *   x [N, C, H, W], w [C, 1, kH, kW], b [C] → y [N, C, outH, outW]
+ *   y[n, c, oh, ow] = act( b[c] + Σ_{kh, kw} w[c, 0, kh, kw] · x[n, c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW] )
+ *
+ * (x is 0 outside the image; geometry as in conv2d.ts.)
+ *
+ * The fast kernels split each output row in three: left border columns, interior columns
+ * whose whole window lies inside the image, right border columns. Output rows whose window
+ * leaves the image top or bottom are border rows. The interior runs without bounds checks;
+ * 3×3 and 5×5 (dilation 1, any stride) keep their weights in locals and unroll the window.
+ * Borders take the bounds-checked loop. Both sum the window terms in the same order
+ * (kh, kw ascending), so a pixel's value does not depend on which loop computed it, and
+ * any split of channels × rows gives bitwise-identical results.
+ */
+import type { Conv2dGeometry, ConvWorkRange } from "./conv2d.js";
+import { applyBiasActivation, type FusedActivation } from "./fused-activation.js";
+
+/** Σ over in-bounds window positions (bounds-checked), for border pixels and the generic kernel. */
+function windowSum(
+  x: Float32Array, plane: number, inH: number, inW: number,
+  w: Float32Array, wBase: number, kH: number, kW: number,
+  ih0: number, iw0: number, dH: number, dW: number,
+): number {
+  let sum = 0;
+  for (let kh = 0; kh < kH; kh++) {
+    const ih = ih0 + kh * dH;
+    if (ih < 0 || ih >= inH) continue;
+    const row = plane + ih * inW;
+    for (let kw = 0; kw < kW; kw++) {
+      const iw = iw0 + kw * dW;
+      if (iw < 0 || iw >= inW) continue;
+      sum += w[wBase + kh * kW + kw]! * x[row + iw]!;
+    }
+  }
+  return sum;
+}
+
+/** Output columns [lo, hi) whose window lies inside the image horizontally. */
+function interiorColumns(g: Conv2dGeometry): [number, number] {
+  const lo = Math.min(g.outW, Math.ceil(g.padLeft / g.strideW));
+  const hi = Math.min(g.outW, Math.floor((g.inW - 1 - (g.kW - 1) * g.dilationW + g.padLeft) / g.strideW) + 1);
+  return [lo, Math.max(lo, hi)];
+}
+
+/** Border pixels ow ∈ [from, to) of output row oh. */
+function borderColumns(
+  y: Float32Array, yRow: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, ih0: number, from: number, to: number,
+): void {
+  for (let ow = from; ow < to; ow++) {
+    const iw0 = ow * g.strideW - g.padLeft;
+    y[yRow + ow] = windowSum(x, plane, g.inH, g.inW, w, wBase, g.kH, g.kW, ih0, iw0, g.dilationH, g.dilationW);
+  }
+}
+
+/** 3×3, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
+function plane3x3(
+  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number,
+): void {
+  const { inH, inW, outW, strideH, strideW, padTop, padLeft } = g;
+  const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
+  const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
+  const w20 = w[wBase + 6]!, w21 = w[wBase + 7]!, w22 = w[wBase + 8]!;
+  for (let oh = rowStart; oh < rowEnd; oh++) {
+    const ih0 = oh * strideH - padTop;
+    const yRow = yPlane + oh * outW;
+    if (ih0 < 0 || ih0 + 2 >= inH) {
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW);
+      continue;
+    }
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo);
+    const r0 = plane + ih0 * inW - padLeft;
+    const r1 = r0 + inW;
+    const r2 = r1 + inW;
+    for (let ow = owLo, i = owLo * strideW; ow < owHi; ow++, i += strideW) {
+      y[yRow + ow] =
+        w00 * x[r0 + i]! + w01 * x[r0 + i + 1]! + w02 * x[r0 + i + 2]! +
+        w10 * x[r1 + i]! + w11 * x[r1 + i + 1]! + w12 * x[r1 + i + 2]! +
+        w20 * x[r2 + i]! + w21 * x[r2 + i + 1]! + w22 * x[r2 + i + 2]!;
+    }
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+  }
+}
+
+/** 5×5, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
+function plane5x5(
+  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number,
+): void {
+  const { inH, inW, outW, strideH, strideW, padTop, padLeft } = g;
+  const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!, w03 = w[wBase + 3]!, w04 = w[wBase + 4]!;
+  const w10 = w[wBase + 5]!, w11 = w[wBase + 6]!, w12 = w[wBase + 7]!, w13 = w[wBase + 8]!, w14 = w[wBase + 9]!;
+  const w20 = w[wBase + 10]!, w21 = w[wBase + 11]!, w22 = w[wBase + 12]!, w23 = w[wBase + 13]!, w24 = w[wBase + 14]!;
+  const w30 = w[wBase + 15]!, w31 = w[wBase + 16]!, w32 = w[wBase + 17]!, w33 = w[wBase + 18]!, w34 = w[wBase + 19]!;
+  const w40 = w[wBase + 20]!, w41 = w[wBase + 21]!, w42 = w[wBase + 22]!, w43 = w[wBase + 23]!, w44 = w[wBase + 24]!;
+  for (let oh = rowStart; oh < rowEnd; oh++) {
+    const ih0 = oh * strideH - padTop;
+    const yRow = yPlane + oh * outW;
+    if (ih0 < 0 || ih0 + 4 >= inH) {
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW);
+      continue;
+    }
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo);
+    const r0 = plane + ih0 * inW - padLeft;
+    const r1 = r0 + inW;
+    const r2 = r1 + inW;
+    const r3 = r2 + inW;
+    const r4 = r3 + inW;
+    for (let ow = owLo, i = owLo * strideW; ow < owHi; ow++, i += strideW) {
+      y[yRow + ow] =
+        w00 * x[r0 + i]! + w01 * x[r0 + i + 1]! + w02 * x[r0 + i + 2]! + w03 * x[r0 + i + 3]! + w04 * x[r0 + i + 4]! +
+        w10 * x[r1 + i]! + w11 * x[r1 + i + 1]! + w12 * x[r1 + i + 2]! + w13 * x[r1 + i + 3]! + w14 * x[r1 + i + 4]! +
+        w20 * x[r2 + i]! + w21 * x[r2 + i + 1]! + w22 * x[r2 + i + 2]! + w23 * x[r2 + i + 3]! + w24 * x[r2 + i + 4]! +
+        w30 * x[r3 + i]! + w31 * x[r3 + i + 1]! + w32 * x[r3 + i + 2]! + w33 * x[r3 + i + 3]! + w34 * x[r3 + i + 4]! +
+        w40 * x[r4 + i]! + w41 * x[r4 + i + 1]! + w42 * x[r4 + i + 2]! + w43 * x[r4 + i + 3]! + w44 * x[r4 + i + 4]!;
+    }
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+  }
+}
+
+/** Any kernel size and dilation: interior without bounds checks, borders checked. */
+function planeAnyKernel(
+  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number,
+): void {
+  const { inH, inW, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
+  for (let oh = rowStart; oh < rowEnd; oh++) {
+    const ih0 = oh * strideH - padTop;
+    const yRow = yPlane + oh * outW;
+    if (ih0 < 0 || ih0 + (kH - 1) * dilationH >= inH) {
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW);
+      continue;
+    }
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo);
+    const top = plane + ih0 * inW - padLeft;
+    for (let ow = owLo; ow < owHi; ow++) {
+      let sum = 0;
+      for (let kh = 0; kh < kH; kh++) {
+        const row = top + kh * dilationH * inW + ow * strideW;
+        for (let kw = 0; kw < kW; kw++) sum += w[wBase + kh * kW + kw]! * x[row + kw * dilationW]!;
+      }
+      y[yRow + ow] = sum;
+    }
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+  }
+}
+
+/**
+ * Depthwise conv on channels [channelStart, channelEnd) × output rows [rowStart, rowEnd)
+ * of every image. `g` must have group = inChannels = outChannels.
+ */
+export function depthwiseConv2dRange(
+  y: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: Conv2dGeometry,
+  activation: FusedActivation,
+  range: ConvWorkRange,
+): void {
+  if (g.group !== g.inChannels || g.group !== g.outChannels) {
+    throw new RangeError(`depthwise conv needs group = C = M, found group ${g.group}, C ${g.inChannels}, M ${g.outChannels}`);
+  }
+  const [owLo, owHi] = interiorColumns(g);
+  const dilated = g.dilationH !== 1 || g.dilationW !== 1;
+  const kernel = dilated ? planeAnyKernel : g.kH === 3 && g.kW === 3 ? plane3x3 : g.kH === 5 && g.kW === 5 ? plane5x5 : planeAnyKernel;
+  const inPlane = g.inH * g.inW;
+  const outPlane = g.outH * g.outW;
+  const kernelSize = g.kH * g.kW;
+  const { rowStart, rowEnd } = range;
+  for (let n = 0; n < g.batch; n++) {
+    for (let c = range.channelStart; c < range.channelEnd; c++) {
+      const yPlane = (n * g.outChannels + c) * outPlane;
+      kernel(y, yPlane, x, (n * g.inChannels + c) * inPlane, w, c * kernelSize, g, rowStart, rowEnd, owLo, owHi);
+      applyBiasActivation(y, yPlane + rowStart * g.outW, yPlane + rowEnd * g.outW, bias === null ? 0 : bias[c]!, activation);
+    }
+  }
+}
+
+/**
+ * The generic bounds-checked depthwise loop (every pixel through `windowSum`): the baseline
+ * the specialised kernels are measured against, for channels [channelStart, channelEnd).
+ */
+export function depthwiseConv2dGeneric(
+  y: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array | null,
+  g: Conv2dGeometry,
+  activation: FusedActivation,
+  channelStart: number,
+  channelEnd: number,
+): void {
+  const inPlane = g.inH * g.inW;
+  const outPlane = g.outH * g.outW;
+  const kernelSize = g.kH * g.kW;
+  for (let n = 0; n < g.batch; n++) {
+    for (let c = channelStart; c < channelEnd; c++) {
+      const yPlane = (n * g.outChannels + c) * outPlane;
+      for (let oh = 0; oh < g.outH; oh++) {
+        borderColumns(y, yPlane + oh * g.outW, x, (n * g.inChannels + c) * inPlane, w, c * kernelSize, g, oh * g.strideH - g.padTop, 0, g.outW);
+      }
+      applyBiasActivation(y, yPlane, yPlane + outPlane, bias === null ? 0 : bias[c]!, activation);
+    }
+  }
+}

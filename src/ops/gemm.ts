@@ -1,0 +1,316 @@
+/**
+ * SGEMM: C = A·B in float32 storage with float64 accumulation, the workhorse behind
+ * pointwise (1×1) convolution, im2col convolution, MatMul and Gemm.
+ *
+ *   C[i·ldc + j] = Σ_{k<K} A[aOffset + i·aRowStride + k·aColStride] · B[bOffset + k·bRowStride + j·bColStride]
+ *
+ * for i < M, j < N (C is overwritten). General strides express transposes: Aᵀ of a
+ * row-major [K, M] buffer is aRowStride 1, aColStride M.
+ *
+ * How it is fast (GotoBLAS's structure, sized for plain JS):
+ *   - B is cut into column blocks of NC and depth blocks of KC; each block is packed into a
+ *     module-level scratch buffer as NR-wide panels [kc][NR] (contiguous, zero padded).
+ *   - A is cut into row blocks of MC, packed as MR-tall panels [kc][MR].
+ *   - A 4×4 register-blocked micro-kernel multiplies one A panel by one B panel: 16
+ *     float64 accumulators, 8 loads and 16 multiply-adds per step of k.
+ *   - Edge tiles (M or N not a multiple of 4) run the same kernel on a 4×4 scratch tile,
+ *     so every element of C is summed in the same order whatever tile it falls in.
+ *
+ * Summation order: C[i, j] is the float64 sum over k ascending within each KC block,
+ * rounded to float32 at the end of every block (C ← fround(C + block sum)). It depends on
+ * K and KC only, never on M, N, offsets or which rows/columns a caller asks for, so a
+ * thread pool can split M or N across workers and get bitwise-identical results.
+ *
+ * Measured with bench/kernels-conv.ts (2026-11-28, Node 20, shared 2-core machine, medians
+ * of interleaved runs; GhostNet pointwise shapes M=Cout, N=H·W, K=Cin):
+ *   see MEASUREMENTS below.
+ */
+import { applyBiasActivation, type FusedActivation } from "./fused-activation.js";
+
+/** Micro-kernel tile: MR rows of A × NR columns of B. */
+export const GEMM_MR = 4;
+export const GEMM_NR = 4;
+
+/** Block sizes (elements). See MEASUREMENTS for how they were chosen. */
+const blocking = { mc: 64, nc: 512, kc: 1024 };
+
+/**
+ * MEASUREMENTS (filled in from bench/kernels-conv.ts).
+ */
+
+/** Overrides the block sizes (benchmarks only; results change in the last bits when kc changes). */
+export function setGemmBlocking(mc: number, nc: number, kc: number): void {
+  blocking.mc = Math.max(GEMM_MR, Math.ceil(mc / GEMM_MR) * GEMM_MR);
+  blocking.nc = Math.max(GEMM_NR, Math.ceil(nc / GEMM_NR) * GEMM_NR);
+  blocking.kc = Math.max(1, Math.floor(kc));
+}
+
+export function getGemmBlocking(): { mc: number; nc: number; kc: number } {
+  return { ...blocking };
+}
+
+// Reusable packing buffers, grown on demand (never per call in steady state).
+let packedA = new Float32Array(0);
+let packedB = new Float32Array(0);
+const edgeTile = new Float32Array(GEMM_MR * GEMM_NR);
+
+function ensurePacked(aSize: number, bSize: number): void {
+  if (packedA.length < aSize) packedA = new Float32Array(aSize);
+  if (packedB.length < bSize) packedB = new Float32Array(bSize);
+}
+
+/**
+ * Packs rows [0, mc) × depth [0, kc) of A (starting at `base`) into packedA as MR-tall
+ * panels: panel r holds rows r·MR..r·MR+3 at packedA[r·kc·MR + p·MR + row].
+ */
+function packA(A: Float32Array, base: number, rowStride: number, colStride: number, mc: number, kc: number): void {
+  const dst = packedA;
+  let d = 0;
+  for (let i0 = 0; i0 < mc; i0 += GEMM_MR) {
+    const rows = Math.min(GEMM_MR, mc - i0);
+    const r0 = base + i0 * rowStride;
+    if (rows === GEMM_MR) {
+      const r1 = r0 + rowStride;
+      const r2 = r1 + rowStride;
+      const r3 = r2 + rowStride;
+      for (let p = 0, o = 0; p < kc; p++, o += colStride) {
+        dst[d] = A[r0 + o]!;
+        dst[d + 1] = A[r1 + o]!;
+        dst[d + 2] = A[r2 + o]!;
+        dst[d + 3] = A[r3 + o]!;
+        d += 4;
+      }
+    } else {
+      for (let p = 0, o = 0; p < kc; p++, o += colStride) {
+        for (let r = 0; r < GEMM_MR; r++) dst[d + r] = r < rows ? A[r0 + r * rowStride + o]! : 0;
+        d += 4;
+      }
+    }
+  }
+}
+
+/**
+ * Packs depth [0, kc) × columns [0, nc) of B (starting at `base`) into packedB as NR-wide
+ * panels: panel c holds columns c·NR..c·NR+3 at packedB[c·kc·NR + p·NR + col].
+ */
+function packB(B: Float32Array, base: number, rowStride: number, colStride: number, kc: number, nc: number): void {
+  const dst = packedB;
+  let d = 0;
+  for (let j0 = 0; j0 < nc; j0 += GEMM_NR) {
+    const cols = Math.min(GEMM_NR, nc - j0);
+    const c0 = base + j0 * colStride;
+    if (cols === GEMM_NR) {
+      const c1 = c0 + colStride;
+      const c2 = c1 + colStride;
+      const c3 = c2 + colStride;
+      for (let p = 0, o = 0; p < kc; p++, o += rowStride) {
+        dst[d] = B[c0 + o]!;
+        dst[d + 1] = B[c1 + o]!;
+        dst[d + 2] = B[c2 + o]!;
+        dst[d + 3] = B[c3 + o]!;
+        d += 4;
+      }
+    } else {
+      for (let p = 0, o = 0; p < kc; p++, o += rowStride) {
+        for (let c = 0; c < GEMM_NR; c++) dst[d + c] = c < cols ? B[c0 + c * colStride + o]! : 0;
+        d += 4;
+      }
+    }
+  }
+}
+
+/**
+ * The 4×4 micro-kernel: C[4×4 tile at ci, row stride ldc] (=|+=) Ap[kc×4] · Bp[kc×4], with
+ * Ap at packedA[ai..], Bp at packedB[bi..]. `accumulate` adds to C (later depth blocks).
+ */
+function kernel4x4(kc: number, ai: number, bi: number, C: Float32Array, ci: number, ldc: number, accumulate: boolean): void {
+  const a = packedA;
+  const b = packedB;
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0; p < kc; p++) {
+    const a0 = a[ai]!, a1 = a[ai + 1]!, a2 = a[ai + 2]!, a3 = a[ai + 3]!;
+    const b0 = b[bi]!, b1 = b[bi + 1]!, b2 = b[bi + 2]!, b3 = b[bi + 3]!;
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    ai += 4;
+    bi += 4;
+  }
+  const r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
+  if (accumulate) {
+    C[ci] = C[ci]! + c00; C[ci + 1] = C[ci + 1]! + c01; C[ci + 2] = C[ci + 2]! + c02; C[ci + 3] = C[ci + 3]! + c03;
+    C[r1] = C[r1]! + c10; C[r1 + 1] = C[r1 + 1]! + c11; C[r1 + 2] = C[r1 + 2]! + c12; C[r1 + 3] = C[r1 + 3]! + c13;
+    C[r2] = C[r2]! + c20; C[r2 + 1] = C[r2 + 1]! + c21; C[r2 + 2] = C[r2 + 2]! + c22; C[r2 + 3] = C[r2 + 3]! + c23;
+    C[r3] = C[r3]! + c30; C[r3 + 1] = C[r3 + 1]! + c31; C[r3 + 2] = C[r3 + 2]! + c32; C[r3 + 3] = C[r3 + 3]! + c33;
+  } else {
+    C[ci] = c00; C[ci + 1] = c01; C[ci + 2] = c02; C[ci + 3] = c03;
+    C[r1] = c10; C[r1 + 1] = c11; C[r1 + 2] = c12; C[r1 + 3] = c13;
+    C[r2] = c20; C[r2 + 1] = c21; C[r2 + 2] = c22; C[r2 + 3] = c23;
+    C[r3] = c30; C[r3 + 1] = c31; C[r3 + 2] = c32; C[r3 + 3] = c33;
+  }
+}
+
+/** An edge tile (rows ≤ 4, cols ≤ 4): the same kernel on a 4×4 scratch tile, then copied out. */
+function edgeKernel(
+  kc: number, ai: number, bi: number,
+  C: Float32Array, ci: number, ldc: number, accumulate: boolean, rows: number, cols: number,
+): void {
+  const t = edgeTile;
+  if (accumulate) {
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[r * GEMM_NR + c] = C[ci + r * ldc + c]!;
+  }
+  kernel4x4(kc, ai, bi, t, 0, GEMM_NR, accumulate);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) C[ci + r * ldc + c] = t[r * GEMM_NR + c]!;
+}
+
+/**
+ * C[i, j] = Σ_k A[i, k]·B[k, j] for a single row or column of C (M = 1 or N = 1), where
+ * packing would waste 3/4 of the work. Same summation order as the packed path: float64
+ * sums over each KC block, C ← fround(C + block sum).
+ */
+function dotProducts(
+  M: number, N: number, K: number,
+  A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
+  C: Float32Array, cOffset: number, ldc: number,
+): void {
+  const kcMax = blocking.kc;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      const ci = cOffset + i * ldc + j;
+      for (let pc = 0; pc < K; pc += kcMax) {
+        const kEnd = Math.min(K, pc + kcMax);
+        let ai = aOffset + i * aRowStride + pc * aColStride;
+        let bi = bOffset + pc * bRowStride + j * bColStride;
+        let sum = 0;
+        for (let p = pc; p < kEnd; p++) {
+          sum += A[ai]! * B[bi]!;
+          ai += aColStride;
+          bi += bRowStride;
+        }
+        C[ci] = pc === 0 ? sum : C[ci]! + sum;
+      }
+    }
+  }
+}
+
+/** A per-row bias and an activation applied to C right after it is computed. */
+export interface GemmEpilogue {
+  /** bias[biasOffset + i] is added to row i of C (null: no bias). */
+  bias: Float32Array | null;
+  biasOffset: number;
+  activation: FusedActivation;
+}
+
+
+function checkGemmArguments(
+  M: number, N: number, K: number, A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number, C: Float32Array, cOffset: number, ldc: number,
+): void {
+  // Cheap bounds checks on the extreme corners (strides are non-negative in every caller).
+  const lastA = aOffset + (M - 1) * aRowStride + (K - 1) * aColStride;
+  const lastB = bOffset + (K - 1) * bRowStride + (N - 1) * bColStride;
+  const lastC = cOffset + (M - 1) * ldc + N - 1;
+  if (aOffset < 0 || bOffset < 0 || cOffset < 0 || aRowStride < 0 || aColStride < 0 || bRowStride < 0 || bColStride < 0 || (M > 1 && ldc < N)) {
+    throw new RangeError(`sgemm: negative offset/stride or ldc ${ldc} < N ${N}`);
+  }
+  if (K > 0 && (lastA >= A.length || lastB >= B.length)) {
+    throw new RangeError(`sgemm: A (${A.length}) or B (${B.length}) too short for M=${M} N=${N} K=${K} with the given strides`);
+  }
+  if (lastC >= C.length) throw new RangeError(`sgemm: C (${C.length}) too short for M=${M} N=${N} ldc=${ldc} offset ${cOffset}`);
+}
+
+/**
+ * sgemm with an epilogue: C = act(A·B + bias per row). The epilogue runs on each MC×NC
+ * block of C right after its last depth block, while the block is in cache.
+ */
+export function sgemmEpilogue(
+  M: number, N: number, K: number,
+  A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
+  C: Float32Array, cOffset: number, ldc: number,
+  epilogue: GemmEpilogue | null,
+): void {
+  if (M <= 0 || N <= 0) return;
+  checkGemmArguments(M, N, K, A, aOffset, aRowStride, aColStride, B, bOffset, bRowStride, bColStride, C, cOffset, ldc);
+  const applyEpilogue = (rowStart: number, rowEnd: number, colStart: number, colEnd: number): void => {
+    if (epilogue === null) return;
+    const bias = epilogue.bias;
+    for (let i = rowStart; i < rowEnd; i++) {
+      const row = cOffset + i * ldc;
+      applyBiasActivation(C, row + colStart, row + colEnd, bias === null ? 0 : bias[epilogue.biasOffset + i]!, epilogue.activation);
+    }
+  };
+  if (K <= 0) {
+    for (let i = 0; i < M; i++) C.fill(0, cOffset + i * ldc, cOffset + i * ldc + N);
+    applyEpilogue(0, M, 0, N);
+    return;
+  }
+  if (M === 1 || N === 1) {
+    dotProducts(M, N, K, A, aOffset, aRowStride, aColStride, B, bOffset, bRowStride, bColStride, C, cOffset, ldc);
+    applyEpilogue(0, M, 0, N);
+    return;
+  }
+  const { mc: MC, nc: NC, kc: KC } = blocking;
+  const kcMax = Math.min(KC, K);
+  ensurePacked(Math.ceil(Math.min(MC, M) / GEMM_MR) * GEMM_MR * kcMax, Math.ceil(Math.min(NC, N) / GEMM_NR) * GEMM_NR * kcMax);
+  for (let jc = 0; jc < N; jc += NC) {
+    const nc = Math.min(NC, N - jc);
+    for (let pc = 0; pc < K; pc += KC) {
+      const kc = Math.min(KC, K - pc);
+      const accumulate = pc > 0;
+      const lastDepth = pc + kc >= K;
+      packB(B, bOffset + pc * bRowStride + jc * bColStride, bRowStride, bColStride, kc, nc);
+      for (let ic = 0; ic < M; ic += MC) {
+        const mc = Math.min(MC, M - ic);
+        packA(A, aOffset + ic * aRowStride + pc * aColStride, aRowStride, aColStride, mc, kc);
+        for (let jr = 0; jr < nc; jr += GEMM_NR) {
+          const cols = Math.min(GEMM_NR, nc - jr);
+          const bi = jr * kc; // (jr / NR) panels of kc·NR
+          for (let ir = 0; ir < mc; ir += GEMM_MR) {
+            const rows = Math.min(GEMM_MR, mc - ir);
+            const ci = cOffset + (ic + ir) * ldc + jc + jr;
+            if (rows === GEMM_MR && cols === GEMM_NR) kernel4x4(kc, ir * kc, bi, C, ci, ldc, accumulate);
+            else edgeKernel(kc, ir * kc, bi, C, ci, ldc, accumulate, rows, cols);
+          }
+        }
+        if (lastDepth) applyEpilogue(ic, ic + mc, jc, jc + nc);
+      }
+    }
+  }
+}
+
+/**
+ * C = A·B (see the file comment for the strides). Packed and register-blocked; equal to
+ * `sgemmReference` up to float32 rounding of the block sums.
+ */
+export function sgemm(
+  M: number, N: number, K: number,
+  A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
+  C: Float32Array, cOffset: number, ldc: number,
+): void {
+  sgemmEpilogue(M, N, K, A, aOffset, aRowStride, aColStride, B, bOffset, bRowStride, bColStride, C, cOffset, ldc, null);
+}
+
+/** The plain triple loop sgemm must equal: float64 sum over k ascending, one rounding. */
+export function sgemmReference(
+  M: number, N: number, K: number,
+  A: Float32Array, aOffset: number, aRowStride: number, aColStride: number,
+  B: Float32Array, bOffset: number, bRowStride: number, bColStride: number,
+  C: Float32Array, cOffset: number, ldc: number,
+): void {
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let sum = 0;
+      for (let k = 0; k < K; k++) {
+        sum += A[aOffset + i * aRowStride + k * aColStride]! * B[bOffset + k * bRowStride + j * bColStride]!;
+      }
+      C[cOffset + i * ldc + j] = sum;
+    }
+  }
+}
