@@ -243,7 +243,10 @@ export function variadicShape(shapes: readonly (readonly number[])[], opName = "
   }
 }
 
-/** Sum / Max / Min / Mean over any number of inputs: output = x0 ∘ x1 ∘ … (broadcast). */
+/**
+ * Sum / Max / Min / Mean over any number of inputs: output = x0 ∘ x1 ∘ … (broadcast).
+ * The output may be x0's buffer but no other input's (x0 is copied into it first).
+ */
 export function variadic(op: "sum" | "max" | "min" | "mean", output: NumericTensor, inputs: readonly NumericTensor[]): void {
   const expected = variadicShape(
     inputs.map((t) => t.shape),

@@ -3,7 +3,7 @@ import { ShapeError } from "../../src/errors.js";
 import { add, binary, prelu, binaryShape, div, mul, sub, variadic, where, whereShape, type BinaryOp } from "../../src/ops/elementwise.js";
 import { IntTensor, Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
-import { asInput, intTensor, randomTensor, runOrtOp } from "./harness.js";
+import { asInput, attr, intTensor, randomTensor, runOrtOp } from "./harness.js";
 
 const onnxName: Partial<Record<BinaryOp, string>> = { add: "Add", sub: "Sub", mul: "Mul", div: "Div", pow: "Pow" };
 
@@ -47,6 +47,20 @@ describe("binary elementwise vs onnxruntime", () => {
       // + 0 turns −0 (from 0 · −2) into the integer 0.
       expect(Array.from(out.data, (v) => v + 0), op).toEqual(Array.from(ref!.data));
     }
+  });
+
+  it("Mod: float with fmod = 1 (sign of the dividend), int64 with fmod = 0 (sign of the divisor)", async () => {
+    const a = new Tensor([6], Float32Array.of(5.5, -5.5, 5.5, -5.5, 3, -0.25));
+    const b = new Tensor([6], Float32Array.of(2, 2, -2, -2, 1.5, 0.1));
+    const out = new Tensor([6]);
+    binary("fmod", out, a, b);
+    expectClose(out, (await runOrtOp("Mod", { opset: 13, inputs: [asInput(a), asInput(b)], attributes: { fmod: attr.int(1) } }))[0]!);
+    const ai = intTensor([7, -7, 7, -7, 6]);
+    const bi = intTensor([3, 3, -3, -3, 3]);
+    const outInt = new IntTensor("int64", [5]);
+    binary("mod", outInt, ai, bi);
+    const [ref] = await runOrtOp("Mod", { opset: 13, inputs: [asInput(ai), asInput(bi)], outputDtypes: ["int64"] });
+    expect(Array.from(outInt.data, (v) => v + 0)).toEqual(Array.from(ref!.data));
   });
 
   it("comparisons write bool tensors like onnxruntime", async () => {
