@@ -96,6 +96,7 @@ describe("Slice vs onnxruntime", () => {
     { starts: [0, 1], ends: [100, 5], axes: [2, 3], steps: [3, 2] },
     { starts: [3], ends: [1], axes: [1] }, // empty
     { starts: [10], ends: [20], axes: [3] }, // starts beyond the end: empty
+    { starts: [-9], ends: [-9], axes: [1], steps: [-1] }, // backward from before the axis: ONNX clamps start to 0, one element
   ];
   for (const s of cases) {
     it(`opset 13 ${JSON.stringify(s)}`, async () => {
