@@ -7,6 +7,8 @@
  *   start, end < 0 → add d;  then clamp
  *   step > 0: start, end to [0, d]         step < 0: start to [0, d−1], end to [−1, d−1]
  *   count = max(0, ceil((end − start) / step))
+ * (Unlike Python, a backward slice whose start lies before the axis starts at index 0 and
+ * keeps one element; onnxruntime does the same.)
  * INT64_MAX / INT64_MIN sentinels ("to the end") arrive as ±9.22e18 and simply clamp.
  *
  * The kernel is a strided copy: output axis k starts at start_k with stride step_k·stride_k.
