@@ -3,7 +3,8 @@
  * output shape = input shape (`unaryShape`). Output and input may be the same tensor
  * (in place).
  *
- * Activations: Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Softplus.
+ * Activations: Relu, LeakyRelu, Clip, Sigmoid, HardSigmoid, HardSwish, Tanh, Elu, Selu,
+ * Softplus, Mish, Gelu.
  * Math: Neg, Abs, Sqrt, Exp, Log, Erf, Reciprocal, Floor, Ceil, Round, Sign, Not, Identity.
  * Neg, Abs, Clip, Sign, Identity and Not also take integer tensors (shape arithmetic).
  */
@@ -119,6 +120,51 @@ export function softplus(output: Tensor, input: Tensor): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
     y[i] = Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v)));
+  }
+}
+
+/** Selu: y = gamma·x for x > 0, gamma·alpha·(e^x − 1) otherwise (ONNX defaults 1.67326…, 1.0507…). */
+export function selu(output: Tensor, input: Tensor, attrs: { alpha: number; gamma: number }): void {
+  checkSameShape("Selu", output, input);
+  const { alpha, gamma } = attrs;
+  const x = input.data;
+  const y = output.data;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    y[i] = v > 0 ? gamma * v : gamma * alpha * Math.expm1(v);
+  }
+}
+
+/** Mish: y = x · tanh(softplus(x)). */
+export function mish(output: Tensor, input: Tensor): void {
+  checkSameShape("Mish", output, input);
+  const x = input.data;
+  const y = output.data;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    y[i] = v * Math.tanh(Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))));
+  }
+}
+
+/**
+ * Gelu (opset 20): y = x · Φ(x) = x/2 · (1 + erf(x/√2)) ("none"), or the tanh approximation
+ * x/2 · (1 + tanh(√(2/π) · (x + 0.044715 x³))) ("tanh").
+ */
+export function gelu(output: Tensor, input: Tensor, attrs: { approximate: string }): void {
+  checkSameShape("Gelu", output, input);
+  const x = input.data;
+  const y = output.data;
+  if (attrs.approximate === "tanh") {
+    const c = Math.sqrt(2 / Math.PI);
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      y[i] = 0.5 * v * (1 + Math.tanh(c * (v + 0.044715 * v * v * v)));
+    }
+  } else {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i]!;
+      y[i] = 0.5 * v * (1 + erfScalar(v * Math.SQRT1_2));
+    }
   }
 }
 
