@@ -47,6 +47,11 @@ function shortSummary(rows: readonly SummaryRow[]): string {
   return formatTable(["layer", "type", "output", "params", "MACs"], table, [3, 4]);
 }
 
+/** 1 → "1.0", 0.5 → "0.5": scales as PaddleClas names them (GhostNet_x1_0). */
+function scaleName(scale: number): string {
+  return Number.isInteger(scale) ? scale.toFixed(1) : String(scale);
+}
+
 function indent(text: string, by = "   "): string {
   return text
     .split("\n")
@@ -81,7 +86,7 @@ export const demoCommand: Command = {
     out("ghostnet demo: PaddleClas GhostNet in pure TypeScript (Float32Arrays; no native code, no WebAssembly)\n");
 
     // 1. GhostNet on the sample photos.
-    out(`1. GhostNet x${scale} on the sample photos`);
+    out(`1. GhostNet x${scaleName(scale)} on the sample photos`);
     out(
       "   Its weights are synthetic (seeded random), so its answers mean nothing; for real answers use a " +
         "PaddleClas GhostNet ONNX: ghostnet classify photo.jpg --model GhostNet_x1_0.onnx",
@@ -112,7 +117,7 @@ export const demoCommand: Command = {
     }
     const summary = summarizeGhostNet(scale);
     out(
-      `\n   GhostNet x${scale}: ${(summary.params / 1e6).toFixed(2)} M parameters, ${(summary.macs / 1e6).toFixed(0)} M multiply-accumulates ` +
+      `\n   GhostNet x${scaleName(scale)}: ${(summary.params / 1e6).toFixed(2)} M parameters, ${(summary.macs / 1e6).toFixed(0)} M multiply-accumulates ` +
         `at 224×224 (full table: ghostnet summary --scale ${scale})`,
     );
     out(indent(shortSummary(summary.layers)));
@@ -130,7 +135,8 @@ export const demoCommand: Command = {
     const fontPixel = 8;
     const upright = renderTextLine(text, { scale: fontPixel, margin: 12 });
     const turned = rotate180(upright);
-    const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, settings));
+    // Not a GhostNet: "auto" hands it to the graph executor whatever --engine said for part 1.
+    const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, { engine: "auto", threads: settings.threads }));
     try {
       out(`   loaded in ${formatDuration(clsLoadMs)} (${cls.engine} engine). The demo draws "${text}" (${upright.width}×${upright.height}), and the same line turned 180°:\n`);
       out(indent(asciiArt(upright, fontPixel)));

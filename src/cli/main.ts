@@ -5,7 +5,6 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { GhostnetError } from "../errors.js";
 import { packageRoot } from "../node/data.js";
 import { setPngDecoder } from "../image/png.js";
 import { pngjsDecoder } from "../image/png-node.js";
@@ -64,11 +63,10 @@ export const processIO: CommandIO = {
   },
 };
 
-/** One line for an error: our typed errors speak for themselves; anything else gets its message. */
+/** One line for an error: its message with any line breaks folded into spaces. */
 export function errorLine(error: unknown): string {
-  if (error instanceof GhostnetError || error instanceof UsageError) return error.message;
-  if (error instanceof Error) return error.message.split("\n")[0]!;
-  return String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s*\n\s*/g, " ").trim();
 }
 
 /** Runs the command line `argv` (without `node` and the script); resolves to the exit code. */

