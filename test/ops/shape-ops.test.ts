@@ -254,6 +254,22 @@ describe("Pad vs onnxruntime", () => {
     });
   }
 
+  it("opset 18: pads for the listed axes only (negative axes allowed), wrap mode at 19", async () => {
+    const p: PadAttributes = { pads: [1, 2, 3, 0], axes: [-1, 2] };
+    const out = new Tensor(padShape(input.shape, p));
+    pad(out, input, p);
+    const [ref] = await runOrtOp("Pad", {
+      opset: 18,
+      inputs: [asInput(input), { dtype: "int64", shape: [4], data: p.pads }, null, { dtype: "int64", shape: [2], data: [-1, 2] }],
+    });
+    expectExact(out, ref!);
+    const w: PadAttributes = { pads: [0, 0, 2, 1, 0, 0, 1, 3], mode: "wrap" };
+    const wrapped = new Tensor(padShape(input.shape, w));
+    pad(wrapped, input, w);
+    const [refWrap] = await runOrtOp("Pad", { opset: 19, inputs: [asInput(input), { dtype: "int64", shape: [8], data: w.pads }], attributes: { mode: attr.string("wrap") } });
+    expectExact(wrapped, refWrap!);
+  });
+
   it("opset 2 style (pads and value as attributes) gives the same result", async () => {
     const p = { pads: [0, 0, 1, 1, 0, 0, 1, 1], value: 7 };
     const out = new Tensor(padShape(input.shape, p));
