@@ -1,5 +1,10 @@
 // Public API of every kernel except convolution, GEMM and batch-norm folding
 // (the lead merges this into src/ops/index.ts).
+//
+// In place (output may be the same tensor as an input): every unary op, Softmax/LogSoftmax,
+// binary ops when the output has that input's shape, Where, variadic ops (first input
+// only), Reshape & co. Not in place: Transpose, Slice, Gather, Expand, Tile, Pad, Concat,
+// Split, pooling, reductions, MatMul/Gemm, Resize.
 export * from "./strided.js";
 export * from "./elementwise.js";
 export * from "./unary.js";
