@@ -53,7 +53,7 @@ export function parseCommandLine(
     return { values: values as ParsedOptions, positionals };
   } catch (error) {
     // node's messages look like "Unknown option '--foo'. To specify a positional …"; keep the first sentence.
-    const message = error instanceof Error ? error.message.split(". ")[0]!.replace(/\.$/, "") : String(error);
+    const message = error instanceof Error ? error.message.split(/\.\s/)[0]!.replace(/\.$/, "") : String(error);
     throw new UsageError(message);
   }
 }
