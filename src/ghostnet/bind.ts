@@ -28,6 +28,7 @@ import {
   ghostNetConfig,
   parameterLayers,
 } from "./config.js";
+import { foldBatchNorm } from "./fold.js";
 import { GhostNet } from "./ghostnet.js";
 import { type WeightTensor, paramNames } from "./weights.js";
 
@@ -179,17 +180,17 @@ function bindConvBn(g: GraphIndex, spec: ConvBnSpec, conv: OnnxNode, weights: Ma
   const weight = g.floatConstant(conv.inputs[1]!, `weight of ${conv.name}`);
   weights.set(paramNames.weights(spec.name), weight);
   const convBias = conv.inputs[2] ? g.floatConstant(conv.inputs[2], `bias of ${conv.name}`) : undefined;
-  const bn = g.soleConsumer(conv.outputs[0]!);
-  if (bn?.opType !== "BatchNormalization") {
+  const bnNode = g.soleConsumer(conv.outputs[0]!);
+  if (bnNode?.opType !== "BatchNormalization") {
     // BatchNorm already folded into the conv (onnxsim-style), or none at all.
     weights.set(paramNames.foldedBias(spec.name), convBias ?? { shape: [spec.out], data: new Float32Array(spec.out) });
     return;
   }
-  const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) => g.floatConstant(bn.inputs[i]!, `input ${i} of ${bn.name}`));
+  const [scale, offset, mean, variance] = [1, 2, 3, 4].map((i) => g.floatConstant(bnNode.inputs[i]!, `input ${i} of ${bnNode.name}`));
   for (const t of [scale!, offset!, mean!, variance!]) {
-    if (!shapesEqual(t.shape, [spec.out])) fail(`BatchNormalization ${bn.name} (${spec.name}) has a parameter of shape ${formatShape(t.shape)}, expected [${spec.out}]`);
+    if (!shapesEqual(t.shape, [spec.out])) fail(`BatchNormalization ${bnNode.name} (${spec.name}) has a parameter of shape ${formatShape(t.shape)}, expected [${spec.out}]`);
   }
-  const epsilon = numberAttribute(bn, "epsilon", 1e-5);
+  const epsilon = numberAttribute(bnNode, "epsilon", 1e-5);
   if (convBias === undefined && Math.abs(epsilon - BN_EPSILON) <= 1e-12) {
     weights.set(paramNames.bnScale(spec.name), scale!);
     weights.set(paramNames.bnOffset(spec.name), offset!);
@@ -198,16 +199,10 @@ function bindConvBn(g: GraphIndex, spec: ConvBnSpec, conv: OnnxNode, weights: Ma
     return;
   }
   // Another epsilon or a conv bias: fold here, y = γ(conv + b − μ)/√(σ²+ε) + β.
-  const perChannel = weight.data.length / spec.out;
-  const folded = new Float32Array(weight.data.length);
-  const bias = new Float32Array(spec.out);
-  for (let c = 0; c < spec.out; c++) {
-    const factor = scale!.data[c]! / Math.sqrt(variance!.data[c]! + epsilon);
-    for (let i = 0; i < perChannel; i++) folded[c * perChannel + i] = weight.data[c * perChannel + i]! * factor;
-    bias[c] = offset!.data[c]! + ((convBias?.data[c] ?? 0) - mean!.data[c]!) * factor;
-  }
-  weights.set(paramNames.weights(spec.name), { shape: weight.shape, data: folded });
-  weights.set(paramNames.foldedBias(spec.name), { shape: [spec.out], data: bias });
+  const bn = { scale: scale!.data, offset: offset!.data, mean: mean!.data, variance: variance!.data };
+  const folded = foldBatchNorm(weight.data, convBias?.data, bn, epsilon);
+  weights.set(paramNames.weights(spec.name), { shape: weight.shape, data: folded.weight });
+  weights.set(paramNames.foldedBias(spec.name), { shape: [spec.out], data: folded.bias });
 }
 
 /** Reads one Linear's weight [in, out] and bias from MatMul (+ Add) or Gemm. */

@@ -8,13 +8,14 @@
  * before each ConvBN runs, its BatchNorm mean and variance from the batch statistics of
  * its raw conv output (with a random scale near 1 and offset near 0), so every layer's
  * output is unit-scale; the SE linears are rescaled so the clip(0, 1) sees values around
- * 0.5, and fc_1 so that the logits have a standard deviation of about 2.5 (top-1
- * probability around 0.1–0.3 on typical inputs, far from saturated).
+ * 0.5, and fc_1 so that the logits have a standard deviation of about 1.5 on the
+ * calibration images (top-1 probability around 0.1–0.4 on other typical inputs, far from
+ * saturated).
  */
 import { conv2d } from "../ops/conv2d.js";
-import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type GhostNetConfig, BN_EPSILON, convWeightShape, ghostNetConfig, parameterLayers } from "./config.js";
+import { foldBatchNorm } from "./fold.js";
 import { GhostNet } from "./ghostnet.js";
 import type { ConvBN, Linear } from "./layers.js";
 import { type ExportOptions, type FixtureStyle, exportGhostNetOnnx } from "./onnx-export.js";
@@ -144,20 +145,24 @@ export function makeGhostNetWeights(config: GhostNetConfig, seed: number, batch 
     const { mean, variance } = channelStatistics(raw);
     const spatial = raw.shape[2]! * raw.shape[3]!;
     const average = variance.reduce((a, b) => a + b, 0) / variance.length;
+    const secondMoment = mean.reduce((a, m, c) => a + m * m + variance[c]!, 0) / mean.length;
     const out = layer.spec.out;
     const bn = { scale: new Float32Array(out), offset: new Float32Array(out), mean: new Float32Array(out), variance: new Float32Array(out) };
     for (let c = 0; c < out; c++) {
-      // Few samples (1×1 maps) give noisy per-channel variances: lean on the layer average.
-      const v = spatial === 1 ? 0.5 * variance[c]! + 0.5 * average : Math.max(variance[c]!, 0.05 * average);
+      // On 1×1 maps (fc_0) the few samples (one per image) differ little, and dividing by
+      // that spread would blow up other images' outputs: normalise by the second moment
+      // (blended with the layer's) around half the mean instead.
+      const secondMomentC = mean[c]! * mean[c]! + variance[c]!;
+      const v = spatial === 1 ? 0.5 * secondMomentC + 0.5 * secondMoment : Math.max(variance[c]!, 0.05 * average);
       bn.variance[c] = (v + 1e-6) * (0.8 + 0.45 * uniform());
-      bn.mean[c] = mean[c]! + 0.1 * Math.sqrt(v) * (uniform() - 0.5);
+      bn.mean[c] = (spatial === 1 ? 0.5 * mean[c]! : mean[c]!) + 0.1 * Math.sqrt(v) * (uniform() - 0.5);
       bn.scale[c] = 0.75 + 0.5 * uniform();
       bn.offset[c] = layer.spec.relu ? 0.2 * (uniform() - 0.3) : 0.2 * (uniform() - 0.5);
     }
     const rawWeight = weights.get(paramNames.weights(layer.name))!;
-    const folded = foldBatchNormIntoConv(new Tensor(rawWeight.shape, rawWeight.data), undefined, { ...bn, epsilon: BN_EPSILON });
-    layer.weight = folded.weight;
-    layer.bias = folded.bias;
+    const folded = foldBatchNorm(rawWeight.data, undefined, bn, BN_EPSILON);
+    layer.weight = new Tensor(rawWeight.shape, folded.weight);
+    layer.bias = new Tensor([out], folded.bias);
     weights.delete(paramNames.foldedBias(layer.name));
     weights.set(paramNames.bnScale(layer.name), { shape: [out], data: bn.scale });
     weights.set(paramNames.bnOffset(layer.name), { shape: [out], data: bn.offset });
@@ -169,10 +174,10 @@ export function makeGhostNetWeights(config: GhostNetConfig, seed: number, batch 
     // Measure y = x·W + b over the whole batch and all outputs, then rescale W and b so y
     // has the target mean and spread for what follows (relu, clip(0, 1), or softmax).
     const raw = new Tensor([input.shape[0]!, layer.spec.out]);
-    const saved = layer.activation;
-    (layer as { activation: typeof saved }).activation = { kind: "none" };
+    const activation = layer.activation;
+    layer.activation = { kind: "none" };
     layer.forward(input, raw);
-    (layer as { activation: typeof saved }).activation = saved;
+    layer.activation = activation;
     let sum = 0;
     let sumSquares = 0;
     for (const v of raw.data) {
@@ -181,7 +186,7 @@ export function makeGhostNetWeights(config: GhostNetConfig, seed: number, batch 
     }
     const m = sum / raw.size;
     const s = Math.sqrt(Math.max(sumSquares / raw.size - m * m, 1e-12));
-    const target = layer.name === "fc_1" ? { mean: 0, std: 2.5 } : layer.name.endsWith("_se_2") ? { mean: 0.5, std: 0.3 } : { mean: 0, std: 1 };
+    const target = layer.name === "fc_1" ? { mean: 0, std: 1.5 } : layer.name.endsWith("_se_2") ? { mean: 0.5, std: 0.3 } : { mean: 0, std: 1 };
     const factor = target.std / s;
     for (let i = 0; i < layer.weight.size; i++) layer.weight.data[i]! *= factor;
     for (let j = 0; j < layer.bias.size; j++) layer.bias.data[j] = (layer.bias.data[j]! - m) * factor + target.mean;

@@ -10,13 +10,15 @@
  */
 import { ShapeError } from "../errors.js";
 import { conv2d, conv2dShape, type Conv2dAttributes } from "../ops/conv2d.js";
-import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
-import { mul, add } from "../ops/elementwise.js";
-import { gemm } from "../ops/gemm.js";
+import { concat } from "../ops/concat.js";
+import { add, mul } from "../ops/elementwise.js";
+import { gemm } from "../ops/matmul.js";
+import { clip, relu } from "../ops/unary.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
+import { foldBatchNorm } from "./fold.js";
 import { PlanCache, shapeKey } from "./plan-cache.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
@@ -35,14 +37,6 @@ function channelView(t: Tensor, n: number, c0: number, channels: number): Tensor
   const [, c, h, w] = t.shape as [number, number, number, number];
   const start = (n * c + c0) * h * w;
   return new Tensor([1, channels, h, w], t.data.subarray(start, start + channels * h * w));
-}
-
-/** Channels [c0, c0+count) of an NCHW tensor as a new tensor (only for observers). */
-function copyChannels(t: Tensor, c0: number, count: number): Tensor {
-  const [n, c, h, w] = t.shape as [number, number, number, number];
-  const out = new Tensor([n, count, h, w]);
-  for (let i = 0; i < n; i++) out.data.set(t.data.subarray((i * c + c0) * h * w, (i * c + c0 + count) * h * w), i * count * h * w);
-  return out;
 }
 
 /**
@@ -70,9 +64,9 @@ export class ConvBN {
       this.weight = new Tensor(shape, w.slice());
       this.bias = new Tensor([spec.out], requireWeight(weights, spec.name, paramNames.foldedBias(spec.name), [spec.out]).slice());
     } else {
-      const folded = foldBatchNormIntoConv(new Tensor(shape, w), undefined, { ...bn, epsilon: BN_EPSILON });
-      this.weight = folded.weight;
-      this.bias = folded.bias;
+      const folded = foldBatchNorm(w, undefined, bn, BN_EPSILON);
+      this.weight = new Tensor(shape, folded.weight);
+      this.bias = new Tensor([spec.out], folded.bias);
     }
     const pad = (spec.kernel - 1) >> 1;
     this.attributes = {
@@ -96,6 +90,9 @@ export class ConvBN {
   }
 }
 
+/** What follows a Linear: nothing (fc_1), relu (SE squeeze) or clip (SE excitation). */
+export type LinearActivation = { kind: "none" } | { kind: "relu" } | { kind: "clip"; min: number; max: number };
+
 /**
  * Linear: y = act(x·W + b), x [N, in], W [in, out] (Paddle's layout), b [out] → y [N, out].
  * The SE block's two layers (relu, then clip(0, 1)) and fc_1 (no activation).
@@ -103,11 +100,11 @@ export class ConvBN {
 export class Linear {
   readonly name: string;
   readonly spec: LinearSpec;
-  readonly activation: FusedActivation;
+  activation: LinearActivation;
   weight: Tensor;
   bias: Tensor;
 
-  constructor(spec: LinearSpec, weights: GhostNetWeights, activation: FusedActivation = { kind: "none" }) {
+  constructor(spec: LinearSpec, weights: GhostNetWeights, activation: LinearActivation = { kind: "none" }) {
     this.name = spec.name;
     this.spec = spec;
     this.weight = new Tensor([spec.in, spec.out], requireWeight(weights, spec.name, paramNames.weights(spec.name), [spec.in, spec.out]));
@@ -117,7 +114,9 @@ export class Linear {
 
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
     hooks?.beforeLinear?.(this, input);
-    gemm(output, input, this.weight, this.bias, this.activation);
+    gemm(output, input, this.weight, this.bias, {});
+    if (this.activation.kind === "relu") relu(output, output);
+    else if (this.activation.kind === "clip") clip(output, output, this.activation);
     hooks?.observe?.(this.name, output);
   }
 }
@@ -144,19 +143,22 @@ export class GhostModule {
   }
 
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
+    if (hooks !== undefined) {
+      // Observed or calibrated runs see whole-batch tensors: both convs, then the concat.
+      const primary = new Tensor(this.primaryConv.outputShape(input.shape));
+      const cheap = new Tensor(this.cheapOperation.outputShape(primary.shape));
+      this.primaryConv.forward(input, primary, hooks);
+      this.cheapOperation.forward(primary, cheap, hooks);
+      concat(output, [primary, cheap], 1);
+      hooks.observe?.(this.name, output);
+      return;
+    }
+    // Each image's two halves are written in place in the output's channel ranges.
     const init = this.primaryConv.spec.out;
-    const cheap = this.cheapOperation.spec.out;
-    // The convs run image by image on channel views; observers see whole-batch copies below.
-    const inner = hooks?.beforeConvBn ? { beforeConvBn: hooks.beforeConvBn.bind(hooks) } : undefined;
     for (let n = 0; n < input.shape[0]!; n++) {
       const primary = channelView(output, n, 0, init);
-      this.primaryConv.forward(channelView(input, n, 0, input.shape[1]!), primary, inner);
-      this.cheapOperation.forward(primary, channelView(output, n, init, cheap), inner);
-    }
-    if (hooks?.observe) {
-      hooks.observe(this.primaryConv.name, copyChannels(output, 0, init));
-      hooks.observe(this.cheapOperation.name, copyChannels(output, init, cheap));
-      hooks.observe(this.name, output);
+      this.primaryConv.forward(channelView(input, n, 0, input.shape[1]!), primary);
+      this.cheapOperation.forward(primary, channelView(output, n, init, this.cheapOperation.spec.out));
     }
   }
 }

@@ -28,6 +28,7 @@ import {
   convWeightShape,
   parameterLayers,
 } from "./config.js";
+import { foldBatchNorm } from "./fold.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
 export type FixtureStyle = "legacy" | "modern" | "fused";
@@ -104,22 +105,6 @@ class GraphEmitter {
   }
 }
 
-/** Conv weight and bias with the BatchNorm folded in (float64 arithmetic): w·γ/√(σ²+ε), β − μ·γ/√(σ²+ε). */
-function foldForExport(weight: Float32Array, bn: NonNullable<ReturnType<typeof batchNormWeights>>, out: number): {
-  weight: Float32Array;
-  bias: Float32Array;
-} {
-  const perChannel = weight.length / out;
-  const folded = new Float32Array(weight.length);
-  const bias = new Float32Array(out);
-  for (let c = 0; c < out; c++) {
-    const factor = bn.scale[c]! / Math.sqrt(bn.variance[c]! + BN_EPSILON);
-    for (let i = 0; i < perChannel; i++) folded[c * perChannel + i] = weight[c * perChannel + i]! * factor;
-    bias[c] = bn.offset[c]! - bn.mean[c]! * factor;
-  }
-  return { weight: folded, bias };
-}
-
 function emitConvBn(g: GraphEmitter, weights: GhostNetWeights, spec: ConvBnSpec, x: string): string {
   const wShape = convWeightShape(spec);
   const w = requireWeight(weights, spec.name, paramNames.weights(spec.name), wShape);
@@ -137,7 +122,7 @@ function emitConvBn(g: GraphEmitter, weights: GhostNetWeights, spec: ConvBnSpec,
     const folded =
       bn === undefined
         ? { weight: w, bias: requireWeight(weights, spec.name, paramNames.foldedBias(spec.name), [spec.out]) }
-        : foldForExport(w, bn, spec.out);
+        : foldBatchNorm(w, undefined, bn, BN_EPSILON);
     const i = g.paramIndex("conv2d");
     const wName = g.float(`conv2d_${i}.w_0`, wShape, folded.weight);
     const bName = g.float(`conv2d_${i}.b_0`, [spec.out], folded.bias);
