@@ -57,8 +57,35 @@ export interface ResizeAttributes {
 
 const f32 = Math.fround;
 
-/** Output shape: sizes, or floor(in · scale) per axis. Only the last two axes may change. */
+const transforms = new Set([
+  "half_pixel",
+  "pytorch_half_pixel",
+  "align_corners",
+  "asymmetric",
+  "tf_half_pixel_for_nn",
+  "half_pixel_symmetric",
+]);
+const nearestModes = new Set(["round_prefer_floor", "round_prefer_ceil", "floor", "ceil", "simple"]);
+const modes = new Set(["nearest", "linear", "bilinear", "cubic"]);
+
+/** Throws UnsupportedOperatorError for a mode this kernel does not implement (so plans fail early). */
+function checkModes(attrs: ResizeAttributes): void {
+  const mode = attrs.mode ?? "nearest";
+  const transform = attrs.coordinateTransformationMode ?? "half_pixel";
+  const nearest = attrs.nearestMode ?? "round_prefer_floor";
+  if (!modes.has(mode)) throw new UnsupportedOperatorError(`Resize: mode "${mode}" is not supported (nearest, linear and cubic are)`);
+  if (!transforms.has(transform)) {
+    throw new UnsupportedOperatorError(`Resize: coordinate_transformation_mode "${transform}" is not supported`);
+  }
+  if (mode === "nearest" && !nearestModes.has(nearest)) throw new UnsupportedOperatorError(`Resize: nearest_mode "${nearest}" is not supported`);
+}
+
+/**
+ * Output shape: sizes, or floor(in · scale) per axis. Only the last two axes may change.
+ * Also rejects modes the kernel does not implement, so that a plan fails before the run.
+ */
 export function resizeShape(inputShape: readonly number[], attrs: ResizeAttributes): number[] {
+  checkModes(attrs);
   const rank = inputShape.length;
   const { scales, sizes } = attrs;
   let out: number[];

@@ -159,5 +159,8 @@ describe("Resize by hand", () => {
     expect(() => resizeShape([1, 2, 4, 4], { scales: [1, 1, 2] })).toThrow(/scales \[1, 1, 2\]/);
     const input = new Tensor([1, 1, 2, 2]);
     expect(() => resize(new Tensor([1, 1, 4, 4]), input, { mode: "area", scales: [1, 1, 2, 2] })).toThrow(/mode "area"/);
+    expect(() => resizeShape([1, 1, 2, 2], { coordinateTransformationMode: "tf_crop_and_resize", scales: [1, 1, 2, 2] })).toThrow(
+      UnsupportedOperatorError,
+    );
   });
 });
