@@ -17,7 +17,8 @@
  */
 import { ModelValidationError, ShapeError } from "../errors.js";
 import type { OnnxModel, OnnxNode } from "../loader/model.js";
-import { type AnyTensor, isFloatTensor, formatShape, shapesEqual } from "../tensor/tensor.js";
+import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
+import { type AnyTensor, Tensor, isFloatTensor, formatShape, shapesEqual } from "../tensor/tensor.js";
 import {
   BN_EPSILON,
   type ConvBnSpec,
@@ -28,7 +29,6 @@ import {
   ghostNetConfig,
   parameterLayers,
 } from "./config.js";
-import { foldBatchNorm } from "./fold.js";
 import { GhostNet } from "./ghostnet.js";
 import { type WeightTensor, paramNames } from "./weights.js";
 
@@ -199,10 +199,9 @@ function bindConvBn(g: GraphIndex, spec: ConvBnSpec, conv: OnnxNode, weights: Ma
     return;
   }
   // Another epsilon or a conv bias: fold here, y = γ(conv + b − μ)/√(σ²+ε) + β.
-  const bn = { scale: scale!.data, offset: offset!.data, mean: mean!.data, variance: variance!.data };
-  const folded = foldBatchNorm(weight.data, convBias?.data, bn, epsilon);
-  weights.set(paramNames.weights(spec.name), { shape: weight.shape, data: folded.weight });
-  weights.set(paramNames.foldedBias(spec.name), { shape: [spec.out], data: folded.bias });
+  const folded = foldBatchNormIntoConv(new Tensor(weight.shape, weight.data), convBias?.data, scale!.data, offset!.data, mean!.data, variance!.data, epsilon);
+  weights.set(paramNames.weights(spec.name), folded.weight);
+  weights.set(paramNames.foldedBias(spec.name), folded.bias);
 }
 
 /** Reads one Linear's weight [in, out] and bias from MatMul (+ Add) or Gemm. */

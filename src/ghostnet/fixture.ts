@@ -12,10 +12,10 @@
  * calibration images (top-1 probability around 0.1–0.4 on other typical inputs, far from
  * saturated).
  */
+import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { conv2d } from "../ops/conv2d.js";
 import { Tensor } from "../tensor/tensor.js";
 import { type GhostNetConfig, BN_EPSILON, convWeightShape, ghostNetConfig, parameterLayers } from "./config.js";
-import { foldBatchNorm } from "./fold.js";
 import { GhostNet } from "./ghostnet.js";
 import type { ConvBN, Linear } from "./layers.js";
 import { type ExportOptions, type FixtureStyle, exportGhostNetOnnx } from "./onnx-export.js";
@@ -160,9 +160,9 @@ export function makeGhostNetWeights(config: GhostNetConfig, seed: number, batch 
       bn.offset[c] = layer.spec.relu ? 0.2 * (uniform() - 0.3) : 0.2 * (uniform() - 0.5);
     }
     const rawWeight = weights.get(paramNames.weights(layer.name))!;
-    const folded = foldBatchNorm(rawWeight.data, undefined, bn, BN_EPSILON);
-    layer.weight = new Tensor(rawWeight.shape, folded.weight);
-    layer.bias = new Tensor([out], folded.bias);
+    const folded = foldBatchNormIntoConv(new Tensor(rawWeight.shape, rawWeight.data), undefined, bn.scale, bn.offset, bn.mean, bn.variance, BN_EPSILON);
+    layer.weight = folded.weight;
+    layer.bias = folded.bias;
     weights.delete(paramNames.foldedBias(layer.name));
     weights.set(paramNames.bnScale(layer.name), { shape: [out], data: bn.scale });
     weights.set(paramNames.bnOffset(layer.name), { shape: [out], data: bn.offset });

@@ -10,6 +10,7 @@
  */
 import { ShapeError } from "../errors.js";
 import { conv2d, conv2dShape, type Conv2dAttributes } from "../ops/conv2d.js";
+import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { concat } from "../ops/concat.js";
 import { add, mul } from "../ops/elementwise.js";
 import { gemm } from "../ops/matmul.js";
@@ -18,7 +19,6 @@ import type { FusedActivation } from "../ops/fused-activation.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
-import { foldBatchNorm } from "./fold.js";
 import { PlanCache, shapeKey } from "./plan-cache.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
@@ -64,9 +64,9 @@ export class ConvBN {
       this.weight = new Tensor(shape, w.slice());
       this.bias = new Tensor([spec.out], requireWeight(weights, spec.name, paramNames.foldedBias(spec.name), [spec.out]).slice());
     } else {
-      const folded = foldBatchNorm(w, undefined, bn, BN_EPSILON);
-      this.weight = new Tensor(shape, folded.weight);
-      this.bias = new Tensor([spec.out], folded.bias);
+      const folded = foldBatchNormIntoConv(new Tensor(shape, w), undefined, bn.scale, bn.offset, bn.mean, bn.variance, BN_EPSILON);
+      this.weight = folded.weight;
+      this.bias = folded.bias;
     }
     const pad = (spec.kernel - 1) >> 1;
     this.attributes = {

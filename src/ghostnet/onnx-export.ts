@@ -17,6 +17,8 @@
  * GhostModule = two ConvBNs → Concat; SE = GlobalAveragePool → Squeeze → MatMul → Add →
  * Relu → MatMul → Add → Clip(0, 1) → Unsqueeze → Mul; bottleneck = … → Add(shortcut).
  */
+import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
+import { Tensor } from "../tensor/tensor.js";
 import { attr, constantNode, encodeModel, type WriterNode, type WriterTensor } from "../loader/writer.js";
 import {
   BN_EPSILON,
@@ -28,7 +30,6 @@ import {
   convWeightShape,
   parameterLayers,
 } from "./config.js";
-import { foldBatchNorm } from "./fold.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
 export type FixtureStyle = "legacy" | "modern" | "fused";
@@ -105,6 +106,10 @@ class GraphEmitter {
   }
 }
 
+function foldedData(f: { weight: Tensor; bias: Tensor }): { weight: Float32Array; bias: Float32Array } {
+  return { weight: f.weight.data, bias: f.bias.data };
+}
+
 function emitConvBn(g: GraphEmitter, weights: GhostNetWeights, spec: ConvBnSpec, x: string): string {
   const wShape = convWeightShape(spec);
   const w = requireWeight(weights, spec.name, paramNames.weights(spec.name), wShape);
@@ -122,7 +127,7 @@ function emitConvBn(g: GraphEmitter, weights: GhostNetWeights, spec: ConvBnSpec,
     const folded =
       bn === undefined
         ? { weight: w, bias: requireWeight(weights, spec.name, paramNames.foldedBias(spec.name), [spec.out]) }
-        : foldBatchNorm(w, undefined, bn, BN_EPSILON);
+        : foldedData(foldBatchNormIntoConv(new Tensor(wShape, w), undefined, bn.scale, bn.offset, bn.mean, bn.variance, BN_EPSILON));
     const i = g.paramIndex("conv2d");
     const wName = g.float(`conv2d_${i}.w_0`, wShape, folded.weight);
     const bName = g.float(`conv2d_${i}.b_0`, [spec.out], folded.bias);
