@@ -133,7 +133,7 @@ export const demoCommand: Command = {
     }
     const text = "HELLO WORLD";
     const fontPixel = 8;
-    const upright = renderTextLine(text, { scale: fontPixel, margin: 12 });
+    const upright = renderTextLine(text, { scale: fontPixel, margin: fontPixel }); // margin on the font grid, so the ASCII picture lines up
     const turned = rotate180(upright);
     // Not a GhostNet: "auto" hands it to the graph executor whatever --engine said for part 1.
     const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, { engine: "auto", threads: settings.threads }));
