@@ -1,2 +1,4 @@
-// Re-exports of every kernel; filled in as op families land.
-export {};
+// Every kernel, in two families: convolution (GEMM, Conv, depthwise, pointwise,
+// ConvTranspose, BatchNormalization, fused activations) and everything else.
+export * from "./conv-index.js";
+export * from "./rest-index.js";

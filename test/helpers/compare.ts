@@ -20,12 +20,19 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** Asserts equal shapes and values within `tol` relative to the reference's scale. */
+/** Values of any typed array (int64 ones included) as plain numbers. */
+export function toNumbers(data: ArrayLike<number> | BigInt64Array): ArrayLike<number> {
+  return data instanceof BigInt64Array ? Array.from(data, Number) : data;
+}
+
 export function expectClose(
-  actual: { shape: readonly number[]; data: ArrayLike<number> },
-  reference: { shape: readonly number[]; data: ArrayLike<number> },
+  actualTensor: { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array },
+  referenceTensor: { shape: readonly number[]; data: ArrayLike<number> | BigInt64Array },
   tol = 1e-5,
   label = "output",
 ): void {
+  const actual = { shape: actualTensor.shape, data: toNumbers(actualTensor.data) };
+  const reference = { shape: referenceTensor.shape, data: toNumbers(referenceTensor.data) };
   expect(Array.from(actual.shape), `${label} shape`).toEqual(Array.from(reference.shape));
   expect(actual.data.length, `${label} length`).toBe(reference.data.length);
   const scale = Math.max(1, maxAbs(reference.data));
