@@ -15,8 +15,9 @@
  *
  * With `outputShape` the pads follow from it: total = sH·(H − 1) + outputPaddingH +
  * (kH − 1)·dH + 1 − outH, split with the odd pixel at the end for SAME_UPPER and at the
- * beginning otherwise (the ONNX spec's rule). auto_pad SAME_* without an output shape asks
- * for outH = H·sH.
+ * beginning otherwise (the ONNX spec's rule). A requested size up to a stride beyond what
+ * the input covers (total < 0) is filled at the end with the bias, as onnxruntime does.
+ * auto_pad SAME_* without an output shape asks for outH = H·sH.
  *
  * Kernel: per image and group, one GEMM forms every kernel contribution
  *   col[(o, kh, kw), (ih, iw)] = Σ_c w[c, o, kh, kw] · x[n, c, ih, iw]     (Wᵀ · X)
@@ -124,11 +125,15 @@ export function convTranspose2dGeometry(
     wanted = [inH * strideH, inW * strideW];
   }
   if (wanted !== undefined) {
-    const totalH = fullH - wanted[0];
-    const totalW = fullW - wanted[1];
-    if (totalH < 0 || totalW < 0) {
-      throw new ShapeError(`ConvTranspose: output ${wanted[0]}×${wanted[1]} is larger than ${fullH}×${fullW}, what input ${formatShape(inputShape)} can produce`);
+    // An output up to stride − 1 larger than the input covers (total < 0) is filled at the
+    // end with the bias, as onnxruntime does; larger would need a bigger input.
+    if (wanted[0] - fullH >= strideH || wanted[1] - fullW >= strideW) {
+      throw new ShapeError(
+        `ConvTranspose: output_shape [${wanted.join(", ")}] is inconsistent with input ${formatShape(inputShape)}: at most ${fullH + strideH - 1}×${fullW + strideW - 1} fits`,
+      );
     }
+    const totalH = Math.max(0, fullH - wanted[0]);
+    const totalW = Math.max(0, fullW - wanted[1]);
     [padTop, padBottom] = splitPadding(totalH, autoPad === "SAME_UPPER");
     [padLeft, padRight] = splitPadding(totalW, autoPad === "SAME_UPPER");
   } else if (autoPad === "NOTSET") {
@@ -138,8 +143,8 @@ export function convTranspose2dGeometry(
     }
     [padTop, padLeft, padBottom, padRight] = pads as [number, number, number, number];
   }
-  const outH = fullH - padTop - padBottom;
-  const outW = fullW - padLeft - padRight;
+  const outH = wanted ? wanted[0] : fullH - padTop - padBottom;
+  const outW = wanted ? wanted[1] : fullW - padLeft - padRight;
   if (outH < 1 || outW < 1) {
     throw new ShapeError(`ConvTranspose: pads [${padTop}, ${padLeft}, ${padBottom}, ${padRight}] leave no output for input ${formatShape(inputShape)}`);
   }

@@ -1,0 +1,101 @@
+/**
+ * Depthwise convolution (group = C = M): the specialised 3×3 / 5×5 kernels and the
+ * any-kernel interior/border kernel against the generic bounds-checked loop, the plain
+ * conv reference and onnxruntime, over strides 1 and 2, odd and tiny sizes (all border),
+ * asymmetric pads, dilation and batch > 1.
+ */
+import { describe, expect, it } from "vitest";
+import { attr } from "../../src/loader/writer.js";
+import { type Conv2dAttributes, conv2d, conv2dGeometry, conv2dPath, conv2dReference, conv2dShape } from "../../src/ops/conv2d.js";
+import { depthwiseConv2dGeneric } from "../../src/ops/depthwise.js";
+import type { FusedActivation } from "../../src/ops/fused-activation.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { expectClose } from "../helpers/compare.js";
+import { asInput, randomTensor, runOrtOp } from "./harness.js";
+
+interface DepthwiseCase {
+  c: number;
+  h: number;
+  w: number;
+  k: [number, number];
+  stride: number;
+  pads: [number, number, number, number];
+  dilation?: number;
+  batch?: number;
+}
+
+const cases: DepthwiseCase[] = [];
+for (const k of [3, 5]) {
+  for (const stride of [1, 2]) {
+    for (const [h, w] of [[7, 7], [10, 9], [13, 6], [2, 3]] as const) {
+      const p = (k - 1) >> 1;
+      cases.push({ c: 3, h, w, k: [k, k], stride, pads: [p, p, p, p] });
+    }
+    cases.push({ c: 2, h: 11, w: 12, k: [k, k], stride, pads: [0, 2, 1, 0], batch: 2 });
+    cases.push({ c: 2, h: 9, w: 9, k: [k, k], stride, pads: [0, 0, 0, 0] });
+  }
+}
+cases.push({ c: 3, h: 12, w: 11, k: [3, 3], stride: 1, pads: [2, 2, 2, 2], dilation: 2 });
+cases.push({ c: 2, h: 15, w: 14, k: [5, 5], stride: 2, pads: [4, 3, 4, 3], dilation: 2 });
+cases.push({ c: 4, h: 9, w: 10, k: [7, 7], stride: 1, pads: [3, 3, 3, 3] });
+cases.push({ c: 3, h: 8, w: 11, k: [3, 5], stride: 2, pads: [1, 2, 1, 2] });
+cases.push({ c: 2, h: 6, w: 6, k: [1, 1], stride: 1, pads: [1, 1, 1, 1] });
+
+function describeCase(d: DepthwiseCase): string {
+  return `C ${d.c} ${d.h}×${d.w} k ${d.k.join("×")} s ${d.stride} pads [${d.pads.join(", ")}]` +
+    (d.dilation ? ` dilation ${d.dilation}` : "") + (d.batch ? ` batch ${d.batch}` : "");
+}
+
+function attrsOf(d: DepthwiseCase): Conv2dAttributes {
+  const dil = d.dilation ?? 1;
+  return { strides: [d.stride, d.stride], pads: d.pads, dilations: [dil, dil], group: d.c };
+}
+
+describe("depthwise kernels vs the generic loop and the conv reference", () => {
+  for (const d of cases) {
+    it(describeCase(d), () => {
+      const attrs = attrsOf(d);
+      const x = randomTensor([d.batch ?? 1, d.c, d.h, d.w], d.h * 31 + d.w);
+      const w = randomTensor([d.c, 1, ...d.k], d.k[0] + 7);
+      const b = randomTensor([d.c], 5);
+      const act: FusedActivation = { kind: "clip", min: -0.5, max: 1 };
+      const g = conv2dGeometry(x.shape, w.shape, attrs);
+      expect(conv2dPath(g)).toBe("depthwise");
+      const shape = conv2dShape(x.shape, w.shape, attrs);
+      const fast = new Tensor(shape);
+      conv2d(fast, x, w, b, attrs, act);
+      const generic = new Tensor(shape);
+      depthwiseConv2dGeneric(generic.data, x.data, w.data, b.data, g, act, 0, d.c);
+      // Same window order in every kernel: bitwise equal to the generic loop.
+      expect(fast.data).toEqual(generic.data);
+      const plain = new Tensor(shape);
+      conv2dReference(plain, x, w, b, attrs, act);
+      expectClose(fast, plain, 1e-5, "vs conv2dReference");
+    });
+  }
+});
+
+describe("depthwise vs onnxruntime", () => {
+  // A sample of the cases above, through the ORT Conv op.
+  for (const d of cases.filter((_, i) => i % 3 === 0)) {
+    it(describeCase(d), async () => {
+      const attrs = attrsOf(d);
+      const x = randomTensor([d.batch ?? 1, d.c, d.h, d.w], d.h * 17 + d.w);
+      const w = randomTensor([d.c, 1, ...d.k], d.k[1] + 3);
+      const b = randomTensor([d.c], 9);
+      const [ref] = await runOrtOp("Conv", {
+        opset: 11,
+        inputs: [asInput(x), asInput(w), asInput(b)],
+        attributes: {
+          strides: attr.ints(attrs.strides!),
+          pads: attr.ints(attrs.pads!),
+          dilations: attr.ints(attrs.dilations!),
+          group: attr.int(d.c),
+        },
+      });
+      const ours = new Tensor(conv2dShape(x.shape, w.shape, attrs));
+      conv2d(ours, x, w, b, attrs);
+      expectClose(ours, ref!, 1e-4);
+    });
+  }
+});
