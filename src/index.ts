@@ -1,5 +1,44 @@
 /**
- * ghostnet-ts, the runtime-neutral entry: nothing here touches Node built-ins.
+ * ghostnet-ts, the runtime-neutral entry (browsers, workers, Deno, Bun, Node):
+ * nothing reachable from here touches Node built-ins, `Buffer` or `process`.
+ *
+ *   bytes → loader (decode, validate) → typed GhostNet or graph executor → ops
  */
 export * from "./errors.js";
 export * from "./tensor/index.js";
+export { readNpy, writeNpy } from "./tensor/npy.js";
+
+// Loading and running models.
+export type { Model, LoadOptions, Feeds, EngineName } from "./model.js";
+export { loadModel, decodeAndValidate, GraphModel, type LoadModelOptions } from "./load-model.js";
+export { decodeModel, type DecodeOptions as ModelDecodeOptions } from "./loader/decode.js";
+export type { OnnxModel, OnnxGraph, OnnxNode, OnnxValueInfo, AttributeValue } from "./loader/model.js";
+export {
+  encodeModel,
+  constantNode,
+  attr,
+  type WriterModel,
+  type WriterNode,
+  type WriterTensor,
+  type WriterAttribute,
+  type WriterValueInfo,
+} from "./loader/writer.js";
+
+// GhostNet as typed code, summaries and fixtures.
+export * from "./ghostnet/index.js";
+
+// Images and classification.
+export * from "./image/index.js";
+export {
+  createClassifier,
+  prepareImage,
+  type Classifier,
+  type ClassifierInput,
+  type ClassifierOptions,
+} from "./classifier.js";
+
+// Interop with scijs ndarray.
+export { toNdarray, fromNdarray } from "./interop/ndarray.js";
+
+// The kernels themselves, for those who want to call an op directly.
+export * as ops from "./ops/index.js";
