@@ -3,9 +3,10 @@
  * no --model is given (cached in the OS temp folder, since making one runs a calibration
  * pass), and the classifier with ImageNet labels.
  */
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Classifier, createClassifier } from "../classifier.js";
 import { type FixtureStyle, makeGhostNetFixture } from "../ghostnet/fixture.js";
 import { loadModel } from "../load-model.js";
@@ -28,11 +29,32 @@ export async function loadModelFile(path: string, settings: EngineSettings): Pro
 /** The synthetic model used when no --model is given. */
 export const DEFAULT_FIXTURE = { scale: 1.0, style: "legacy" as FixtureStyle, seed: 7 };
 
-/** Bump when fixture generation changes, so stale cached files are not reused. */
-const FIXTURE_CACHE_VERSION = 1;
+/** The modules whose code decides a fixture's bytes; their text keys the cache. */
+const FIXTURE_SOURCES = ["../ghostnet/fixture.js", "../ghostnet/onnx-export.js", "../ghostnet/config.js", "../loader/writer.js"];
 
-export function fixtureCachePath(scale: number, style: FixtureStyle, seed: number): string {
-  return join(tmpdir(), "ghostnet-ts", `fixture-v${FIXTURE_CACHE_VERSION}-x${scale}-${style}-seed${seed}.onnx`);
+/** FNV-1a over the fixture generator's code, so a changed generator never reuses an old file. */
+async function fixtureCodeStamp(): Promise<string> {
+  let hash = 0x811c9dc5;
+  for (const source of FIXTURE_SOURCES) {
+    let text = "";
+    try {
+      text = await readFile(fileURLToPath(new URL(source, import.meta.url)), "utf8");
+    } catch {
+      // Sources run through a .ts loader: no stamp for this file.
+    }
+    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
+}
+
+const fixtureCacheFolder = join(tmpdir(), "ghostnet-ts");
+
+function fixtureFileSuffix(scale: number, style: FixtureStyle, seed: number): string {
+  return `-x${scale}-${style}-seed${seed}.onnx`;
+}
+
+export async function fixtureCachePath(scale: number, style: FixtureStyle, seed: number): Promise<string> {
+  return join(fixtureCacheFolder, `fixture-${await fixtureCodeStamp()}${fixtureFileSuffix(scale, style, seed)}`);
 }
 
 /**
@@ -44,7 +66,7 @@ export async function fixtureModelBytes(
   style = DEFAULT_FIXTURE.style,
   seed = DEFAULT_FIXTURE.seed,
 ): Promise<{ bytes: Uint8Array; fromCache: boolean; path: string }> {
-  const path = fixtureCachePath(scale, style, seed);
+  const path = await fixtureCachePath(scale, style, seed);
   try {
     const buffer = await readFile(path);
     return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), fromCache: true, path };
@@ -53,7 +75,12 @@ export async function fixtureModelBytes(
   }
   const bytes = makeGhostNetFixture({ scale, style, seed });
   try {
-    await mkdir(join(tmpdir(), "ghostnet-ts"), { recursive: true });
+    await mkdir(fixtureCacheFolder, { recursive: true });
+    // Files an older generator made for the same fixture are stale: remove them.
+    const suffix = fixtureFileSuffix(scale, style, seed);
+    for (const name of await readdir(fixtureCacheFolder)) {
+      if (name.startsWith("fixture-") && name.endsWith(suffix)) await rm(join(fixtureCacheFolder, name), { force: true });
+    }
     // Write then rename, so a concurrent reader never sees half a file.
     const partial = `${path}.${process.pid}.partial`;
     await writeFile(partial, bytes);
