@@ -48,7 +48,8 @@ export function batchNormShape(inputShape: readonly number[], parameters: BatchN
   if (inputShape.length < 2) {
     throw new ShapeError(`BatchNormalization: input should be [N, C, ...], found ${formatShape(inputShape)}`);
   }
-  checkChannels("BatchNormalization", inputShape[1]!, { ...parameters });
+  const { scale, offset, mean, variance } = parameters;
+  checkChannels("BatchNormalization", inputShape[1]!, { scale, offset, mean, variance });
   return inputShape.slice();
 }
 
@@ -125,7 +126,8 @@ export function foldBatchNormIntoConv(
   }
   if (weight.shape.length < 1) throw new ShapeError(`foldBatchNormIntoConv: weight should be [M, ...], found ${formatShape(weight.shape)}`);
   const m = weight.shape[0]!;
-  checkChannels("foldBatchNormIntoConv", m, { ...parameters, ...(bias ? { bias } : {}) });
+  const { scale: s0, offset: o0, mean: m0, variance: v0 } = parameters;
+  checkChannels("foldBatchNormIntoConv", m, { scale: s0, offset: o0, mean: m0, variance: v0, ...(bias ? { bias } : {}) });
   const perChannel = m === 0 ? 0 : weight.data.length / m;
   const scale = values(parameters.scale);
   const offset = values(parameters.offset);
