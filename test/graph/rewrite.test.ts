@@ -90,4 +90,63 @@ describe("graph rewrites", () => {
     const x = new Tensor([2, 3], randomFloats(6, 3));
     expectClose(executor.run({ x }).y!, floatRef((await runOrt(bytes, { x })).y), 1e-5);
   });
+
+  /** Conv → BatchNormalization → (Mul, Add per channel) → activation, as Paddle2ONNX writes a ConvBN layer. */
+  function convBnModel(activation: WriterNode | undefined, extraOutputs: string[] = [], opset = 11): Uint8Array {
+    const c = 3;
+    const m = 4;
+    const nodes: WriterNode[] = [
+      constantNode("w", { dtype: "float32", dims: [m, c, 3, 3], data: randomFloats(m * c * 9, 11) }),
+      constantNode("gamma", { dtype: "float32", dims: [m], data: randomFloats(m, 12, 0.5, 1.5) }),
+      constantNode("beta", { dtype: "float32", dims: [m], data: randomFloats(m, 13) }),
+      constantNode("mean", { dtype: "float32", dims: [m], data: randomFloats(m, 14) }),
+      constantNode("var", { dtype: "float32", dims: [m], data: randomFloats(m, 15, 0.5, 2) }),
+      constantNode("s", { dtype: "float32", dims: [1], data: [1.25] }),
+      constantNode("t", { dtype: "float32", dims: [1, m, 1, 1], data: [0.1, -0.2, 0.3, -0.4] }),
+      constantNode("clip_max", { dtype: "float32", dims: [], data: [0.3] }),
+      { opType: "Conv", inputs: ["x", "w"], outputs: ["conv"], name: "conv", attributes: { pads: attr.ints([1, 1, 1, 1]), kernel_shape: attr.ints([3, 3]) } },
+      { opType: "BatchNormalization", inputs: ["conv", "gamma", "beta", "mean", "var"], outputs: ["bn"], name: "bn", attributes: { epsilon: attr.float(1e-5) } },
+      { opType: "Mul", inputs: ["s", "bn"], outputs: ["scaled"], name: "lab_scale" },
+      { opType: "Add", inputs: ["scaled", "t"], outputs: ["affine"], name: "lab_bias" },
+    ];
+    if (activation) nodes.push(activation);
+    return encodeModel({
+      opset,
+      inputs: [{ name: "x", shape: ["N", c, 6, 5] }],
+      outputs: [{ name: activation ? activation.outputs[0]! : "affine" }, ...extraOutputs.map((name) => ({ name }))],
+      nodes,
+    });
+  }
+
+  const activations: Record<string, WriterNode> = {
+    Relu: { opType: "Relu", inputs: ["affine"], outputs: ["y"], name: "act" },
+    HardSigmoid: { opType: "HardSigmoid", inputs: ["affine"], outputs: ["y"], name: "act", attributes: { alpha: attr.float(1 / 6), beta: attr.float(0.5) } },
+    HardSwish: { opType: "HardSwish", inputs: ["affine"], outputs: ["y"], name: "act" },
+    Sigmoid: { opType: "Sigmoid", inputs: ["affine"], outputs: ["y"], name: "act" },
+    Clip: { opType: "Clip", inputs: ["affine", "", "clip_max"], outputs: ["y"], name: "act" },
+  };
+
+  for (const [name, activation] of Object.entries(activations)) {
+    it(`folds BatchNorm and the per-channel affine into the Conv and fuses ${name}`, async () => {
+      // HardSwish exists from opset 14; Clip takes its bounds as inputs from 11.
+      const bytes = convBnModel(activation, [], name === "HardSwish" ? 14 : 11);
+      const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+      expect(executor.nodes.map((n) => n.opType)).toEqual(["Conv"]);
+      expect(executor.nodes[0]!.fusedActivation?.kind).toBe(name === "Clip" ? "clip" : name[0]!.toLowerCase() + name.slice(1));
+      const x = new Tensor([2, 3, 6, 5], randomFloats(180, 21, -2, 2));
+      expectClose(executor.run({ x }).y!, floatRef((await runOrt(bytes, { x })).y), 1e-5);
+    });
+  }
+
+  it("leaves the Conv alone when its output has another reader, and still agrees", async () => {
+    const bytes = convBnModel(activations.Relu, ["conv"]);
+    const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+    expect(executor.nodes.map((n) => n.opType)).toEqual(["Conv", "BatchNormalization", "Mul", "Add", "Relu"]);
+    const x = new Tensor([1, 3, 6, 5], randomFloats(90, 22));
+    const ours = executor.run({ x });
+    const ref = await runOrt(bytes, { x });
+    expectClose(ours.y!, floatRef(ref.y), 1e-5);
+    expectClose(ours.conv!, floatRef(ref.conv), 1e-5);
+  });
 });
+
