@@ -49,9 +49,10 @@ async function classifyJson(args: string[]): Promise<JsonResult[]> {
   return JSON.parse(result.stdout) as JsonResult[];
 }
 
-describe("ghostnet classify", () => {
-  let results: JsonResult[];
+/** The fixture's answers on the sample images (set by the first classify test). */
+let results: JsonResult[];
 
+describe("ghostnet classify", () => {
   it("gives well-formed top-5 JSON for every sample image, labels from the ImageNet list", async () => {
     results = await classifyJson([imagesDir, "--model", fixture]);
     expect(results.map((r) => r.image.split(/[\\/]/).pop())).toEqual(sampleImages);
@@ -93,7 +94,7 @@ describe("ghostnet classify", () => {
 
 describe("ghostnet eval", () => {
   it("counts top-1 and top-5 hits on a list whose answers the model's own predictions define", async () => {
-    const predictions = await classifyJson([imagesDir, "--model", fixture]);
+    const predictions = results ?? (await classifyJson([imagesDir, "--model", fixture]));
     expect(predictions.length).toBeGreaterThanOrEqual(5);
     const name = (r: JsonResult): string => r.image.split(/[\\/]/).pop()!;
     const notInTop5 = (r: JsonResult): number => {
@@ -189,7 +190,7 @@ describe("ghostnet summary and make-fixture", () => {
 
 describe("errors", () => {
   it("usage errors exit 2", async () => {
-    for (const args of [
+    const cases = [
       [],
       ["frobnicate"],
       ["classify"],
@@ -199,22 +200,24 @@ describe("errors", () => {
       ["summary"],
       ["make-fixture", "--scale", "1", "--style", "ancient", "--output", "f.onnx"],
       ["classify", "x.jpg", "--engine", "turbo"],
-    ]) {
-      const result = await runCli(args);
-      expect(result.code, `ghostnet ${args.join(" ")}`).toBe(2);
-      expect(result.stdout, `ghostnet ${args.join(" ")}`).toBe("");
-    }
+    ];
+    const outcomes = await Promise.all(cases.map((args) => runCli(args)));
+    outcomes.forEach((result, i) => {
+      expect(result.code, `ghostnet ${cases[i]!.join(" ")}`).toBe(2);
+      expect(result.stdout, `ghostnet ${cases[i]!.join(" ")}`).toBe("");
+    });
   });
 
   it("help exits 0 and shows every command's usage", async () => {
     const help = await runCli(["--help"]);
     expect(help.code).toBe(0);
-    for (const command of ["demo", "classify", "preprocess", "run", "eval", "summary", "make-fixture", "bench"]) {
+    const names = ["demo", "classify", "preprocess", "run", "eval", "summary", "make-fixture", "bench"];
+    const own = await Promise.all(names.map((command) => runCli([command, "--help"])));
+    names.forEach((command, i) => {
       expect(help.stdout).toContain(`  ${command}`);
-      const own = await runCli([command, "--help"]);
-      expect(own.code).toBe(0);
-      expect(own.stdout).toMatch(new RegExp(`^Usage: ghostnet ${command}`));
-    }
+      expect(own[i]!.code).toBe(0);
+      expect(own[i]!.stdout).toMatch(new RegExp(`^Usage: ghostnet ${command}`));
+    });
   });
 
   it("a bad image, a missing file and a bad model exit 1 with one line naming the problem", async () => {
@@ -234,8 +237,9 @@ describe("errors", () => {
       [["run", fixture, "--input", notAnImage, "--output", join(work, "z.npy")], /npy/],
       [["summary", badModel], /./],
     ];
-    for (const [args, pattern] of cases) {
-      const result = await runCli(args);
+    const outcomes = await Promise.all(cases.map(([args]) => runCli(args)));
+    for (const [i, [args, pattern]] of cases.entries()) {
+      const result = outcomes[i]!;
       const label = `ghostnet ${args.join(" ")}`;
       expect(result.code, `${label}: ${result.stderr}`).toBe(1);
       const errLines = lines(result.stderr);
