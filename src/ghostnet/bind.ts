@@ -36,6 +36,8 @@ import { type WeightTensor, paramNames } from "./weights.js";
 const GHOSTNET_OPS = new Set([
   "Conv", "BatchNormalization", "Relu", "Concat", "GlobalAveragePool", "Squeeze", "Unsqueeze",
   "MatMul", "Gemm", "Add", "Clip", "Mul", "Reshape", "Flatten", "Softmax", "Identity", "Dropout",
+  // Shape arithmetic some exports feed Reshape with (the typed network reshapes by itself).
+  "Shape", "Cast", "Slice", "Gather", "Concat",
 ]);
 
 export interface GhostNetBinding {

@@ -48,6 +48,12 @@ export interface ExportOptions {
   extraOutputs?: readonly string[];
   /** Leave the final softmax out, so the graph output is the logits (default false). */
   withoutSoftmax?: boolean;
+  /**
+   * Paddle's automatic parameter names (`conv2d_0.w_0`, `batch_norm_0.w_0` … `.w_2`,
+   * `linear_0.w_0`) instead of PaddleClas's, as a model built without ParamAttr names
+   * exports. Always on for the `fused` style.
+   */
+  automaticNames?: boolean;
 }
 
 /** Emits nodes and constants with Paddle-like value names and per-style conventions. */
@@ -60,7 +66,12 @@ class GraphEmitter {
   private readonly valueCounts = new Map<string, number>();
   private readonly paramCounts = new Map<string, number>();
 
-  constructor(readonly style: FixtureStyle, readonly opset: number) {}
+  constructor(readonly style: FixtureStyle, readonly opset: number, readonly automaticNames: boolean) {}
+
+  /** A parameter's name: PaddleClas's, or Paddle's automatic `{kind}_{i}.{suffix}`. */
+  paramName(paddleClasName: string, automatic: string): string {
+    return this.automaticNames ? automatic : paddleClasName;
+  }
 
   /** A fresh Paddle-style temporary name, e.g. `conv2d_3.tmp_0`. */
   value(paddleOp: string, suffix = "tmp_0"): string {
@@ -134,14 +145,16 @@ function emitConvBn(g: GraphEmitter, weights: GhostNetWeights, spec: ConvBnSpec,
     y = g.node("Conv", [x, wName, bName], g.value("conv2d"), convAttrs);
   } else {
     if (bn === undefined) throw new Error(`${g.style} fixtures need BatchNorm parameters for ${spec.name}`);
-    const wName = g.float(paramNames.weights(spec.name), wShape, w);
+    const i = g.paramIndex("conv2d");
+    const wName = g.float(g.paramName(paramNames.weights(spec.name), `conv2d_${i}.w_0`), wShape, w);
     const conv = g.node("Conv", [x, wName], g.value("conv2d"), convAttrs);
+    const j = g.paramIndex("batch_norm");
     const bnInputs = [
       conv,
-      g.float(paramNames.bnScale(spec.name), [spec.out], bn.scale),
-      g.float(paramNames.bnOffset(spec.name), [spec.out], bn.offset),
-      g.float(paramNames.bnMean(spec.name), [spec.out], bn.mean),
-      g.float(paramNames.bnVariance(spec.name), [spec.out], bn.variance),
+      g.float(g.paramName(paramNames.bnScale(spec.name), `batch_norm_${j}.w_0`), [spec.out], bn.scale),
+      g.float(g.paramName(paramNames.bnOffset(spec.name), `batch_norm_${j}.b_0`), [spec.out], bn.offset),
+      g.float(g.paramName(paramNames.bnMean(spec.name), `batch_norm_${j}.w_1`), [spec.out], bn.mean),
+      g.float(g.paramName(paramNames.bnVariance(spec.name), `batch_norm_${j}.w_2`), [spec.out], bn.variance),
     ];
     y = g.node("BatchNormalization", bnInputs, g.value("batch_norm", "tmp_2"), {
       epsilon: attr.float(BN_EPSILON),
@@ -168,8 +181,9 @@ function emitLinear(g: GraphEmitter, weights: GhostNetWeights, spec: LinearSpec,
       transB: attr.int(0),
     });
   } else {
-    const wName = g.float(paramNames.weights(spec.name), [spec.in, spec.out], w);
-    const bName = g.float(paramNames.offset(spec.name), [spec.out], b);
+    const i = g.paramIndex("linear");
+    const wName = g.float(g.paramName(paramNames.weights(spec.name), `linear_${i}.w_0`), [spec.in, spec.out], w);
+    const bName = g.float(g.paramName(paramNames.offset(spec.name), `linear_${i}.b_0`), [spec.out], b);
     const product = g.node("MatMul", [x, wName], g.value("linear"));
     y = g.node("Add", [product, bName], g.value("linear", "tmp_1"));
   }
@@ -236,7 +250,7 @@ export function exportGhostNetOnnx(
   options: ExportOptions,
 ): { bytes: Uint8Array; layerOutputs: ReadonlyMap<string, string> } {
   const { style } = options;
-  const g = new GraphEmitter(style, OPSET[style]);
+  const g = new GraphEmitter(style, OPSET[style], style === "fused" || options.automaticNames === true);
   const specs = parameterLayers(config);
   const byName = new Map(specs.map((s) => [s.name, s]));
   const convSpec = (name: string): ConvBnSpec => byName.get(name) as ConvBnSpec;

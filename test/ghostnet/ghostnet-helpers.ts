@@ -25,17 +25,6 @@ export interface StyleRun {
   ort: { probabilities: RefTensor; intermediates: Record<string, RefTensor> };
 }
 
-/** Optional graph executor: `loadModel(bytes, { engine: "graph" })` once src/load-model.ts exists. */
-export async function graphLoader(): Promise<((bytes: Uint8Array) => Promise<{ run(f: unknown): Promise<Record<string, Tensor>> }>) | undefined> {
-  const path = "../../src/load-model.js";
-  try {
-    const module = (await import(/* @vite-ignore */ path)) as { loadModel?: (b: Uint8Array, o: object) => Promise<{ run(f: unknown): Promise<Record<string, Tensor>> }> };
-    return module.loadModel ? (bytes) => module.loadModel!(bytes, { engine: "graph" }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export function makeScaleFixtures(scale: number, seed: number) {
   const config = ghostNetConfig(scale);
   const started = Date.now();

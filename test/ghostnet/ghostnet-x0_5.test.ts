@@ -4,7 +4,8 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { expectClose } from "../helpers/compare.js";
-import { STYLES, type StyleRun, checkNotSaturated, checkTypedGhostNet, graphLoader, makeScaleFixtures, runStyleInOrt } from "./ghostnet-helpers.js";
+import { loadModel } from "../../src/load-model.js";
+import { STYLES, type StyleRun, checkNotSaturated, checkTypedGhostNet, makeScaleFixtures, runStyleInOrt } from "./ghostnet-helpers.js";
 
 const SCALE = 0.5;
 
@@ -33,15 +34,18 @@ describe(`GhostNet x${SCALE} fixtures`, () => {
     });
   }
 
-  it("the graph executor matches onnxruntime on every style", async (context) => {
-    const load = await graphLoader();
-    if (load === undefined) context.skip();
+  it("loadModel picks the typed engine, and the graph executor matches onnxruntime on every style", async () => {
     for (const style of STYLES) {
       const run = runs.get(style)!;
-      const model = await load!(run.bytes);
+      const auto = await loadModel(run.bytes);
+      expect(auto.engine).toBe("ghostnet");
+      auto.dispose();
+      const model = await loadModel(run.bytes, { engine: "graph" });
+      expect(model.engine).toBe("graph");
       const outputs = await model.run({ x: fixtures.input });
       const name = style === "legacy" ? "save_infer_model/scale_0.tmp_1" : "softmax_0.tmp_0";
       expectClose(outputs[name]!, run.ort.probabilities as { shape: number[]; data: Float32Array }, 5e-5, `${style} graph executor`);
+      model.dispose();
     }
   });
 });

@@ -8,6 +8,8 @@ import { tryBuildGhostNet, whyNotGhostNet } from "../../src/ghostnet/bind.js";
 import { ghostNetConfig } from "../../src/ghostnet/config.js";
 import { createGhostNetEngine, tryGhostNetEngine } from "../../src/ghostnet/engine.js";
 import { imageLikeBatch, makeGhostNetFixture, makeGhostNetWeights } from "../../src/ghostnet/fixture.js";
+import { exportGhostNetOnnx } from "../../src/ghostnet/onnx-export.js";
+import { loadModel } from "../../src/load-model.js";
 import { GhostNet } from "../../src/ghostnet/ghostnet.js";
 import { ConvBN } from "../../src/ghostnet/layers.js";
 import type { WeightTensor } from "../../src/ghostnet/weights.js";
@@ -98,6 +100,34 @@ describe("weight binding", () => {
     expectClose(out["softmax_0.tmp_0"]!, ref["softmax_0.tmp_0"] as { shape: number[]; data: Float32Array }, 5e-5);
     await expect(engine.run({ y: x })).rejects.toThrow(/missing input x/);
     await expect(engine.run({ x: new Tensor([2, 1, 96, 96]) })).rejects.toThrow(ShapeError);
+  });
+
+  it("binds automatic parameter names with separate BatchNorms by structure", async () => {
+    const config = ghostNetConfig(0.5, 10);
+    const weights = makeGhostNetWeights(config, 21, 2, 64);
+    const { bytes } = exportGhostNetOnnx(config, weights, { style: "legacy", automaticNames: true, inputSize: "dynamic" });
+    const model = decodeModel(bytes);
+    expect(model.graph.constants.has("conv2d_0.w_0")).toBe(true);
+    expect(model.graph.constants.has("batch_norm_0.w_2")).toBe(true);
+    const engine = createGhostNetEngine(model);
+    expect(engine.binding.matchedBy).toBe("structure");
+    const x = imageLikeBatch(2, 22, 64);
+    const ref = await runOrt(bytes, { x: { shape: x.shape, data: x.data } });
+    const out = await engine.run({ x });
+    expectClose(out["save_infer_model/scale_0.tmp_1"]!, ref["save_infer_model/scale_0.tmp_1"] as { shape: number[]; data: Float32Array }, 5e-5);
+  });
+
+  it("loadModel runs a GhostNet on the typed engine and anything else on the graph executor", async () => {
+    const ghost = await loadModel(makeGhostNetFixture({ scale: 0.5, classCount: 10, style: "fused", seed: 2, calibrationBatch: 1, calibrationSize: 32 }));
+    expect(ghost.engine).toBe("ghostnet");
+    const relu = encodeModel({
+      opset: 13,
+      nodes: [{ opType: "Relu", inputs: ["x"], outputs: ["y"] }],
+      inputs: [{ name: "x", shape: [1, 3, 4, 4] }],
+      outputs: [{ name: "y", shape: [1, 3, 4, 4] }],
+    });
+    expect((await loadModel(relu)).engine).toBe("graph");
+    await expect(loadModel(relu, { engine: "ghostnet" })).rejects.toThrow(/not a PaddleClas GhostNet/);
   });
 
   it("rejects a feed whose static size differs from the file's", async () => {
