@@ -24,3 +24,14 @@ it("ghostnet demo exits 0, says the weights are synthetic, and the direction cla
     expect(result.stdout).toMatch(/skipped/);
   }
 });
+
+it("ghostnet classify without --model uses the same synthetic GhostNet and says so in one line", async () => {
+  const result = await runCli(["classify", join(packageRoot, "data", "images", "whl_demo.jpg"), "--json", "--topk", "1"]);
+  expect(result.code, result.stderr).toBe(0);
+  const notes = result.stderr.split("\n").filter((l) => l.trim() !== "");
+  expect(notes).toHaveLength(1);
+  expect(notes[0]).toMatch(/synthetic.*--model/);
+  const answers = JSON.parse(result.stdout) as { image: string; top: { classId: number }[] }[];
+  expect(answers).toHaveLength(1);
+  expect(answers[0]!.top).toHaveLength(1);
+});
