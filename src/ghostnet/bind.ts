@@ -193,7 +193,8 @@ function bindConvBn(g: GraphIndex, spec: ConvBnSpec, conv: OnnxNode, weights: Ma
     if (!shapesEqual(t.shape, [spec.out])) fail(`BatchNormalization ${bnNode.name} (${spec.name}) has a parameter of shape ${formatShape(t.shape)}, expected [${spec.out}]`);
   }
   const epsilon = numberAttribute(bnNode, "epsilon", 1e-5);
-  if (convBias === undefined && Math.abs(epsilon - BN_EPSILON) <= 1e-12) {
+  // Paddle2ONNX stores ε as float32 (9.99999975e-6): equal to 1e-5 within float32 rounding.
+  if (convBias === undefined && Math.abs(epsilon - BN_EPSILON) <= 1e-6 * BN_EPSILON) {
     weights.set(paramNames.bnScale(spec.name), scale!);
     weights.set(paramNames.bnOffset(spec.name), offset!);
     weights.set(paramNames.bnMean(spec.name), mean!);

@@ -111,9 +111,11 @@ class GraphEmitter {
     return this.constant(name, { dtype: "float32", dims, data });
   }
 
-  /** A small helper constant (axes, bounds, shapes) with an automatic name. */
+  /** A small helper constant (axes, bounds, shapes), named `p2o.helper.constant.N` as Paddle2ONNX does. */
   helper(dtype: "int64" | "float32", dims: readonly number[], data: readonly number[]): string {
-    return this.constant(this.value("p2o.helper"), { dtype, dims, data });
+    const n = this.valueCounts.get("p2o.helper.constant") ?? 0;
+    this.valueCounts.set("p2o.helper.constant", n + 1);
+    return this.constant(`p2o.helper.constant.${n}`, { dtype, dims, data });
   }
 }
 
@@ -156,7 +158,7 @@ function emitConvBn(g: GraphEmitter, weights: GhostNetWeights, spec: ConvBnSpec,
       g.float(g.paramName(paramNames.bnMean(spec.name), `batch_norm_${j}.w_1`), [spec.out], bn.mean),
       g.float(g.paramName(paramNames.bnVariance(spec.name), `batch_norm_${j}.w_2`), [spec.out], bn.variance),
     ];
-    y = g.node("BatchNormalization", bnInputs, g.value("batch_norm", "tmp_2"), {
+    y = g.node("BatchNormalization", bnInputs, g.value("batch_norm", "tmp_3"), {
       epsilon: attr.float(BN_EPSILON),
       momentum: attr.float(0.9),
     });
