@@ -138,6 +138,7 @@ describe("conv2dRange", () => {
   const splits: { name: string; x: number[]; w: number[]; attrs: Conv2dAttributes }[] = [
     { name: "pointwise", x: [2, 12, 9, 7], w: [18, 12, 1, 1], attrs: {} },
     { name: "depthwise", x: [2, 7, 13, 11], w: [7, 1, 5, 5], attrs: { group: 7, strides: [2, 2], pads: [2, 2, 2, 2] } },
+    { name: "depthwise 5×5 stride 1 (padded copy)", x: [1, 5, 9, 10], w: [5, 1, 5, 5], attrs: { group: 5, pads: [2, 1, 2, 3] } },
     { name: "general with groups", x: [2, 6, 9, 10], w: [9, 2, 3, 3], attrs: { group: 3, pads: [1, 0, 1, 2] } },
   ];
   for (const s of splits) {

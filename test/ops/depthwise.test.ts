@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { attr } from "../../src/loader/writer.js";
 import { type Conv2dAttributes, conv2d, conv2dGeometry, conv2dPath, conv2dReference, conv2dShape } from "../../src/ops/conv2d.js";
-import { depthwiseConv2dGeneric } from "../../src/ops/depthwise.js";
+import { depthwiseConv2dGeneric, depthwiseConv2dPaddedRange } from "../../src/ops/depthwise.js";
 import type { FusedActivation } from "../../src/ops/fused-activation.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
@@ -71,6 +71,27 @@ describe("depthwise kernels vs the generic loop and the conv reference", () => {
       const plain = new Tensor(shape);
       conv2dReference(plain, x, w, b, attrs, act);
       expectClose(fast, plain, 1e-5, "vs conv2dReference");
+    });
+  }
+});
+
+describe("the padded-copy layout (used for stride 1) on every 3×3 / 5×5 case", () => {
+  for (const d of cases.filter((c) => (c.k[0] === 3 || c.k[0] === 5) && c.k[0] === c.k[1] && !c.dilation)) {
+    it(describeCase(d), () => {
+      const attrs = attrsOf(d);
+      const x = randomTensor([d.batch ?? 1, d.c, d.h, d.w], d.h * 13 + d.w);
+      const w = randomTensor([d.c, 1, ...d.k], 3);
+      const b = randomTensor([d.c], 4);
+      const g = conv2dGeometry(x.shape, w.shape, attrs);
+      const padded = new Float32Array(g.batch * d.c * g.outH * g.outW);
+      const generic = padded.slice();
+      const act: FusedActivation = { kind: "hardSwish" };
+      // In two row ranges, to exercise the partial copy.
+      const cut = g.outH >> 1;
+      depthwiseConv2dPaddedRange(padded, x.data, w.data, b.data, g, act, { channelStart: 0, channelEnd: d.c, rowStart: 0, rowEnd: cut });
+      depthwiseConv2dPaddedRange(padded, x.data, w.data, b.data, g, act, { channelStart: 0, channelEnd: d.c, rowStart: cut, rowEnd: g.outH });
+      depthwiseConv2dGeneric(generic, x.data, w.data, b.data, g, act, 0, d.c);
+      expect(padded).toEqual(generic);
     });
   }
 });
