@@ -82,6 +82,7 @@ export const demoCommand: Command = {
     const scale = numberOption(values, "scale") ?? DEFAULT_FIXTURE.scale;
     const settings = engineOptions(values);
     const out = io.out;
+    const demoStarted = performance.now();
 
     out("ghostnet demo: PaddleClas GhostNet in pure TypeScript (Float32Arrays; no native code, no WebAssembly)\n");
 
@@ -153,6 +154,7 @@ export const demoCommand: Command = {
         const verdict = best.label === expected[i] ? "right" : `wrong (expected ${expected[i]})`;
         out(`   ${name.padEnd(12)} → ${best.label.padEnd(4)} score ${best.score.toFixed(4)}  (${verdict})`);
       });
+      out(`\nThe whole demo took ${formatDuration(performance.now() - demoStarted)}.`);
     } finally {
       cls.dispose();
     }
