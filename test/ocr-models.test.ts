@@ -33,12 +33,14 @@ interface Case {
   file: string;
   shape: number[];
   outputShape: number[];
+  /** A second input shape: dynamic dims come from the feeds, one plan per shape. */
+  otherShape: number[];
 }
 
 const cases: Record<string, Case> = {
-  cls: { file: "ch_ppocr_mobile_v2.0_cls_infer.onnx", shape: [2, 3, 48, 192], outputShape: [2, 2] },
-  det: { file: "ch_PP-OCRv4_det_infer.onnx", shape: [1, 3, 256, 320], outputShape: [1, 1, 256, 320] },
-  rec: { file: "ch_PP-OCRv4_rec_infer.onnx", shape: [1, 3, 48, 320], outputShape: [1, 40, 6625] },
+  cls: { file: "ch_ppocr_mobile_v2.0_cls_infer.onnx", shape: [2, 3, 48, 192], outputShape: [2, 2], otherShape: [3, 3, 48, 96] },
+  det: { file: "ch_PP-OCRv4_det_infer.onnx", shape: [1, 3, 256, 320], outputShape: [1, 1, 256, 320], otherShape: [2, 3, 64, 96] },
+  rec: { file: "ch_PP-OCRv4_rec_infer.onnx", shape: [1, 3, 48, 320], outputShape: [1, 40, 6625], otherShape: [2, 3, 48, 160] },
 };
 
 /**
@@ -100,6 +102,22 @@ for (const [name, c] of Object.entries(cases)) {
       const expected = floatRef(ref[name0]);
       report(`${name} logits`, ours[name0]!, expected, ms);
       expectClose(ours[name0]!, expected, 1e-4, `${name} logits`);
+    });
+
+    it("takes batch and image size from the feeds (a second shape, its own plan)", async () => {
+      const other = new Tensor(c.otherShape, randomFloats(c.otherShape.reduce((a, b) => a * b, 1), 7, -1, 1));
+      const ref = await runOrt(bytes, { x: other });
+      const start = performance.now();
+      const ours = await model.run({ x: other });
+      const ms = performance.now() - start;
+      const name0 = model.outputNames[0]!;
+      const expected = floatRef(ref[name0]);
+      report(`${name} at ${JSON.stringify(c.otherShape)}`, ours[name0]!, expected, ms);
+      expectClose(ours[name0]!, expected, 1e-4, `${name} second shape`);
+      // Back to the first shape: the cached plan still gives the first answer.
+      const again = await model.run({ x });
+      const first = await model.run({ x });
+      expect(again[name0]!.data).toEqual(first[name0]!.data);
     });
   });
 }
