@@ -194,4 +194,39 @@ describe("bad model files", () => {
     await expect(loadModel(dangling)).rejects.toThrow(ModelValidationError);
     await expect(loadModel(dangling, { engine: "nonsense" as "graph" })).rejects.toThrow(/unknown engine 'nonsense'/);
   });
+
+  it("ops of other domains are reported by domain; an imported but unused domain is fine", () => {
+    const custom = ModelProtoType.encode(
+      ModelProtoType.fromObject({
+        irVersion: 7,
+        opsetImport: [
+          { domain: "", version: 13 },
+          { domain: "com.microsoft", version: 1 },
+        ],
+        graph: {
+          name: "g",
+          node: [{ opType: "FusedConv", domain: "com.microsoft", input: ["x"], output: ["y"], name: "fused_0" }],
+          input: [{ name: "x", type: { tensorType: { elemType: 1 } } }],
+          output: [{ name: "y" }],
+        },
+      }),
+    ).finish();
+    expect(() => decodeAndValidate(custom)).toThrow("unsupported op type 'com.microsoft.FusedConv' (node 'fused_0')");
+    const unused = ModelProtoType.encode(
+      ModelProtoType.fromObject({
+        irVersion: 7,
+        opsetImport: [
+          { domain: "", version: 13 },
+          { domain: "com.microsoft", version: 1 },
+        ],
+        graph: {
+          name: "g",
+          node: [{ opType: "Relu", input: ["x"], output: ["y"] }],
+          input: [{ name: "x", type: { tensorType: { elemType: 1 } } }],
+          output: [{ name: "y" }],
+        },
+      }),
+    ).finish();
+    expect(decodeAndValidate(unused).graph.nodes).toHaveLength(1);
+  });
 });
