@@ -16,7 +16,7 @@ import {
   parseCommandLine,
   stringOption,
 } from "./args.js";
-import { chunks, formatDuration, formatTable, imageNetClassifier, loadClassifierModel } from "./common.js";
+import { chunks, formatDuration, formatTable, labelledClassifier, loadClassifierModel } from "./common.js";
 
 export interface ImageResult {
   image: string;
@@ -50,6 +50,7 @@ export const classifyCommand: Command = {
     "Options:",
     "  --model M        PaddleClas GhostNet ONNX file (default: a seeded GhostNet with synthetic weights)",
     "  --topk K         classes per image (default 5)",
+    "  --labels FILE    class names, one `id label` per line (default: ImageNet-1k, PaddleClas's list)",
     "  --batch N        images per model run (default 1)",
     "  --json           print a JSON array: [{ image, top: [{ classId, label, score }] }]",
     "  --engine E       auto (default), graph or ghostnet",
@@ -60,6 +61,7 @@ export const classifyCommand: Command = {
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {
       model: { type: "string" },
+      labels: { type: "string" },
       topk: { type: "string" },
       batch: { type: "string" },
       json: { type: "boolean" },
@@ -74,7 +76,7 @@ export const classifyCommand: Command = {
     const images = await expandImageArguments(positionals);
     const { model } = await loadClassifierModel(stringOption(values, "model"), settings, io);
     try {
-      const classifier = await imageNetClassifier(model, topk);
+      const classifier = await labelledClassifier(model, topk, stringOption(values, "labels"));
       const results: ImageResult[] = [];
       const started = performance.now();
       for (const group of chunks(images, batch)) {

@@ -1,7 +1,7 @@
 /**
  * Pieces the subcommands share: loading a model file, the seeded fixture model used when
  * no --model is given (cached in the OS temp folder, since making one runs a calibration
- * pass), and the classifier with ImageNet labels.
+ * pass), and the classifier with ImageNet (or the user's) labels.
  */
 import { mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,7 +11,7 @@ import { type Classifier, createClassifier } from "../classifier.js";
 import { type FixtureStyle, makeGhostNetFixture } from "../ghostnet/fixture.js";
 import { loadModel } from "../load-model.js";
 import type { Model } from "../model.js";
-import { loadImageNetLabels } from "../node/data.js";
+import { loadImageNetLabels, readLabelFile } from "../node/data.js";
 import { readModelFile } from "../node/files.js";
 import type { CommandIO, EngineChoice } from "./args.js";
 
@@ -110,9 +110,10 @@ export async function loadClassifierModel(
   return { model: await loadModel(bytes, settings), synthetic: true };
 }
 
-/** A classifier with PaddleClas's ImageNet-1k labels. */
-export async function imageNetClassifier(model: Model, topk: number): Promise<Classifier> {
-  return createClassifier(model, { labels: await loadImageNetLabels(), topk });
+/** A classifier with the labels in `labelsPath` (PaddleClas's `id label` lines), by default ImageNet-1k's. */
+export async function labelledClassifier(model: Model, topk: number, labelsPath?: string): Promise<Classifier> {
+  const labels = labelsPath === undefined ? await loadImageNetLabels() : await readLabelFile(labelsPath);
+  return createClassifier(model, { labels, topk });
 }
 
 /** Seconds as "1.23 s" or milliseconds as "45.6 ms". */

@@ -19,7 +19,7 @@ import {
   stringOption,
 } from "./args.js";
 import { inFile } from "./classify.js";
-import { chunks, formatDuration, imageNetClassifier, loadClassifierModel } from "./common.js";
+import { chunks, formatDuration, labelledClassifier, loadClassifierModel } from "./common.js";
 
 export interface LabelledImage {
   path: string;
@@ -89,7 +89,7 @@ export const evalCommand: Command = {
 
     const { model } = await loadClassifierModel(stringOption(values, "model"), settings, io);
     try {
-      const classifier = await imageNetClassifier(model, 5);
+      const classifier = await labelledClassifier(model, 5);
       const showProgress = io.stderrIsTTY && values.json !== true;
       let top1 = 0;
       let top5 = 0;

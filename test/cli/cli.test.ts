@@ -80,6 +80,20 @@ describe("ghostnet classify", () => {
     });
   });
 
+  it("the typed GhostNet and the graph executor give the same answers; --labels renames the classes", async () => {
+    const one = join(imagesDir, sampleImages[1]!);
+    const labelsPath = join(work, "labels.txt");
+    await writeFile(labelsPath, Array.from({ length: 1000 }, (_, id) => `${id} thing number ${id}`).join("\n"));
+    const [typed, graph] = await Promise.all(
+      ["ghostnet", "graph"].map((engine) => classifyJson([one, "--model", fixture, "--engine", engine, "--labels", labelsPath])),
+    );
+    expect(typed[0]!.top[0]!.classId).toBe(graph[0]!.top[0]!.classId);
+    typed[0]!.top.forEach((p, k) => {
+      expect(Math.abs(p.score - graph[0]!.top[k]!.score)).toBeLessThan(5e-5);
+      expect(p.label).toBe(`thing number ${p.classId}`);
+    });
+  });
+
   it("prints a readable table without --json", async () => {
     const one = join(imagesDir, sampleImages[0]!);
     const result = await runCli(["classify", one, "--model", fixture, "--topk", "2"]);
