@@ -13,7 +13,10 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { GraphExecutor } from "../src/graph/executor.js";
+import { OP_TABLE } from "../src/graph/op-table.js";
 import { loadModel } from "../src/load-model.js";
+import { decodeModel } from "../src/loader/decode.js";
 import { ModelProtoType } from "../src/loader/onnx-schema.js";
 import type { Model } from "../src/model.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -121,3 +124,41 @@ for (const [name, c] of Object.entries(cases)) {
     });
   });
 }
+
+describe("plans of the real models", () => {
+  it("rec: shape arithmetic is computed once per shape, Reshape/Squeeze share buffers, the arena reuses memory", () => {
+    const model = decodeModel(new Uint8Array(readFileSync(`${assets}/${cases.rec!.file}`)));
+    const executor = new GraphExecutor(model, OP_TABLE);
+    const x = new Tensor([1, 3, 48, 320], randomFloats(3 * 48 * 320, 5, -1, 1));
+    const plan = executor.describePlan({ x });
+    const fileOps = model.graph.nodes.map((n) => n.opType);
+    const runOps = plan.steps.map((s) => s.opType);
+    // The file's Shape → Cast → Slice → Concat chains never run: they were computed when
+    // planning. (The Slices left cut the attention's float q, k, v apart.)
+    const count = (ops: string[], op: string): number => ops.filter((o) => o === op).length;
+    expect(count(fileOps, "Shape")).toBe(4);
+    expect(count(runOps, "Shape")).toBe(0);
+    expect(count(runOps, "Cast")).toBe(0);
+    expect(count(runOps, "Slice")).toBeLessThan(count(fileOps, "Slice"));
+    expect(count(runOps, "Concat")).toBeLessThan(count(fileOps, "Concat"));
+    // Every Reshape and Squeeze left only relabels its input's buffer.
+    const reshapes = plan.steps.filter((s) => s.opType === "Reshape" || s.opType === "Squeeze");
+    expect(reshapes.length).toBeGreaterThan(0);
+    expect(reshapes.every((s) => s.aliased)).toBe(true);
+
+    executor.run({ x });
+    const stats = executor.arenaStats();
+    // Bytes the run would need if no intermediate buffer were ever reused:
+    let unshared = 0;
+    for (const step of plan.steps) {
+      if (!step.aliased) for (const shape of step.outputShapes) unshared += 4 * shape.reduce((a, b) => a * b, 1);
+    }
+    expect(stats.allocatedBytes).toBeLessThan(unshared / 4);
+    executor.run({ x });
+    expect(executor.arenaStats().allocations).toBe(stats.allocations);
+    const mib = (b: number): string => (b / 2 ** 20).toFixed(1);
+    console.log(
+      `rec plan: ${plan.steps.length} steps (file: ${fileOps.length} nodes); arena ${stats.allocations} buffers, ${mib(stats.allocatedBytes)} MiB vs ${mib(unshared)} MiB without reuse`,
+    );
+  });
+});

@@ -102,21 +102,7 @@ export class GraphExecutor {
     const arena = this.arena;
     if (arena === undefined) throw new DisposedError("model");
     const fed = this.checkFeeds(feeds);
-    const key = fed.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(";");
-    let plan = this.plans.get(key);
-    if (plan === undefined) {
-      plan = buildPlan({
-        slotCount: this.slotOf.size,
-        prepared: this.prepared,
-        constants: this.constants,
-        inputs: fed.map((t, i) => ({ slot: this.inputSlots[i]!, meta: { shape: t.shape, dtype: t.dtype } satisfies ValueMeta })),
-        outputSlots: new Set(this.outputSlots),
-        maxTensorElements: this.maxTensorElements,
-      });
-      if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
-      this.plans.set(key, plan);
-    }
-
+    const plan = this.planFor(fed);
     const values = plan.known.slice();
     fed.forEach((t, i) => {
       values[this.inputSlots[i]!] = t;
@@ -164,6 +150,47 @@ export class GraphExecutor {
       result[name] = value;
     });
     return result;
+  }
+
+  /**
+   * What a run on these feeds would execute, without running it: the steps in order
+   * (Reshape-like steps that only share their input's buffer are marked), and how many
+   * values are known before the run (constants and shape arithmetic computed once).
+   */
+  describePlan(feeds: ExecutorFeeds): {
+    steps: { name: string; opType: string; aliased: boolean; outputShapes: number[][] }[];
+    knownValues: number;
+  } {
+    if (this.arena === undefined) throw new DisposedError("model");
+    const plan = this.planFor(this.checkFeeds(feeds));
+    return {
+      steps: plan.steps.map((s) => ({
+        name: s.node.name,
+        opType: s.node.opType,
+        aliased: s.aliasOf.some((a) => a >= 0),
+        outputShapes: s.outputMeta.map((m) => m.shape.slice()),
+      })),
+      knownValues: plan.known.filter((v) => v !== undefined).length,
+    };
+  }
+
+  /** The cached plan for these feeds' shapes and dtypes, built on first use. */
+  private planFor(fed: readonly AnyTensor[]): Plan {
+    const key = fed.map((t) => `${t.dtype}${formatShape(t.shape)}`).join(";");
+    let plan = this.plans.get(key);
+    if (plan === undefined) {
+      plan = buildPlan({
+        slotCount: this.slotOf.size,
+        prepared: this.prepared,
+        constants: this.constants,
+        inputs: fed.map((t, i) => ({ slot: this.inputSlots[i]!, meta: { shape: t.shape, dtype: t.dtype } satisfies ValueMeta })),
+        outputSlots: new Set(this.outputSlots),
+        maxTensorElements: this.maxTensorElements,
+      });
+      if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(key, plan);
+    }
+    return plan;
   }
 
   /** Frees the pooled buffers and cached plans; `run` afterwards throws DisposedError. */
