@@ -104,7 +104,7 @@ function benchGemm(): void {
         sgemm(M, N, K, A, 0, K, 1, B, 0, N, 1, C, 0, N);
       };
     }
-    const ms = interleaved(variants, 5, 25);
+    const ms = interleaved(variants, 7, 25);
     const flops = 2 * M * N * K;
     const row = [M, K, N].map(String);
     for (const name of Object.keys(variants)) row.push((flops / (ms[name]! * 1e6)).toFixed(2));

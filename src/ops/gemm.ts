@@ -21,9 +21,27 @@
  * K and KC only, never on M, N, offsets or which rows/columns a caller asks for, so a
  * thread pool can split M or N across workers and get bitwise-identical results.
  *
- * Measured with bench/kernels-conv.ts (2026-11-28, Node 20, shared 2-core machine, medians
- * of interleaved runs; GhostNet pointwise shapes M=Cout, N=H·W, K=Cin):
- *   see MEASUREMENTS below.
+ * Measured with bench/kernels-conv.ts (2026-11-28, Node 20.20, V8 on a shared 2-core Xeon
+ * with load average 4–7 from other jobs, so absolute figures are noisy; medians of 7
+ * interleaved rounds). GFLOP/s at GhostNet x1.0's pointwise shapes (M = Cout, K = Cin,
+ * N = H·W), naive i-k-j loop vs this packed kernel with four blockings (mc/nc/kc):
+ *
+ *     M    K      N   naive  64/512/1024  32/256/1024  128/2048/1024  64/512/256
+ *     8   16  12544    0.28         0.84         0.82           0.85        0.87
+ *    24   16  12544    0.38         1.69         1.74           1.55        1.41
+ *    60   40    784    0.65         2.47         2.52           2.10        2.33
+ *    40  240    196    0.44         2.12         2.01           2.11        2.02
+ *   240  112    196    0.44         1.86         1.88           1.88        1.94
+ *    80  960     49    0.45         1.88         1.85           1.94        1.76
+ *   960  160     49    0.76         2.78         2.80           2.81        2.78
+ *
+ * The blockings are within noise of each other (GhostNet's matrices are small: K ≤ 960,
+ * so everything fits in L2); 64/512/1024 is kept, and kc = 1024 ≥ every GhostNet K means a
+ * single depth block (one rounding per element). The micro-kernel shape was chosen the same
+ * way: 4×4, 4×3, 4×2, 6×2, 5×2, 3×3 and 2×4 kernels on packed panels (K = 160) all ran at
+ * 2.3–3.1 GFLOP/s when the machine was quiet, with 4×4 and 4×3 on top; unrolling k by two
+ * gained nothing. Small K (16) loses to per-tile call and packing overhead (packing B is
+ * 10–15% of the time at K = 16, 1% at K = 160).
  */
 import { applyBiasActivation, type FusedActivation } from "./fused-activation.js";
 
@@ -31,12 +49,8 @@ import { applyBiasActivation, type FusedActivation } from "./fused-activation.js
 export const GEMM_MR = 4;
 export const GEMM_NR = 4;
 
-/** Block sizes (elements). See MEASUREMENTS for how they were chosen. */
+/** Block sizes (elements): rows of A, columns of B, depth per packed block (see above). */
 const blocking = { mc: 64, nc: 512, kc: 1024 };
-
-/**
- * MEASUREMENTS (filled in from bench/kernels-conv.ts).
- */
 
 /** Overrides the block sizes (benchmarks only; results change in the last bits when kc changes). */
 export function setGemmBlocking(mc: number, nc: number, kc: number): void {
