@@ -14,9 +14,10 @@
  * (kh, kw ascending), so a pixel's value does not depend on which loop computed it, and
  * any split of channels × rows gives bitwise-identical results.
  *
- * For 5×5 stride 1 and small 3×3 stride-1 planes a second layout is faster: copy the rows
- * a range needs into a zero-bordered scratch plane and run the unrolled loop on every
- * pixel (the zeros add exactly nothing). `preferPadded` picks between the two.
+ * 3×3 stride 1 slides its window along the row, loading three new inputs per output.
+ * For 5×5 stride 1 a second layout is faster: copy the rows a range needs into a
+ * zero-bordered scratch plane and run the unrolled loop on every pixel (the zeros add
+ * exactly nothing). `preferPadded` picks between the two.
  */
 import type { Conv2dGeometry, ConvWorkRange } from "./conv2d.js";
 import { applyBiasActivation, type FusedActivation } from "./fused-activation.js";
@@ -59,6 +60,31 @@ function borderColumns(
   }
 }
 
+/**
+ * Stride-1 3×3 row: y[yRow + ow] for ow ∈ [owFrom, owTo), window columns ow.. ow+2 of the
+ * rows starting at r0, r1, r2 (already shifted by −padLeft). Slides the window along the
+ * row keeping six inputs in locals, so each output loads three new values instead of
+ * nine; the sum is the same expression, in the same order, as the strided loop's.
+ */
+function slide3x3(
+  y: Float32Array, yRow: number, x: Float32Array, r0: number, r1: number, r2: number,
+  owFrom: number, owTo: number, w: Float32Array, wBase: number,
+): void {
+  const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
+  const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
+  const w20 = w[wBase + 6]!, w21 = w[wBase + 7]!, w22 = w[wBase + 8]!;
+  let a0 = x[r0 + owFrom]!, a1 = x[r0 + owFrom + 1]!;
+  let b0 = x[r1 + owFrom]!, b1 = x[r1 + owFrom + 1]!;
+  let c0 = x[r2 + owFrom]!, c1 = x[r2 + owFrom + 1]!;
+  for (let ow = owFrom; ow < owTo; ow++) {
+    const a2 = x[r0 + ow + 2]!, b2 = x[r1 + ow + 2]!, c2 = x[r2 + ow + 2]!;
+    y[yRow + ow] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+    a0 = a1; a1 = a2;
+    b0 = b1; b1 = b2;
+    c0 = c1; c1 = c2;
+  }
+}
+
 /** 3×3, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
 function plane3x3(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
@@ -79,6 +105,11 @@ function plane3x3(
     const r0 = plane + ih0 * inW - padLeft;
     const r1 = r0 + inW;
     const r2 = r1 + inW;
+    if (strideW === 1) {
+      if (owLo < owHi) slide3x3(y, yRow, x, r0, r1, r2, owLo, owHi, w, wBase);
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+      continue;
+    }
     for (let ow = owLo, i = owLo * strideW; ow < owHi; ow++, i += strideW) {
       y[yRow + ow] =
         w00 * x[r0 + i]! + w01 * x[r0 + i + 1]! + w02 * x[r0 + i + 2]! +
@@ -193,6 +224,10 @@ function padded3x3(
     const r1 = r0 + paddedW;
     const r2 = r1 + paddedW;
     const yRow = yPlane + oh * outW;
+    if (strideW === 1) {
+      slide3x3(y, yRow, p, r0, r1, r2, 0, outW, w, wBase);
+      continue;
+    }
     for (let ow = 0, i = 0; ow < outW; ow++, i += strideW) {
       y[yRow + ow] =
         w00 * p[r0 + i]! + w01 * p[r0 + i + 1]! + w02 * p[r0 + i + 2]! +
@@ -269,13 +304,21 @@ export function depthwiseConv2dPaddedRange(
 
 /**
  * Which of the two fast layouts to use. Measured with bench/kernels-conv.ts (2026-11-28,
- * GhostNet shapes, medians of interleaved runs): the padded copy wins for 5×5 stride 1
- * (28²: 1.75 vs 2.58 ms; 7²: 1.43 vs 2.11 ms) and ties on small 3×3 stride-1 planes;
- * interior + border wins for stride 2 (3×3 at 112²: 2.67 vs 4.42 ms) and large 3×3 planes.
+ * GhostNet shapes, medians of interleaved runs on a loaded machine, ms):
+ *
+ *   C × H², kernel, stride      interior+border  padded copy  generic
+ *   8 × 112², 3×3, s1                     0.82         0.95      3.97
+ *   48 × 112², 3×3, s2                    2.02         2.75      5.90
+ *   36 × 56², 3×3, s1                     1.02         1.15      5.63
+ *   100 × 14², 3×3, s1                    1.14         1.25      2.55
+ *   480 × 7², 5×5, s1                     3.32         2.63      5.51
+ *   (earlier run, before the sliding 3×3: 60 × 28², 5×5, s1: 2.58 vs 1.75; 480 × 7²: 2.11 vs 1.43)
+ *
+ * The padded copy wins for 5×5 stride 1, where the border is a large share of small
+ * planes; everything else takes interior + border.
  */
 function preferPadded(g: Conv2dGeometry): boolean {
-  const unrolled = g.kH === g.kW && (g.kH === 3 || g.kH === 5) && g.dilationH === 1 && g.dilationW === 1;
-  return unrolled && g.strideH === 1 && g.strideW === 1 && (g.kH === 5 || g.outW <= 16);
+  return g.kH === 5 && g.kW === 5 && g.dilationH === 1 && g.dilationW === 1 && g.strideH === 1 && g.strideW === 1;
 }
 
 /**
