@@ -1,10 +1,10 @@
 /**
  * Small helpers the op table's entries share: checking an input is present and float,
  * reading an input whose value must be known before the run (Reshape's shape, Slice's
- * starts, Resize's scales), and building planners for the common shapes of op.
+ * starts, Resize's scales), and the plan of a one-output op.
  */
 import { ShapeError, UnsupportedOperatorError } from "../errors.js";
-import { IntTensor, Tensor, type AnyTensor, type DataType } from "../tensor/tensor.js";
+import type { AnyTensor, DataType } from "../tensor/tensor.js";
 import type { OpPlan, OutputMeta, ValueMeta } from "./op-types.js";
 
 /** Input i, which must be present. */
@@ -34,27 +34,9 @@ export function knownValues(inputs: readonly (ValueMeta | undefined)[], i: numbe
   return Array.from(meta.value.data);
 }
 
-export function outputLike(shape: readonly number[], dtype: DataType): OutputMeta {
-  return { shape: shape.slice(), dtype };
-}
-
 /** A plan whose one output has `shape` and `dtype` and is written by `run`. */
 export function single(shape: readonly number[], dtype: DataType, run: (inputs: readonly AnyTensor[], output: AnyTensor) => void): OpPlan {
-  return { outputs: [outputLike(shape, dtype)], run: (inputs, outputs) => run(inputs, outputs[0]!) };
+  const output: OutputMeta = { shape: shape.slice(), dtype };
+  return { outputs: [output], run: (inputs, outputs) => run(inputs, outputs[0]!) };
 }
 
-/** Normalises an axis in [−rank, rank) to [0, rank). */
-export function axisIn(axis: number, rank: number, what: string): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) throw new ShapeError(`${what}: axis ${axis} is out of range for rank ${rank}`);
-  return axis < 0 ? axis + rank : axis;
-}
-
-/** The float or integer tensor type a dtype becomes. */
-export function isFloat(t: AnyTensor): t is Tensor {
-  return t instanceof Tensor;
-}
-
-export function asInt(t: AnyTensor, what: string): IntTensor {
-  if (!(t instanceof IntTensor)) throw new UnsupportedOperatorError(`${what} must be an integer tensor`);
-  return t;
-}

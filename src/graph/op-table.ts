@@ -39,7 +39,7 @@ import { averagePool, globalAveragePool, globalMaxPool, globalPoolShape, maxPool
 import { IntTensor, Tensor, formatShape, type AnyTensor, type DataType } from "../tensor/tensor.js";
 import { NodeAttributes } from "./attributes.js";
 import { knownValues, required, requiredFloat, single } from "./op-support.js";
-import type { OpDefinition, OpPlanner, ValueMeta } from "./op-types.js";
+import type { OpDefinition, ValueMeta } from "./op-types.js";
 
 type Inputs = readonly (ValueMeta | undefined)[];
 
@@ -658,4 +658,3 @@ export function supportedOpTypes(): Set<string> {
   return new Set(Object.keys(OP_TABLE));
 }
 
-export type { OpPlanner };
