@@ -2,9 +2,10 @@
  * GhostNet's building blocks, in the order and with the names of PaddleClas's ghostnet.py:
  * ConvBN (ConvBNLayer), Linear, GhostModule, SEBlock, GhostBottleneck. Each is built from
  * a typed weight map (weights.ts), checks every weight's shape at construction, and has a
- * `forward(input, output, hooks?)` that writes `output` (allocated by its caller with
- * `outputShape`) using the kernels in src/ops. Scratch buffers are kept per input shape
- * (plan-cache.ts), so repeated runs at one shape allocate no buffers.
+ * `forward(input, output, …, hooks?)` that writes `output` (allocated by its caller with
+ * `outputShape`) using the kernels in src/ops. Intermediate buffers come from GhostNet's
+ * memory plan (a bottleneck's scratch) or are kept per input shape (the SE block's small
+ * vectors), so repeated runs at one shape allocate no buffers.
  *
  * Layout: activations are NCHW float32.
  */
@@ -19,7 +20,7 @@ import type { FusedActivation } from "../ops/fused-activation.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
-import { PlanCache, shapeKey } from "./plan-cache.js";
+import { PlanCache } from "./plan-cache.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
 /** Optional callbacks a forward pass calls: to observe activations, or to calibrate a fixture. */
@@ -195,13 +196,20 @@ export class SEBlock {
   }
 }
 
-interface BottleneckPlan {
+/**
+ * A bottleneck's intermediate tensors for one input shape. GhostNet's memory plan lets
+ * all 16 bottlenecks share them (one buffer per field, as large as the largest), since
+ * only one bottleneck runs at a time.
+ */
+export interface BottleneckScratch {
   ghost1: Tensor;
   depthwise?: Tensor;
   se?: Tensor;
   shortcutDepthwise?: Tensor;
   shortcut?: Tensor;
 }
+
+export type BottleneckScratchShapes = { [K in keyof BottleneckScratch]: number[] | undefined };
 
 /**
  * GhostBottleneck(in, hidden, out, k, s, se):
@@ -221,8 +229,6 @@ export class GhostBottleneck {
   readonly ghostModule2: GhostModule;
   readonly shortcutDepthwise?: ConvBN;
   readonly shortcutConv?: ConvBN;
-  private readonly plans = new PlanCache<BottleneckPlan>();
-
   constructor(config: BottleneckConfig, weights: GhostNetWeights) {
     this.name = config.name;
     this.config = config;
@@ -248,19 +254,34 @@ export class GhostBottleneck {
     return this.ghostModule2.outputShape(shape);
   }
 
-  private plan(inputShape: readonly number[]): BottleneckPlan {
-    return this.plans.get(shapeKey(inputShape), () => {
-      const ghost1 = new Tensor(this.ghostModule1.outputShape(inputShape));
-      const depthwise = this.depthwiseConv ? new Tensor(this.depthwiseConv.outputShape(ghost1.shape)) : undefined;
-      const se = this.seBlock ? new Tensor((depthwise ?? ghost1).shape) : undefined;
-      const shortcutDepthwise = this.shortcutDepthwise ? new Tensor(this.shortcutDepthwise.outputShape(inputShape)) : undefined;
-      const shortcut = shortcutDepthwise ? new Tensor(this.shortcutConv!.outputShape(shortcutDepthwise.shape)) : undefined;
-      return { ghost1, depthwise, se, shortcutDepthwise, shortcut };
-    });
+  /** Shapes of the intermediates for an input shape (undefined: this block has no such step). */
+  scratchShapes(inputShape: readonly number[]): BottleneckScratchShapes {
+    const ghost1 = this.ghostModule1.outputShape(inputShape);
+    const depthwise = this.depthwiseConv?.outputShape(ghost1);
+    const shortcutDepthwise = this.shortcutDepthwise?.outputShape(inputShape);
+    return {
+      ghost1,
+      depthwise,
+      se: this.seBlock ? (depthwise ?? ghost1) : undefined,
+      shortcutDepthwise,
+      shortcut: shortcutDepthwise && this.shortcutConv!.outputShape(shortcutDepthwise),
+    };
   }
 
-  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
-    const plan = this.plan(input.shape);
+  /** Fresh scratch tensors, for running this block on its own. */
+  allocateScratch(inputShape: readonly number[]): BottleneckScratch {
+    const shapes = this.scratchShapes(inputShape);
+    const make = (shape: number[] | undefined): Tensor | undefined => (shape ? new Tensor(shape) : undefined);
+    return {
+      ghost1: new Tensor(shapes.ghost1!),
+      depthwise: make(shapes.depthwise),
+      se: make(shapes.se),
+      shortcutDepthwise: make(shapes.shortcutDepthwise),
+      shortcut: make(shapes.shortcut),
+    };
+  }
+
+  forward(input: Tensor, output: Tensor, plan: BottleneckScratch, hooks?: ForwardHooks): void {
     let x = plan.ghost1;
     this.ghostModule1.forward(input, x, hooks);
     if (this.depthwiseConv) {

@@ -1,3 +1,5 @@
+import { Tensor, shapeSize } from "../tensor/tensor.js";
+
 /**
  * Buffers kept per input shape. A layer asks for its scratch tensors for a key (the
  * input's shape, e.g. "4x3x224x224"); the first run at that shape allocates them, every
@@ -27,4 +29,19 @@ export class PlanCache<T> {
 /** The cache key of a shape: "4x3x224x224". */
 export function shapeKey(shape: readonly number[]): string {
   return shape.join("x");
+}
+
+/**
+ * A memory plan by slots: tensors that are never live at the same time share a slot, and
+ * each slot is one Float32Array as large as its largest tensor. Returns the tensors (views
+ * on their slot's buffer) in request order.
+ *
+ *   planSlots([{ slot: "a", shape: [1, 16, 112, 112] }, { slot: "a", shape: [1, 24, 56, 56] }])
+ *   → two tensors over the same 200 704 floats.
+ */
+export function planSlots(requests: readonly { slot: string; shape: readonly number[] }[]): Tensor[] {
+  const sizes = new Map<string, number>();
+  for (const r of requests) sizes.set(r.slot, Math.max(sizes.get(r.slot) ?? 0, shapeSize(r.shape)));
+  const buffers = new Map([...sizes].map(([slot, size]) => [slot, new Float32Array(size)]));
+  return requests.map((r) => new Tensor(r.shape, buffers.get(r.slot)!.subarray(0, shapeSize(r.shape))));
 }
