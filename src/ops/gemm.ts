@@ -238,6 +238,18 @@ function checkGemmArguments(
   if (lastC >= C.length) throw new RangeError(`sgemm: C (${C.length}) too short for M=${M} N=${N} ldc=${ldc} offset ${cOffset}`);
 }
 
+/** Bias and activation on rows [rowStart, rowEnd) × columns [colStart, colEnd) of C. */
+function applyEpilogue(
+  C: Float32Array, cOffset: number, ldc: number, epilogue: GemmEpilogue,
+  rowStart: number, rowEnd: number, colStart: number, colEnd: number,
+): void {
+  const bias = epilogue.bias;
+  for (let i = rowStart; i < rowEnd; i++) {
+    const row = cOffset + i * ldc;
+    applyBiasActivation(C, row + colStart, row + colEnd, bias === null ? 0 : bias[epilogue.biasOffset + i]!, epilogue.activation);
+  }
+}
+
 /**
  * sgemm with an epilogue: C = act(A·B + bias per row). The epilogue runs on each MC×NC
  * block of C right after its last depth block, while the block is in cache.
@@ -251,22 +263,14 @@ export function sgemmEpilogue(
 ): void {
   if (M <= 0 || N <= 0) return;
   checkGemmArguments(M, N, K, A, aOffset, aRowStride, aColStride, B, bOffset, bRowStride, bColStride, C, cOffset, ldc);
-  const applyEpilogue = (rowStart: number, rowEnd: number, colStart: number, colEnd: number): void => {
-    if (epilogue === null) return;
-    const bias = epilogue.bias;
-    for (let i = rowStart; i < rowEnd; i++) {
-      const row = cOffset + i * ldc;
-      applyBiasActivation(C, row + colStart, row + colEnd, bias === null ? 0 : bias[epilogue.biasOffset + i]!, epilogue.activation);
-    }
-  };
   if (K <= 0) {
     for (let i = 0; i < M; i++) C.fill(0, cOffset + i * ldc, cOffset + i * ldc + N);
-    applyEpilogue(0, M, 0, N);
+    if (epilogue !== null) applyEpilogue(C, cOffset, ldc, epilogue, 0, M, 0, N);
     return;
   }
   if (M === 1 || N === 1) {
     dotProducts(M, N, K, A, aOffset, aRowStride, aColStride, B, bOffset, bRowStride, bColStride, C, cOffset, ldc);
-    applyEpilogue(0, M, 0, N);
+    if (epilogue !== null) applyEpilogue(C, cOffset, ldc, epilogue, 0, M, 0, N);
     return;
   }
   const { mc: MC, nc: NC, kc: KC } = blocking;
@@ -292,7 +296,7 @@ export function sgemmEpilogue(
             else edgeKernel(kc, ir * kc, bi, C, ci, ldc, accumulate, rows, cols);
           }
         }
-        if (lastDepth) applyEpilogue(ic, ic + mc, jc, jc + nc);
+        if (lastDepth && epilogue !== null) applyEpilogue(C, cOffset, ldc, epilogue, ic, ic + mc, jc, jc + nc);
       }
     }
   }
