@@ -18,8 +18,13 @@ export class GhostNetEngine implements Model {
   readonly inputShape?: readonly (number | string)[];
   private net: GhostNet | undefined;
 
-  constructor(net: GhostNet, model: OnnxModel, readonly binding: GhostNetBinding) {
+  /** How the file was bound: its config, whether names or structure matched, softmax or logits. */
+  readonly binding: Omit<GhostNetBinding, "weights">;
+
+  constructor(net: GhostNet, model: OnnxModel, binding: GhostNetBinding) {
     this.net = net;
+    // The weight map is not kept: the network holds its own (folded) copies.
+    this.binding = { config: binding.config, matchedBy: binding.matchedBy, hasSoftmax: binding.hasSoftmax };
     const input = model.graph.inputs[0]!;
     this.inputNames = [input.name];
     this.inputShape = input.shape;

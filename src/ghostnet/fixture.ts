@@ -190,6 +190,8 @@ export function makeGhostNetWeights(config: GhostNetConfig, seed: number, batch 
     const factor = target.std / s;
     for (let i = 0; i < layer.weight.size; i++) layer.weight.data[i]! *= factor;
     for (let j = 0; j < layer.bias.size; j++) layer.bias.data[j] = (layer.bias.data[j]! - m) * factor + target.mean;
+    weights.set(paramNames.weights(layer.name), { shape: layer.weight.shape, data: layer.weight.data });
+    weights.set(paramNames.offset(layer.name), { shape: layer.bias.shape, data: layer.bias.data });
   };
 
   net.forward(imageLikeBatch(batch, seed + 1, size), {

@@ -108,8 +108,9 @@ export class Linear {
   constructor(spec: LinearSpec, weights: GhostNetWeights, activation: LinearActivation = { kind: "none" }) {
     this.name = spec.name;
     this.spec = spec;
-    this.weight = new Tensor([spec.in, spec.out], requireWeight(weights, spec.name, paramNames.weights(spec.name), [spec.in, spec.out]));
-    this.bias = new Tensor([spec.out], requireWeight(weights, spec.name, paramNames.offset(spec.name), [spec.out]));
+    // Copies, so the network holds no view into a decoded file's bytes.
+    this.weight = new Tensor([spec.in, spec.out], requireWeight(weights, spec.name, paramNames.weights(spec.name), [spec.in, spec.out]).slice());
+    this.bias = new Tensor([spec.out], requireWeight(weights, spec.name, paramNames.offset(spec.name), [spec.out]).slice());
     this.activation = activation;
   }
 
