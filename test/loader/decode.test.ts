@@ -145,4 +145,31 @@ describe("decodeModel", () => {
     expect(a.get("axis")).toBe(-1);
     expect(a.get("alpha")).toBe(0.25);
   });
+
+  it("reads float16 (raw, and as bits in int32_data) into float32", () => {
+    const bits = [0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001]; // 1, −2, 0.5, 65504, 2^−24
+    const raw = new Uint8Array(new Uint16Array(bits).buffer);
+    const bytes = ModelProtoType.encode(
+      ModelProtoType.fromObject({
+        irVersion: 7,
+        opsetImport: [{ domain: "", version: 13 }],
+        graph: {
+          name: "g",
+          initializer: [
+            { name: "h_raw", dims: [5], dataType: 10, rawData: raw },
+            { name: "h_typed", dims: [5], dataType: 10, int32Data: bits },
+          ],
+          node: [
+            { opType: "Add", input: ["h_raw", "h_typed"], output: ["y"] },
+          ],
+          output: [{ name: "y" }],
+        },
+      }),
+    ).finish();
+    const c = decodeModel(bytes).graph.constants;
+    for (const name of ["h_raw", "h_typed"]) {
+      expect(c.get(name)).toBeInstanceOf(Tensor);
+      expect(Array.from(c.get(name)!.data)).toEqual([1, -2, 0.5, 65504, 2 ** -24]);
+    }
+  });
 });
