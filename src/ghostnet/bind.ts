@@ -115,14 +115,18 @@ function expectedWeightShape(spec: ParameterLayerSpec): number[] {
   return spec.kind === "convbn" ? convWeightShape(spec) : [spec.in, spec.out];
 }
 
-/** True when `nodes[i]` has the op kind and weight shape of `specs[i]` for every i. */
-function shapesMatch(g: GraphIndex, specs: readonly ParameterLayerSpec[], nodes: readonly OnnxNode[]): boolean {
-  if (specs.length !== nodes.length) return false;
-  return specs.every((spec, i) => {
-    const node = nodes[i]!;
-    if ((spec.kind === "convbn") !== (node.opType === "Conv")) return false;
-    return shapesEqual(observedWeightShape(g, node), expectedWeightShape(spec));
-  });
+/** The first layer whose node differs from `specs` in op kind or weight shape, described; undefined when all match. */
+function firstMismatch(g: GraphIndex, specs: readonly ParameterLayerSpec[], nodes: readonly OnnxNode[]): string | undefined {
+  for (let i = 0; i < Math.min(specs.length, nodes.length); i++) {
+    const [spec, node] = [specs[i]!, nodes[i]!];
+    const kind = spec.kind === "convbn" ? "Conv" : "MatMul/Gemm";
+    if ((spec.kind === "convbn") !== (node.opType === "Conv")) return `layer ${spec.name} should be a ${kind}, found ${node.opType} ${node.name}`;
+    const found = observedWeightShape(g, node);
+    const expected = expectedWeightShape(spec);
+    if (!shapesEqual(found, expected)) return `layer ${spec.name} (${node.name}) has weight ${formatShape(found)}, expected ${formatShape(expected)}`;
+  }
+  if (specs.length !== nodes.length) return `it has ${nodes.length} Conv/MatMul/Gemm layers with weights, expected ${specs.length}`;
+  return undefined;
 }
 
 /**
@@ -139,14 +143,17 @@ function findConfig(
   const low = (lastConv - 2) / 960;
   const high = (lastConv + 2) / 960;
   for (let i = 0; i <= 400; i++) candidates.push(low + ((high - low) * i) / 400);
+  let closest: string | undefined;
   for (const scale of candidates) {
     if (!(scale > 0)) continue;
     const config = ghostNetConfig(Math.round(scale * 1e4) / 1e4, classCount);
     if (config.lastConv !== lastConv) continue;
     const nodes = nodesFor(config);
-    if (nodes !== undefined && shapesMatch(g, parameterLayers(config), nodes)) return config;
+    const mismatch = nodes === undefined ? "a layer's PaddleClas-named weight is missing" : firstMismatch(g, parameterLayers(config), nodes);
+    if (mismatch === undefined) return config;
+    closest ??= `at x${config.scale}: ${mismatch}`;
   }
-  fail(`its layer widths follow no GhostNet scale (conv_last has ${lastConv} channels, tried scales ${low.toFixed(3)}–${high.toFixed(3)})`);
+  fail(`its layer widths follow no GhostNet scale (conv_last has ${lastConv} channels; ${closest ?? "no scale gives that width"})`);
 }
 
 function checkOps(g: GraphIndex): void {

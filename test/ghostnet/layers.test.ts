@@ -102,6 +102,23 @@ describe("weight binding", () => {
     await expect(engine.run({ x: new Tensor([2, 1, 96, 96]) })).rejects.toThrow(ShapeError);
   });
 
+  it("says why a GhostNet-like file does not fit: a misshapen weight, a Clip that is not clip(0, 1)", () => {
+    const bytes = makeGhostNetFixture({ scale: 0.5, classCount: 10, style: "modern", seed: 4, calibrationBatch: 1, calibrationSize: 32 });
+    const misshapen = decodeModel(bytes);
+    const name = "_ghostbottleneck_5_ghost_module_1_primary_conv_weights";
+    const w = misshapen.graph.constants.get(name)!;
+    misshapen.graph.constants.set(name, new Tensor([w.shape[0]! + 4, ...w.shape.slice(1)]));
+    expect(whyNotGhostNet(misshapen)).toMatch(
+      /no GhostNet scale .*at x0\.5: layer _ghostbottleneck_5_ghost_module_1_primary_conv \(Conv\.\d+\) has weight \[64, 20, 1, 1\], expected \[60, 20, 1, 1\]/,
+    );
+
+    const clip6 = decodeModel(bytes);
+    const clip = clip6.graph.nodes.find((n) => n.opType === "Clip")!;
+    clip6.graph.constants.set(clip.inputs[2]!, Tensor.scalar(6));
+    expect(whyNotGhostNet(clip6)).toMatch(new RegExp(`Clip node ${clip.name.replace(/\./g, "\\.")} is not clip\\(0, 1\\)`));
+    expect(whyNotGhostNet(decodeModel(bytes))).toBeUndefined();
+  });
+
   it("binds automatic parameter names with separate BatchNorms by structure", async () => {
     const config = ghostNetConfig(0.5, 10);
     const weights = makeGhostNetWeights(config, 21, 2, 64);
