@@ -1,5 +1,5 @@
 /**
- * Conv (ONNX) for 2-D images, NCHW:
+ * Conv (ONNX) for 2-D images, NCHW (1-D signals [N, C, W] run as H = 1):
  *
  *   input  x [N, C, H, W]
  *   weight w [M, C/group, kH, kW]
@@ -109,8 +109,9 @@ export function samePadding(inSize: number, stride: number, span: number, upper:
 
 /** Resolves shapes and attributes; throws ShapeError naming what does not fit. */
 export function conv2dGeometry(inputShape: readonly number[], weightShape: readonly number[], attrs: Conv2dAttributes): Conv2dGeometry {
+  if (inputShape.length === 3) return conv1dGeometry(inputShape, weightShape, attrs);
   if (inputShape.length !== 4) {
-    throw new UnsupportedOperatorError(`Conv: only 2-D convolution (input [N, C, H, W]) is supported, input has shape ${formatShape(inputShape)}`);
+    throw new UnsupportedOperatorError(`Conv: only 1-D and 2-D convolution (input [N, C, W] or [N, C, H, W]) is supported, input has shape ${formatShape(inputShape)}`);
   }
   if (weightShape.length !== 4) {
     throw new ShapeError(`Conv: weight should be [M, C/group, kH, kW], found ${formatShape(weightShape)}`);
@@ -166,10 +167,35 @@ export function conv2dGeometry(inputShape: readonly number[], weightShape: reado
   };
 }
 
-/** Output shape of Conv: [N, M, outH, outW]. */
+/**
+ * 1-D Conv (x [N, C, W], w [M, C/group, k]) as a 2-D conv over [N, C, 1, W] with a 1×k
+ * kernel: attributes with one value per axis gain a leading 1 (pads [b, e] → [0, b, 0, e]).
+ */
+function conv1dGeometry(inputShape: readonly number[], weightShape: readonly number[], attrs: Conv2dAttributes): Conv2dGeometry {
+  if (weightShape.length !== 3) {
+    throw new ShapeError(`Conv: 1-D weight should be [M, C/group, k], found ${formatShape(weightShape)} for input ${formatShape(inputShape)}`);
+  }
+  const one = (name: string, v: readonly number[] | undefined, length = 1): void => {
+    if (v !== undefined && v.length !== length) throw new ShapeError(`Conv: 1-D ${name} [${v.join(", ")}] should hold ${length} value(s)`);
+  };
+  one("kernel_shape", attrs.kernelShape);
+  one("strides", attrs.strides);
+  one("dilations", attrs.dilations);
+  one("pads", attrs.pads, 2);
+  return conv2dGeometry([inputShape[0]!, inputShape[1]!, 1, inputShape[2]!], [weightShape[0]!, weightShape[1]!, 1, weightShape[2]!], {
+    kernelShape: attrs.kernelShape && [1, attrs.kernelShape[0]!],
+    strides: attrs.strides && [1, attrs.strides[0]!],
+    dilations: attrs.dilations && [1, attrs.dilations[0]!],
+    pads: attrs.pads && [0, attrs.pads[0]!, 0, attrs.pads[1]!],
+    group: attrs.group,
+    autoPad: attrs.autoPad,
+  });
+}
+
+/** Output shape of Conv: [N, M, outH, outW] (1-D: [N, M, outW]). */
 export function conv2dShape(inputShape: readonly number[], weightShape: readonly number[], attrs: Conv2dAttributes): number[] {
   const g = conv2dGeometry(inputShape, weightShape, attrs);
-  return [g.batch, g.outChannels, g.outH, g.outW];
+  return inputShape.length === 3 ? [g.batch, g.outChannels, g.outW] : [g.batch, g.outChannels, g.outH, g.outW];
 }
 
 /** Which kernel computes a conv of this geometry. */
@@ -187,7 +213,7 @@ export function conv2dPath(g: Conv2dGeometry): Conv2dPath {
 }
 
 function checkConvTensors(g: Conv2dGeometry, output: Tensor, input: Tensor, bias: Tensor | null | undefined): void {
-  const expected = [g.batch, g.outChannels, g.outH, g.outW];
+  const expected = input.shape.length === 3 ? [g.batch, g.outChannels, g.outW] : [g.batch, g.outChannels, g.outH, g.outW];
   if (!shapesEqual(output.shape, expected)) {
     throw new ShapeError(`Conv: output shape ${formatShape(output.shape)} should be ${formatShape(expected)} for input ${formatShape(input.shape)}`);
   }

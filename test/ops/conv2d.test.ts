@@ -97,6 +97,27 @@ describe("conv2d vs onnxruntime", () => {
   }
 });
 
+describe("1-D conv (input [N, C, W]) vs onnxruntime", () => {
+  const cases1d: { name: string; x: number[]; w: number[]; attrs: Conv2dAttributes }[] = [
+    { name: "k 3, stride 2, asymmetric pads, group 2", x: [2, 4, 11], w: [6, 2, 3], attrs: { strides: [2], pads: [1, 2], group: 2 } },
+    { name: "k 5, dilation 2", x: [1, 3, 12], w: [2, 3, 5], attrs: { dilations: [2], pads: [3, 1] } },
+    { name: "k 4, stride 2, SAME_UPPER", x: [1, 3, 9], w: [2, 3, 4], attrs: { strides: [2], autoPad: "SAME_UPPER" } },
+    { name: "depthwise k 3", x: [1, 5, 8], w: [5, 1, 3], attrs: { group: 5, pads: [1, 1] } },
+  ];
+  for (const c of cases1d) {
+    it(c.name, async () => {
+      const x = randomTensor(c.x, 41);
+      const w = randomTensor(c.w, 42);
+      const b = randomTensor([c.w[0]!], 43);
+      const [ref] = await runOrtOp("Conv", { opset: 11, inputs: [asInput(x), asInput(w), asInput(b)], attributes: onnxAttributes(c.attrs) });
+      const ours = new Tensor(conv2dShape(x.shape, w.shape, c.attrs));
+      expect(ours.shape).toEqual(ref!.shape);
+      conv2d(ours, x, w, b, c.attrs);
+      expectClose(ours, ref!, 1e-4);
+    });
+  }
+});
+
 describe("conv2d fused activations vs Conv → activation in onnxruntime", () => {
   const activations: { act: FusedActivation; node: (input: string, output: string) => WriterNode; opset: number }[] = [
     { act: { kind: "relu" }, opset: 11, node: (i, o) => ({ opType: "Relu", inputs: [i], outputs: [o] }) },
@@ -256,8 +277,11 @@ describe("conv2d rejects bad shapes", () => {
   it("an unknown auto_pad", () => {
     expect(() => conv2dShape([1, 1, 5, 5], [1, 1, 3, 3], { autoPad: "SAME" })).toThrow(/auto_pad/);
   });
-  it("a 1-D or 3-D input", () => {
-    expect(() => conv2dShape([1, 1, 5], [1, 1, 3], {})).toThrow(UnsupportedOperatorError);
+  it("a 3-D (volumetric) input", () => {
+    expect(() => conv2dShape([1, 1, 5, 5, 5], [1, 1, 3, 3, 3], {})).toThrow(UnsupportedOperatorError);
+  });
+  it("1-D attributes with two values", () => {
+    expect(() => conv2dShape([1, 1, 5], [1, 1, 3], { strides: [1, 1] })).toThrow(/1-D strides/);
   });
   it("an output or bias of the wrong shape", () => {
     const x = new Tensor([1, 2, 4, 4]);
