@@ -327,6 +327,42 @@ const sliceOp: OpDefinition = (node, opset) => {
   };
 };
 
+/**
+ * Split along `axis` into the node's outputs: sizes from the `split` attribute (< 13) or
+ * input (≥ 13), else equal parts. Each output is a Slice of the input.
+ */
+const splitOp: OpDefinition = (node, opset) => {
+  const attrs = new NodeAttributes(node);
+  const axisAttr = attrs.int("axis", 0);
+  const attributeSizes = opset < 13 ? attrs.optionalInts("split") : undefined;
+  const parts = node.outputs.length;
+  return (inputs) => {
+    const x = required(inputs, 0, "input");
+    const rank = x.shape.length;
+    if (axisAttr < -rank || axisAttr >= rank) throw new ShapeError(`Split: axis ${axisAttr} is out of range for input ${formatShape(x.shape)}`);
+    const axis = axisAttr < 0 ? axisAttr + rank : axisAttr;
+    const length = x.shape[axis]!;
+    let sizes = attributeSizes ?? (opset >= 13 ? knownValues(inputs, 1, "Split's sizes") : undefined);
+    if (sizes === undefined) {
+      if (length % parts !== 0) throw new ShapeError(`Split: axis ${axis} of ${formatShape(x.shape)} does not divide into ${parts} equal parts`);
+      sizes = new Array<number>(parts).fill(length / parts);
+    }
+    if (sizes.length !== parts || sizes.reduce((a, b) => a + b, 0) !== length) {
+      throw new ShapeError(`Split: sizes [${sizes.join(", ")}] do not split ${length} into ${parts} outputs`);
+    }
+    let start = 0;
+    const slices = sizes.map((size) => {
+      const params: SliceAttributes = { starts: [start], ends: [start + size], axes: [axis] };
+      start += size;
+      return params;
+    });
+    return {
+      outputs: slices.map((params) => ({ shape: sliceShape(x.shape, params), dtype: x.dtype })),
+      run: (ins, outs) => slices.forEach((params, k) => slice(outs[k]!, ins[0]!, params)),
+    };
+  };
+};
+
 const gatherOp: OpDefinition = (node) => {
   const axis = new NodeAttributes(node).int("axis", 0);
   return (inputs) => {
@@ -623,6 +659,7 @@ export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
   Concat: concatOp,
   Transpose: transposeOp,
   Slice: sliceOp,
+  Split: splitOp,
   Gather: gatherOp,
   Expand: expandOp,
   Tile: tileOp,

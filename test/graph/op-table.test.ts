@@ -113,4 +113,25 @@ describe("op table: per-opset rules against onnxruntime", () => {
     const b: WriterTensor = { dtype: "float32", dims: [5, 4], data: randomFloats(20, 6) };
     expect(await check({ opset: 9, opType: "Gemm", shape: [3, 4], extra: [b, float([1, 2, 3, 4, 5])], attributes: { transB: attr.int(1), alpha: attr.float(0.5) } })).toEqual([3, 5]);
   });
+
+  it("Split: sizes as attribute (< 13), as input (≥ 13), or equal parts", async () => {
+    for (const [opset, extra, attributes] of [
+      [11, [], { axis: attr.int(1), split: attr.ints([1, 3, 2]) }],
+      [13, [int64([2, 4])], { axis: attr.int(-1) }],
+      [13, [], { axis: attr.int(0) }],
+    ] as const) {
+      const outputs = opset === 11 ? ["a", "b", "c"] : ["a", "b"];
+      const bytes = encodeModel({
+        opset,
+        inputs: [{ name: "x", shape: [4, 6] }],
+        outputs: outputs.map((name) => ({ name })),
+        initializers: extra.map((t) => ({ ...t, name: "sizes" })),
+        nodes: [{ opType: "Split", inputs: extra.length ? ["x", "sizes"] : ["x"], outputs, attributes: attributes as Record<string, WriterAttribute> }],
+      });
+      const x = new Tensor([4, 6], randomFloats(24, opset));
+      const ours = new GraphExecutor(decodeModel(bytes), OP_TABLE).run({ x });
+      const ref = await runOrt(bytes, { x });
+      for (const name of outputs) expectClose(ours[name]!, floatRef(ref[name]), 1e-6, `Split ${opset} ${name}`);
+    }
+  });
 });
