@@ -100,7 +100,10 @@ function parseModelProto(bytes: Uint8Array | ArrayBuffer): RawModel {
     message = ModelProtoType.decode(view) as unknown as RawModel;
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new ModelFormatError(`not a readable ONNX model (${view.length} bytes): protobuf decoding failed: ${reason}`, {
+    const hint = /index out of range/.test(reason)
+      ? "the data ends in the middle of a record: the file is probably truncated"
+      : "the bytes are corrupted or not an ONNX file";
+    throw new ModelFormatError(`not a readable ONNX model (${view.length} bytes): ${hint} (protobuf: ${reason})`, {
       cause: error,
     });
   }

@@ -47,6 +47,7 @@ describe("bad model files", () => {
       kinds.add(error.constructor.name);
     }
     expect(kinds.has("ModelFormatError")).toBe(true);
+    expect(thrown(() => decodeAndValidate(cls.subarray(0, 1000))).message).toMatch(/^not a readable ONNX model \(1000 bytes\): .*probably truncated/);
   });
 
   it("bytes flipped: a typed error or a model that still loads and runs, never a crash", async () => {
