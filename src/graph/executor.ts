@@ -282,5 +282,13 @@ function checkFeed(feed: FeedTensor, input: OnnxValueInfo, dynamicDims: Map<stri
   }
   if (input.dtype === "unsupported") throw new InputError(`input '${name}' has an unsupported element type`);
   if (feed instanceof IntTensor) return feed;
-  return new IntTensor(input.dtype, shape, Float64Array.from(feed.data as ArrayLike<number>));
+  // Integer data as any typed array (BigInt64Array included) or plain numbers.
+  const values = feed.data as ArrayLike<number | bigint>;
+  const data = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const v = Number(values[i]);
+    if (!Number.isInteger(v)) throw new InputError(`input '${name}' expects ${input.dtype} values, found ${String(values[i])} at index ${i}`);
+    data[i] = v;
+  }
+  return new IntTensor(input.dtype, shape, data);
 }

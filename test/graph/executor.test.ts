@@ -9,7 +9,7 @@ import { GraphExecutor } from "../../src/graph/executor.js";
 import { OP_TABLE } from "../../src/graph/op-table.js";
 import { decodeModel } from "../../src/loader/decode.js";
 import { attr, constantNode, encodeModel, type WriterModel } from "../../src/loader/writer.js";
-import { Tensor } from "../../src/tensor/tensor.js";
+import { IntTensor, Tensor } from "../../src/tensor/tensor.js";
 import { expectClose, randomFloats } from "../helpers/compare.js";
 import { runOrt, type RefTensor } from "../helpers/ort.js";
 
@@ -136,5 +136,29 @@ describe("GraphExecutor", () => {
     });
     expect(() => new GraphExecutor(decodeModel(mismatch), OP_TABLE).run({ a: new Tensor([2, 3]), b: new Tensor([2, 4]) })).toThrow(ShapeError);
     expect(() => new GraphExecutor(decodeModel(mismatch), OP_TABLE).run({ a: new Tensor([2, 3]), b: new Tensor([2, 4]) })).toThrow(/^node 'add_ab' \(Add\)/);
+  });
+
+  it("takes integer inputs as IntTensor, BigInt64Array or Int32Array data", async () => {
+    const bytes = encodeModel({
+      opset: 13,
+      inputs: [{ name: "indices", dtype: "int64", shape: [3] }],
+      outputs: [{ name: "y" }],
+      nodes: [
+        constantNode("table", { dtype: "float32", dims: [4, 2], data: [0, 1, 10, 11, 20, 21, 30, 31] }),
+        { opType: "Gather", inputs: ["table", "indices"], outputs: ["y"], name: "lookup" },
+      ],
+    });
+    const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+    const ref = floatRef((await runOrt(bytes, { indices: { shape: [3], data: BigInt64Array.of(3n, 0n, -1n) } })).y);
+    expect(Array.from(ref.data)).toEqual([30, 31, 0, 1, 30, 31]);
+    const feeds = [
+      IntTensor.fromValues([3, 0, -1]),
+      { shape: [3], data: BigInt64Array.of(3n, 0n, -1n) },
+      { shape: [3], data: Int32Array.of(3, 0, -1) },
+    ];
+    for (const feed of feeds) {
+      expect(Array.from(executor.run([feed as unknown as Tensor]).y!.data)).toEqual(Array.from(ref.data));
+    }
+    expect(() => executor.run([{ shape: [3], data: Float32Array.of(0.5, 1, 2) }])).toThrow(/input 'indices' expects int64 values, found 0.5/);
   });
 });
