@@ -20,6 +20,13 @@ import { rewriteGraph, type RewriteOptions } from "./rewrite.js";
 export type FeedTensor = TensorLike | IntTensor;
 export type ExecutorFeeds = Record<string, FeedTensor> | readonly FeedTensor[];
 
+/** One executed step's wall time, from `run(feeds, { timings })`. */
+export interface StepTiming {
+  name: string;
+  opType: string;
+  ms: number;
+}
+
 export interface ExecutorOptions extends RewriteOptions {
   /** How many plans (one per distinct set of input shapes) to keep (default 8). */
   maxCachedPlans?: number;
@@ -97,8 +104,11 @@ export class GraphExecutor {
     this.outputSlots = this.outputNames.map(slot);
   }
 
-  /** Runs the graph. Feeds by input name or by position; outputs by name, owned by the caller. */
-  run(feeds: ExecutorFeeds): Record<string, AnyTensor> {
+  /**
+   * Runs the graph. Feeds by input name or by position; outputs by name, owned by the
+   * caller. Pass `timings` to get each executed step's wall time (for profiling).
+   */
+  run(feeds: ExecutorFeeds, options: { timings?: StepTiming[] } = {}): Record<string, AnyTensor> {
     const arena = this.arena;
     if (arena === undefined) throw new DisposedError("model");
     const fed = this.checkFeeds(feeds);
@@ -108,6 +118,7 @@ export class GraphExecutor {
       values[this.inputSlots[i]!] = t;
     });
     const outputSet = new Set(this.outputSlots);
+    const timings = options.timings;
     for (const step of plan.steps) {
       const inputs = step.inputs.map((s) => (s < 0 ? undefined : values[s])) as AnyTensor[];
       const outputs: AnyTensor[] = step.outputMeta.map((meta, k) => {
@@ -122,11 +133,13 @@ export class GraphExecutor {
         return new Tensor(meta.shape, arena.take(sizeOf(meta.shape)));
       });
       if (step.aliasOf.every((a) => a < 0)) {
+        const start = timings ? performance.now() : 0;
         try {
           step.run(inputs, outputs);
         } catch (error) {
           throw withNodeContext(step.node, error);
         }
+        timings?.push({ name: step.node.name, opType: step.node.opType, ms: performance.now() - start });
       }
       step.outputs.forEach((slot, k) => {
         if (slot >= 0) values[slot] = outputs[k];

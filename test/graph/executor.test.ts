@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { DisposedError, InputError, LimitError, ShapeError, UnsupportedOperatorError } from "../../src/errors.js";
-import { GraphExecutor } from "../../src/graph/executor.js";
+import { GraphExecutor, type StepTiming } from "../../src/graph/executor.js";
 import { OP_TABLE } from "../../src/graph/op-table.js";
 import { decodeModel } from "../../src/loader/decode.js";
 import { attr, constantNode, encodeModel, type WriterModel } from "../../src/loader/writer.js";
@@ -61,6 +61,16 @@ describe("GraphExecutor", () => {
       expectClose(byName.z!, floatRef(ref.z), 1e-6, "z");
       expect(byPosition.y!.data).toEqual(byName.y!.data);
     }
+  });
+
+  it("reports per-step timings on request", () => {
+    const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+    const timings: StepTiming[] = [];
+    executor.run({ x: new Tensor([2, 3, 4], randomFloats(24, 1)) }, { timings });
+    // Shape/Cast/Concat were computed when planning and the Unsqueeze only relabels its
+    // input; the Reshape copies because its output is a graph output the caller will own.
+    expect(timings.map((t) => t.opType)).toEqual(["Relu", "Mul", "Add", "Reshape", "Sigmoid"]);
+    expect(timings.every((t) => t.ms >= 0)).toBe(true);
   });
 
   it("hands out fresh outputs and reuses intermediate buffers across runs", () => {
