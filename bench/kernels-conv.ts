@@ -85,11 +85,13 @@ function naiveGemm(M: number, N: number, K: number, A: Float32Array, B: Float32A
 }
 
 function benchGemm(): void {
-  const configs: Record<string, [number, number, number]> = {
-    "mc64 nc512 kc1024": [64, 512, 1024],
-    "mc32 nc256 kc1024": [32, 256, 1024],
-    "mc128 nc2048 kc1024": [128, 2048, 1024],
-    "mc64 nc512 kc256": [64, 512, 256],
+  // [mc, nc, kc, directBMaxK]
+  const configs: Record<string, [number, number, number, number]> = {
+    "64/512/1024 packed": [64, 512, 1024, 0],
+    "64/512/1024 B in place K≤64 (default)": [64, 512, 1024, 64],
+    "64/512/1024 B in place": [64, 512, 1024, 1024],
+    "32/256/1024 B in place": [32, 256, 1024, 1024],
+    "128/2048/1024 B in place": [128, 2048, 1024, 1024],
   };
   console.log(`sgemm GFLOP/s (median of interleaved rounds), ${new Date().toISOString()}`);
   console.log(["M", "K", "N", "naive i-k-j", ...Object.keys(configs)].join("\t"));
@@ -98,9 +100,9 @@ function benchGemm(): void {
     const B = randomArray(K * N, 2);
     const C = new Float32Array(M * N);
     const variants: Record<string, () => void> = { naive: () => naiveGemm(M, N, K, A, B, C) };
-    for (const [name, [mc, nc, kc]] of Object.entries(configs)) {
+    for (const [name, [mc, nc, kc, direct]] of Object.entries(configs)) {
       variants[name] = () => {
-        setGemmBlocking(mc, nc, kc);
+        setGemmBlocking(mc, nc, kc, direct);
         sgemm(M, N, K, A, 0, K, 1, B, 0, N, 1, C, 0, N);
       };
     }
@@ -110,7 +112,7 @@ function benchGemm(): void {
     for (const name of Object.keys(variants)) row.push((flops / (ms[name]! * 1e6)).toFixed(2));
     console.log(row.join("\t"));
   }
-  setGemmBlocking(64, 512, 1024);
+  setGemmBlocking(64, 512, 1024, 64);
 }
 
 // GhostNet x1.0 depthwise convolutions: [C, H (= W), k, stride].

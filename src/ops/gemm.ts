@@ -42,6 +42,11 @@
  * 2.3–3.1 GFLOP/s when the machine was quiet, with 4×4 and 4×3 on top; unrolling k by two
  * gained nothing. Small K (16) loses to per-tile call and packing overhead (packing B is
  * 10–15% of the time at K = 16, 1% at K = 160).
+ *
+ * Reading B in place instead of packing it (when its rows are contiguous, as in pointwise
+ * conv) was measured the same way (second run, load ≈ 4): K = 16: 1.12 → 1.41 and
+ * 1.27 → 1.40 GFLOP/s; K = 24–40: +5%; K = 80–240: equal within noise; K = 960: 1.96 →
+ * 1.56 (rows too far apart to stay cached). So depth blocks of at most 64 read B in place.
  */
 import { applyBiasActivation, type FusedActivation } from "./fused-activation.js";
 
@@ -50,16 +55,21 @@ export const GEMM_MR = 4;
 export const GEMM_NR = 4;
 
 /** Block sizes (elements): rows of A, columns of B, depth per packed block (see above). */
-const blocking = { mc: 64, nc: 512, kc: 1024 };
+const blocking = { mc: 64, nc: 512, kc: 1024, directBMaxK: 64 };
 
-/** Overrides the block sizes (benchmarks only; results change in the last bits when kc changes). */
-export function setGemmBlocking(mc: number, nc: number, kc: number): void {
+/**
+ * Overrides the block sizes (benchmarks only; results change in the last bits when kc
+ * changes). `directBMaxK`: read B in place instead of packing it when its rows are
+ * contiguous and the depth block is at most this long (0: always pack).
+ */
+export function setGemmBlocking(mc: number, nc: number, kc: number, directBMaxK = blocking.directBMaxK): void {
   blocking.mc = Math.max(GEMM_MR, Math.ceil(mc / GEMM_MR) * GEMM_MR);
   blocking.nc = Math.max(GEMM_NR, Math.ceil(nc / GEMM_NR) * GEMM_NR);
   blocking.kc = Math.max(1, Math.floor(kc));
+  blocking.directBMaxK = Math.max(0, Math.floor(directBMaxK));
 }
 
-export function getGemmBlocking(): { mc: number; nc: number; kc: number } {
+export function getGemmBlocking(): { mc: number; nc: number; kc: number; directBMaxK: number } {
   return { ...blocking };
 }
 
@@ -135,11 +145,15 @@ function packB(B: Float32Array, base: number, rowStride: number, colStride: numb
 
 /**
  * The 4×4 micro-kernel: C[4×4 tile at ci, row stride ldc] (=|+=) Ap[kc×4] · Bp[kc×4], with
- * Ap at packedA[ai..], Bp at packedB[bi..]. `accumulate` adds to C (later depth blocks).
+ * Ap at packedA[ai..] and row p of Bp at b[bi + p·bStep ..+4] (a packed panel: b = packedB,
+ * bStep 4; or B itself when its rows are contiguous: bStep = B's row stride).
+ * `accumulate` adds to C (later depth blocks).
  */
-function kernel4x4(kc: number, ai: number, bi: number, C: Float32Array, ci: number, ldc: number, accumulate: boolean): void {
+function kernel4x4(
+  kc: number, ai: number, b: Float32Array, bi: number, bStep: number,
+  C: Float32Array, ci: number, ldc: number, accumulate: boolean,
+): void {
   const a = packedA;
-  const b = packedB;
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
@@ -152,7 +166,7 @@ function kernel4x4(kc: number, ai: number, bi: number, C: Float32Array, ci: numb
     c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
     c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
     ai += 4;
-    bi += 4;
+    bi += bStep;
   }
   const r1 = ci + ldc, r2 = r1 + ldc, r3 = r2 + ldc;
   if (accumulate) {
@@ -170,14 +184,14 @@ function kernel4x4(kc: number, ai: number, bi: number, C: Float32Array, ci: numb
 
 /** An edge tile (rows ≤ 4, cols ≤ 4): the same kernel on a 4×4 scratch tile, then copied out. */
 function edgeKernel(
-  kc: number, ai: number, bi: number,
+  kc: number, ai: number, b: Float32Array, bi: number, bStep: number,
   C: Float32Array, ci: number, ldc: number, accumulate: boolean, rows: number, cols: number,
 ): void {
   const t = edgeTile;
   if (accumulate) {
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[r * GEMM_NR + c] = C[ci + r * ldc + c]!;
   }
-  kernel4x4(kc, ai, bi, t, 0, GEMM_NR, accumulate);
+  kernel4x4(kc, ai, b, bi, bStep, t, 0, GEMM_NR, accumulate);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) C[ci + r * ldc + c] = t[r * GEMM_NR + c]!;
 }
 
@@ -282,18 +296,28 @@ export function sgemmEpilogue(
       const kc = Math.min(KC, K - pc);
       const accumulate = pc > 0;
       const lastDepth = pc + kc >= K;
-      packB(B, bOffset + pc * bRowStride + jc * bColStride, bRowStride, bColStride, kc, nc);
+      const bBlock = bOffset + pc * bRowStride + jc * bColStride;
+      // Contiguous rows of B and a short depth: full panels are read from B in place (their
+      // kc rows stay in L1 while every row panel of A passes); only a ragged last panel is packed.
+      const direct = bColStride === 1 && kc <= blocking.directBMaxK;
+      const fullCols = nc - (nc % GEMM_NR);
+      if (!direct) packB(B, bBlock, bRowStride, bColStride, kc, nc);
+      else if (fullCols < nc) packB(B, bBlock + fullCols, bRowStride, 1, kc, nc - fullCols);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = Math.min(MC, M - ic);
         packA(A, aOffset + ic * aRowStride + pc * aColStride, aRowStride, aColStride, mc, kc);
         for (let jr = 0; jr < nc; jr += GEMM_NR) {
           const cols = Math.min(GEMM_NR, nc - jr);
-          const bi = jr * kc; // (jr / NR) panels of kc·NR
+          // Where row p of this column panel starts, and the step between rows.
+          const inPlace = direct && cols === GEMM_NR;
+          const b = inPlace ? B : packedB;
+          const bi = inPlace ? bBlock + jr : direct ? 0 : jr * kc; // packed: (jr / NR) panels of kc·NR
+          const bStep = inPlace ? bRowStride : GEMM_NR;
           for (let ir = 0; ir < mc; ir += GEMM_MR) {
             const rows = Math.min(GEMM_MR, mc - ir);
             const ci = cOffset + (ic + ir) * ldc + jc + jr;
-            if (rows === GEMM_MR && cols === GEMM_NR) kernel4x4(kc, ir * kc, bi, C, ci, ldc, accumulate);
-            else edgeKernel(kc, ir * kc, bi, C, ci, ldc, accumulate, rows, cols);
+            if (rows === GEMM_MR && cols === GEMM_NR) kernel4x4(kc, ir * kc, b, bi, bStep, C, ci, ldc, accumulate);
+            else edgeKernel(kc, ir * kc, b, bi, bStep, C, ci, ldc, accumulate, rows, cols);
           }
         }
         if (lastDepth && epilogue !== null) applyEpilogue(C, cOffset, ldc, epilogue, ic, ic + mc, jc, jc + nc);

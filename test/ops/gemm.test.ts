@@ -40,7 +40,7 @@ function compare(M: number, N: number, K: number, layout: Layout, seed: number):
 }
 
 describe("sgemm vs sgemmReference", () => {
-  afterEach(() => setGemmBlocking(64, 512, 1024));
+  afterEach(() => setGemmBlocking(64, 512, 1024, 64));
 
   const sizes = [1, 3, 4, 5, 17, 65];
   it("every combination of awkward M, N, K, plain operands", () => {
@@ -61,9 +61,25 @@ describe("sgemm vs sgemmReference", () => {
 
   it("small blocks that split M, N and K (depth blocking rounds between blocks)", () => {
     setGemmBlocking(8, 12, 16);
-    expect(getGemmBlocking()).toEqual({ mc: 8, nc: 12, kc: 16 });
+    expect(getGemmBlocking()).toEqual({ mc: 8, nc: 12, kc: 16, directBMaxK: 64 });
     for (const [M, N, K] of [[17, 29, 50], [9, 13, 16], [1, 30, 33], [30, 1, 33]] as const) compare(M, N, K, "nn", M + N + K);
     compare(23, 19, 70, "tt", 3);
+  });
+
+  it("reading B in place gives bitwise the same C as packing it", () => {
+    for (const [M, N, K] of [[17, 29, 50], [8, 130, 16], [33, 7, 64], [5, 65, 200]] as const) {
+      const A = randomFloats(M * K, M);
+      const B = randomFloats(K * N, N);
+      const results = [0, 1 << 20].map((directBMaxK) => {
+        setGemmBlocking(64, 512, 1024, directBMaxK);
+        const C = new Float32Array(M * N);
+        sgemm(M, N, K, A, 0, K, 1, B, 0, N, 1, C, 0, N);
+        return C;
+      });
+      expect(results[1]).toEqual(results[0]);
+      compare(M, N, K, "nn", M * N);
+      compare(M, N, K, "tn", M + K);
+    }
   });
 
   it("K = 0 writes zeros; M = 0 or N = 0 writes nothing", () => {
@@ -88,7 +104,7 @@ describe("sgemm vs sgemmReference", () => {
 });
 
 describe("sgemm splits", () => {
-  afterEach(() => setGemmBlocking(64, 512, 1024));
+  afterEach(() => setGemmBlocking(64, 512, 1024, 64));
 
   it("any split of rows or columns gives bitwise the same C", () => {
     setGemmBlocking(8, 16, 24); // several blocks along every axis, depth blocking included
