@@ -34,7 +34,7 @@ export {
   samePadding,
 } from "./conv2d.js";
 export { pointwiseConv2dRange } from "./pointwise.js";
-export { depthwiseConv2dRange, depthwiseConv2dGeneric } from "./depthwise.js";
+export { depthwiseConv2dRange, depthwiseConv2dPaddedRange, depthwiseConv2dGeneric } from "./depthwise.js";
 export {
   type ConvTranspose2dAttributes,
   type ConvTranspose2dGeometry,
