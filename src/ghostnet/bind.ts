@@ -257,6 +257,42 @@ function nodesByName(g: GraphIndex, config: GhostNetConfig): OnnxNode[] | undefi
   return nodes;
 }
 
+/** The value a ConvBN's result leaves by: Conv → (BatchNormalization) → (Relu). */
+function convBnOutput(g: GraphIndex, conv: OnnxNode): string {
+  let value = conv.outputs[0]!;
+  for (const opType of ["BatchNormalization", "Relu"]) {
+    const next = g.soleConsumer(value);
+    if (next?.opType === opType && next.inputs[0] === value) value = next.outputs[0]!;
+  }
+  return value;
+}
+
+/**
+ * Checks that the matched Convs are wired as in GhostNet, so that layers with equal
+ * weight shapes (a bottleneck's first primary conv and its shortcut conv can be) are not
+ * swapped: conv1 reads the graph input; each cheap operation reads its primary conv; the
+ * shortcut depthwise reads the block input (which the first ghost module also reads), and
+ * the shortcut conv reads the shortcut depthwise.
+ */
+function checkWiring(g: GraphIndex, config: GhostNetConfig, convs: ReadonlyMap<string, OnnxNode>): void {
+  const node = (layer: string): OnnxNode => convs.get(layer)!;
+  const reads = (layer: string, value: string, what: string): void => {
+    if (node(layer).inputs[0] !== value) fail(`layer ${layer} (${node(layer).name}) does not read ${what} as in GhostNet`);
+  };
+  reads("conv1", g.model.graph.inputs[0]!.name, "the graph input");
+  for (const b of config.bottlenecks) {
+    for (const m of ["ghost_module_1", "ghost_module_2"]) {
+      const primary = `${b.name}_${m}_primary_conv`;
+      reads(`${b.name}_${m}_cheap_operation`, convBnOutput(g, node(primary)), `${primary}'s output`);
+    }
+    if (!b.identityShortcut) {
+      const blockInput = node(`${b.name}_ghost_module_1_primary_conv`).inputs[0]!;
+      reads(`${b.name}_shortcut_depthwise_depthwise`, blockInput, "the block input");
+      reads(`${b.name}_shortcut_conv`, convBnOutput(g, node(`${b.name}_shortcut_depthwise_depthwise`)), "the shortcut depthwise output");
+    }
+  }
+}
+
 function bind(model: OnnxModel): GhostNetBinding {
   const g = new GraphIndex(model);
   checkOps(g);
@@ -280,8 +316,10 @@ function bind(model: OnnxModel): GhostNetBinding {
   }
   const config = findConfig(g, lastConv, classCount, (c) => (byName ? nodesByName(g, c) : ordered));
   const nodes = byName ? nodesByName(g, config)! : ordered;
+  const specs = parameterLayers(config);
+  checkWiring(g, config, new Map(specs.map((spec, i) => [spec.name, nodes[i]!])));
   const weights = new Map<string, WeightTensor>();
-  parameterLayers(config).forEach((spec, i) => {
+  specs.forEach((spec, i) => {
     if (spec.kind === "convbn") bindConvBn(g, spec, nodes[i]!, weights);
     else bindLinear(g, spec, nodes[i]!, weights);
   });

@@ -119,6 +119,19 @@ describe("weight binding", () => {
     expect(whyNotGhostNet(decodeModel(bytes))).toBeUndefined();
   });
 
+  it("checks the wiring, so convs with equal weight shapes in swapped order are not bound silently", () => {
+    // x0.5 bottleneck 1: the first primary conv and the shortcut conv are both [12, 8, 1, 1].
+    const model = decodeModel(makeGhostNetFixture({ scale: 0.5, classCount: 10, style: "fused", seed: 4, calibrationBatch: 1, calibrationSize: 32 }));
+    const twins = model.graph.nodes
+      .map((n, i) => ({ n, i }))
+      .filter(({ n }) => n.opType === "Conv" && model.graph.constants.get(n.inputs[1]!)!.shape.join() === "12,8,1,1");
+    expect(twins).toHaveLength(2);
+    const [a, b] = [twins[0]!, twins[1]!];
+    model.graph.nodes[a.i] = b.n;
+    model.graph.nodes[b.i] = a.n;
+    expect(whyNotGhostNet(model)).toMatch(/layer _ghostbottleneck_1_ghost_module_1_cheap_operation .* does not read .* as in GhostNet/);
+  });
+
   it("binds automatic parameter names with separate BatchNorms by structure", async () => {
     const config = ghostNetConfig(0.5, 10);
     const weights = makeGhostNetWeights(config, 21, 2, 64);
