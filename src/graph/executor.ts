@@ -7,9 +7,9 @@
  *          execute the plan's steps, taking intermediate buffers from an arena and
  *          giving each back after its last reader → return fresh output tensors
  */
-import { DisposedError, InputError, ModelValidationError } from "../errors.js";
+import { DisposedError, GhostnetError, InputError, ModelValidationError } from "../errors.js";
 import type { OnnxModel, OnnxValueInfo } from "../loader/model.js";
-import { topologicalOrder } from "../loader/validate.js";
+import { topologicalOrder, validateGraph } from "../loader/validate.js";
 import { BufferArena } from "../tensor/arena.js";
 import { IntTensor, Tensor, formatShape, type AnyTensor, type TensorLike } from "../tensor/tensor.js";
 import type { ExecNode, OpDefinition, ValueMeta } from "./op-types.js";
@@ -57,6 +57,9 @@ export class GraphExecutor {
   constructor(model: OnnxModel, opTable: Readonly<Record<string, OpDefinition>>, options: ExecutorOptions = {}) {
     this.maxCachedPlans = options.maxCachedPlans ?? 8;
     this.maxTensorElements = options.maxTensorElements ?? 2 ** 28;
+    // Checked here too, so an executor built without loadModel never runs a broken graph.
+    const graphProblems = validateGraph(model, { has: (op) => op in opTable });
+    if (graphProblems.length > 0) throw new ModelValidationError(graphProblems);
     const graph = rewriteGraph(model, opTable, options);
     this.inputs = graph.inputs;
     this.inputNames = graph.inputs.map((i) => i.name);
@@ -96,7 +99,7 @@ export class GraphExecutor {
       } catch (error) {
         const e = withNodeContext(node, error);
         if (e instanceof ModelValidationError) problems.push(...e.problems);
-        else if (e instanceof Error) problems.push(e.message);
+        else if (e instanceof GhostnetError) problems.push(e.message);
         else throw e;
       }
     }

@@ -4,7 +4,7 @@
  * buffer reuse, input errors, dispose.
  */
 import { describe, expect, it } from "vitest";
-import { DisposedError, InputError, LimitError, ShapeError, UnsupportedOperatorError } from "../../src/errors.js";
+import { DisposedError, InputError, LimitError, ModelValidationError, ShapeError, UnsupportedOperatorError } from "../../src/errors.js";
 import { GraphExecutor, type StepTiming } from "../../src/graph/executor.js";
 import { OP_TABLE } from "../../src/graph/op-table.js";
 import { decodeModel } from "../../src/loader/decode.js";
@@ -97,6 +97,21 @@ describe("GraphExecutor", () => {
     expect(() => executor.run({ x: new Tensor([3, 4], new Float32Array(12)) })).toThrow(/expected rank 3/);
     expect(() => executor.run({ x: { shape: [1, 3, 4], data: new Float32Array(5) } })).toThrow(/needs 12 values/);
     expect(() => executor.run({ x: { shape: [1, 3, 4], data: new Float64Array(12) as unknown as Float32Array } })).toThrow(/Float32Array/);
+  });
+
+  it("validates the graph itself when built without loadModel", () => {
+    const cyclic = encodeModel({
+      opset: 13,
+      inputs: [{ name: "x", shape: [2] }],
+      outputs: [{ name: "y" }],
+      nodes: [
+        { opType: "Add", inputs: ["x", "b"], outputs: ["a"], name: "first" },
+        { opType: "Relu", inputs: ["a"], outputs: ["b"], name: "second" },
+        { opType: "Relu", inputs: ["b"], outputs: ["y"], name: "third" },
+      ],
+    });
+    expect(() => new GraphExecutor(decodeModel(cyclic), OP_TABLE)).toThrow(ModelValidationError);
+    expect(() => new GraphExecutor(decodeModel(cyclic), OP_TABLE)).toThrow(/cycle: nodes 'first', 'second', 'third'/);
   });
 
   it("throws DisposedError after dispose", () => {
