@@ -11,7 +11,7 @@ import { imageLikeBatch, makeGhostNetFixture, makeGhostNetWeights } from "../../
 import { exportGhostNetOnnx } from "../../src/ghostnet/onnx-export.js";
 import { loadModel } from "../../src/load-model.js";
 import { GhostNet } from "../../src/ghostnet/ghostnet.js";
-import { ConvBN } from "../../src/ghostnet/layers.js";
+import { ConvBN, SEBlock } from "../../src/ghostnet/layers.js";
 import type { WeightTensor } from "../../src/ghostnet/weights.js";
 import { InputError, ModelValidationError, ShapeError } from "../../src/errors.js";
 import { decodeModel } from "../../src/loader/decode.js";
@@ -44,12 +44,38 @@ describe("ConvBN", () => {
   });
 });
 
+describe("SEBlock", () => {
+  it("scales each channel by clip(relu(mean·W1 + b1)·W2 + b2, 0, 1)", () => {
+    const weights = new Map<string, WeightTensor>([
+      ["se_1_weights", { shape: [4, 1], data: f32(1, 1, 0, 0) }],
+      ["se_1_offset", { shape: [1], data: f32(0) }],
+      ["se_2_weights", { shape: [1, 4], data: f32(0.1, 1, -1, 0.25) }],
+      ["se_2_offset", { shape: [4], data: f32(0, -1, 0.5, 0.5) }],
+    ]);
+    const se = new SEBlock("se", { kind: "linear", name: "se_1", in: 4, out: 1 }, { kind: "linear", name: "se_2", in: 1, out: 4 }, weights);
+    // Channel means 2, 4, 10, −1 → squeeze = relu(2 + 4) = 6 → excitation 0.6, 5, −5.5, 2 → clip: 0.6, 1, 0, 1.
+    const x = new Tensor([1, 4, 1, 2], f32(1, 3, 4, 4, 9, 11, -1, -1));
+    const y = new Tensor([1, 4, 1, 2]);
+    se.forward(x, y);
+    expectClose(y, { shape: [1, 4, 1, 2], data: f32(0.6, 1.8, 4, 4, 0, 0, -1, -1) }, 1e-6);
+  });
+});
+
 describe("GhostNet construction", () => {
   const config = ghostNetConfig(0.5, 10);
   const weights = makeGhostNetWeights(config, 3, 1, 32);
 
   it("builds from a complete weight map", () => {
     expect(new GhostNet(config, weights).layerNames).toContain("_ghostbottleneck_3_se");
+  });
+
+  it("computes the same on its fast path (per-image views into the concat buffer) as on the observed whole-batch path", () => {
+    const net = new GhostNet(config, weights);
+    const x = imageLikeBatch(3, 9, 48);
+    const fast = net.forward(x);
+    const observed = net.forward(x, { capture: ["_ghostbottleneck_0_ghost_module_1"] });
+    expect(Array.from(fast.logits.data)).toEqual(Array.from(observed.logits.data));
+    expect(observed.intermediates._ghostbottleneck_0_ghost_module_1!.shape).toEqual([3, 8, 24, 24]);
   });
 
   it("names the layer and the missing weight", () => {
