@@ -15,8 +15,17 @@ export {
   makeDivisible,
   parameterLayers,
 } from "./config.js";
-export { type GhostNetWeights, type WeightTensor, paramNames } from "./weights.js";
-export { ConvBN, GhostBottleneck, GhostModule, Linear, SEBlock, type ForwardHooks } from "./layers.js";
+export { type BatchNormWeights, type GhostNetWeights, type WeightTensor, paramNames } from "./weights.js";
+export {
+  type BottleneckScratch,
+  ConvBN,
+  type ForwardHooks,
+  GhostBottleneck,
+  GhostModule,
+  Linear,
+  type LinearActivation,
+  SEBlock,
+} from "./layers.js";
 export { GhostNet, type GhostNetForwardOptions, type GhostNetOutput, ghostNetLayerNames } from "./ghostnet.js";
 export { type GhostNetBinding, bindGhostNet, buildGhostNet, tryBuildGhostNet, whyNotGhostNet } from "./bind.js";
 export { GhostNetEngine, createGhostNetEngine, tryGhostNetEngine } from "./engine.js";
