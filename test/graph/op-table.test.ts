@@ -95,6 +95,11 @@ describe("op table: per-opset rules against onnxruntime", () => {
     expect(await check({ opset: 13, opType: "Resize", shape: [1, 2, 3, 4], extra: ["", "", int64([1, 2, 5, 7])], attributes: { mode: attr.string("linear") } })).toEqual([1, 2, 5, 7]);
   });
 
+  it("Upsample (7–9): scales attribute at 7, input at 9", async () => {
+    expect(await check({ opset: 7, opType: "Upsample", shape: [1, 2, 3, 4], attributes: { scales: attr.floats([1, 1, 2, 3]) } })).toEqual([1, 2, 6, 12]);
+    expect(await check({ opset: 9, opType: "Upsample", shape: [1, 2, 3, 4], extra: [float([1, 1, 2, 2])], attributes: { mode: attr.string("nearest") } })).toEqual([1, 2, 6, 8]);
+  });
+
   it("Reshape: 0 copies a dimension, −1 is inferred", async () => {
     expect(await check({ opset: 9, opType: "Reshape", shape: [2, 3, 4], extra: [int64([0, -1])] })).toEqual([2, 12]);
     expect(await check({ opset: 13, opType: "Reshape", shape: [2, 3, 4], extra: [int64([-1, 0, 2])] })).toEqual([4, 3, 2]);
