@@ -12,6 +12,9 @@ export { readNpy, writeNpy } from "./tensor/npy.js";
 export type { Model, LoadOptions, Feeds, EngineName } from "./model.js";
 export { loadModel, decodeAndValidate, GraphModel, type LoadModelOptions } from "./load-model.js";
 export { decodeModel, type DecodeOptions as ModelDecodeOptions } from "./loader/decode.js";
+export { validateGraph, MIN_OPSET, MAX_OPSET } from "./loader/validate.js";
+export { GraphExecutor, type ExecutorOptions, type StepTiming } from "./graph/executor.js";
+export { OP_TABLE, supportedOpTypes } from "./graph/op-table.js";
 export type { OnnxModel, OnnxGraph, OnnxNode, OnnxValueInfo, AttributeValue } from "./loader/model.js";
 export {
   encodeModel,
