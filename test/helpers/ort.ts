@@ -31,6 +31,7 @@ export async function runOrt(
     intraOpNumThreads: 1,
     interOpNumThreads: 1,
     graphOptimizationLevel: options.optimize ? "all" : "disabled",
+    logSeverityLevel: 3, // errors only: ORT warns about unused initializers our tests leave on purpose
   });
   try {
     const ortFeeds: Record<string, ort.Tensor> = {};
