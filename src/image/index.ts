@@ -8,9 +8,9 @@ export { fromImageData, DEFAULT_DECODE_LIMITS, type RgbImage, type RgbaPixels, t
 export { decodeJpeg, readJpegInfo, isJpeg, type JpegInfo } from "./jpeg.js";
 export { decodePng, isPng, setPngDecoder, readPngStructure, inflatedSize, type PngDecoder, type DecodedPng, type PngHeader } from "./png.js";
 export { applyOrientation, readExifOrientation, type Orientation } from "./orientation.js";
-export { resizeBilinear, type PixelImage } from "./resize.js";
+export { resizeBilinear, type PixelImage, type ResizeWindow } from "./resize.js";
 export {
-  preprocess, preprocessBatch, resizeShortSide, resizeShortSize, centerCrop, normalizeToChw,
+  preprocess, preprocessBatch, resizeShortSide, resizeShortSize, resizeShortThenCrop, centerCrop, normalizeToChw,
   PADDLECLAS_PREPROCESS, type PreprocessOptions,
 } from "./preprocess.js";
 export { parseLabelList } from "./labels.js";

@@ -152,7 +152,10 @@ export function decodeJpeg(bytes: Uint8Array, limits?: DecodeLimits): RgbImage {
       useTArray: true,
       formatAsRGBA: false,
       colorTransform: false,
-      maxResolutionInMP: resolved.maxPixels / 1e6,
+      // Our own header check above enforces maxPixels exactly; jpeg-js's copy of it is given
+      // one pixel of slack, since maxPixels / 1e6 · 1e6 can round below maxPixels (61103 →
+      // 61102.99…) and would refuse an image of exactly the limit.
+      maxResolutionInMP: (resolved.maxPixels + 1) / 1e6,
       maxMemoryUsageInMB: resolved.maxMemoryMB,
     }).data;
   } catch (error) {

@@ -50,6 +50,21 @@ export function resizeShortSide(image: RgbImage, short: number): RgbImage {
   return resizeBilinear(image, size.width, size.height, 3);
 }
 
+/**
+ * `centerCrop(resizeShortSide(image, short), size)`, byte for byte, computing only the
+ * cropped pixels: a long thin image (65535×1 is a valid PNG of a few hundred bytes) would
+ * otherwise be resized to 16,776,960×256 pixels, 12 GB, before the crop.
+ */
+export function resizeShortThenCrop(image: RgbImage, short: number, size: number): RgbImage {
+  const resized = resizeShortSize(image.width, image.height, short);
+  if (resized.width < size || resized.height < size) {
+    throw new InputError(`cannot crop ${size}×${size} from a ${resized.width}×${resized.height} image`);
+  }
+  const left = Math.floor((resized.width - size) / 2);
+  const top = Math.floor((resized.height - size) / 2);
+  return resizeBilinear(image, resized.width, resized.height, 3, { left, top, width: size, height: size });
+}
+
 /** The centred `size`×`size` window, offsets (W − size)//2 and (H − size)//2. */
 export function centerCrop(image: RgbImage, size: number): RgbImage {
   if (image.width < size || image.height < size) {
@@ -105,8 +120,7 @@ export function preprocessBatch(images: readonly RgbImage[], options: Preprocess
   const perImage = 3 * cropSize * cropSize;
   const data = new Float32Array(images.length * perImage);
   images.forEach((image, n) => {
-    const cropped = centerCrop(resizeShortSide(image, resizeShort), cropSize);
-    normalizeToChw(cropped, settings, data, n * perImage);
+    normalizeToChw(resizeShortThenCrop(image, resizeShort, cropSize), settings, data, n * perImage);
   });
   return new Tensor([images.length, 3, cropSize, cropSize], data);
 }

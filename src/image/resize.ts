@@ -32,26 +32,44 @@ const COEF_BITS = 11;
 const COEF_SCALE = 1 << COEF_BITS; // 2048
 
 
+/** A rectangle of the resized image: columns [left, left + width), rows [top, top + height). */
+export interface ResizeWindow {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
 /**
  * Resizes `src` (channels interleaved, 8 bits each) to dstWidth×dstHeight exactly as
  * cv2.resize with INTER_LINEAR does on x86-64.
+ *
+ * With `window`, only that rectangle of the resized image is computed and returned (each
+ * output pixel depends only on its own coordinates, so the bytes equal a crop of the full
+ * resize). Preprocessing uses this to resize-then-crop without ever allocating the full
+ * resized image, which for a 65535×1 image would be 16,776,960×256 pixels.
  */
-export function resizeBilinear(src: PixelImage, dstWidth: number, dstHeight: number, channels = 3): PixelImage {
+export function resizeBilinear(
+  src: PixelImage, dstWidth: number, dstHeight: number, channels = 3,
+  window: ResizeWindow = { left: 0, top: 0, width: dstWidth, height: dstHeight },
+): PixelImage {
   const { width: srcWidth, height: srcHeight } = src;
-  if (srcWidth === dstWidth && srcHeight === dstHeight) {
-    return { width: dstWidth, height: dstHeight, data: src.data.slice() };
+  const { left, top, width: outWidth, height: outHeight } = window;
+  if (left < 0 || top < 0 || left + outWidth > dstWidth || top + outHeight > dstHeight) {
+    throw new RangeError(`resize window ${outWidth}×${outHeight} at (${left}, ${top}) is outside ${dstWidth}×${dstHeight}`);
   }
+  if (srcWidth === dstWidth && srcHeight === dstHeight) return cropPixels(src, window, channels);
   // OpenCV: inv_scale = dst/src, scale = 1/inv_scale (not src/dst: the last bit can differ).
   const scaleX = 1 / (dstWidth / srcWidth);
   const scaleY = 1 / (dstHeight / srcHeight);
-  if (scaleX === 2 && scaleY === 2) return halveByAreaMean(src, dstWidth, dstHeight, channels);
+  if (scaleX === 2 && scaleY === 2) return halveByAreaMean(src, window, channels);
 
-  const columns = linearTaps(dstWidth, srcWidth, scaleX, true);
-  const rows = linearTaps(dstHeight, srcHeight, scaleY, false);
+  const columns = linearTaps(left, outWidth, srcWidth, scaleX, true);
+  const rows = linearTaps(top, outHeight, srcHeight, scaleY, false);
 
-  const rowLength = dstWidth * channels;
+  const rowLength = outWidth * channels;
   const srcRowLength = srcWidth * channels;
-  const out = new Uint8Array(rowLength * dstHeight);
+  const out = new Uint8Array(rowLength * outHeight);
   // Horizontal pass results for the two source rows in use, cached by source row index.
   let upper = new Int32Array(rowLength);
   let lower = new Int32Array(rowLength);
@@ -60,7 +78,7 @@ export function resizeBilinear(src: PixelImage, dstWidth: number, dstHeight: num
 
   const horizontal = (sourceRow: number, target: Int32Array): void => {
     const base = sourceRow * srcRowLength;
-    for (let dx = 0; dx < dstWidth; dx++) {
+    for (let dx = 0; dx < outWidth; dx++) {
       const left = base + columns.offset[dx]! * channels;
       const w0 = columns.weight0[dx]!;
       const w1 = columns.weight1[dx]!;
@@ -73,7 +91,7 @@ export function resizeBilinear(src: PixelImage, dstWidth: number, dstHeight: num
     }
   };
 
-  for (let dy = 0; dy < dstHeight; dy++) {
+  for (let dy = 0; dy < outHeight; dy++) {
     const sy = rows.offset[dy]!;
     const row0 = clampIndex(sy, srcHeight);
     const row1 = clampIndex(sy + 1, srcHeight);
@@ -97,7 +115,7 @@ export function resizeBilinear(src: PixelImage, dstWidth: number, dstHeight: num
       out[o + x] = sum < 0 ? 0 : sum > 255 ? 255 : sum;
     }
   }
-  return { width: dstWidth, height: dstHeight, data: out };
+  return { width: outWidth, height: outHeight, data: out };
 }
 
 /** Source index and fixed-point weights for each output position along one axis. */
@@ -111,11 +129,12 @@ interface Taps {
  * OpenCV's coordinate mapping for one axis. `clampEdges` is the horizontal rule (outside
  * the image: weight 1 on the edge sample); vertically OpenCV keeps α and clamps the rows.
  */
-function linearTaps(dstSize: number, srcSize: number, scale: number, clampEdges: boolean): Taps {
-  const offset = new Int32Array(dstSize);
-  const weight0 = new Int32Array(dstSize);
-  const weight1 = new Int32Array(dstSize);
-  for (let d = 0; d < dstSize; d++) {
+function linearTaps(first: number, count: number, srcSize: number, scale: number, clampEdges: boolean): Taps {
+  const offset = new Int32Array(count);
+  const weight0 = new Int32Array(count);
+  const weight1 = new Int32Array(count);
+  for (let i = 0; i < count; i++) {
+    const d = first + i;
     const f = Math.fround((d + 0.5) * scale - 0.5);
     let s = Math.floor(f);
     let alpha = Math.fround(f - s);
@@ -129,29 +148,44 @@ function linearTaps(dstSize: number, srcSize: number, scale: number, clampEdges:
         s = srcSize - 1;
       }
     }
-    offset[d] = s;
-    weight0[d] = roundHalfEven(Math.fround(Math.fround(1 - alpha) * COEF_SCALE));
-    weight1[d] = roundHalfEven(Math.fround(alpha * COEF_SCALE));
+    offset[i] = s;
+    weight0[i] = roundHalfEven(Math.fround(Math.fround(1 - alpha) * COEF_SCALE));
+    weight1[i] = roundHalfEven(Math.fround(alpha * COEF_SCALE));
   }
   return { offset, weight0, weight1 };
 }
 
-/** OpenCV's INTER_AREA for an exact 2× reduction: (a + b + c + d + 2) >> 2 per 2×2 block. */
-function halveByAreaMean(src: PixelImage, dstWidth: number, dstHeight: number, channels: number): PixelImage {
+/**
+ * OpenCV's INTER_AREA for an exact 2× reduction: (a + b + c + d + 2) >> 2 per 2×2 block,
+ * for the output pixels inside `window`.
+ */
+function halveByAreaMean(src: PixelImage, window: ResizeWindow, channels: number): PixelImage {
+  const { left: x0, top: y0, width: dstWidth, height: dstHeight } = window;
   const out = new Uint8Array(dstWidth * dstHeight * channels);
   const srcRow = src.width * channels;
   for (let dy = 0; dy < dstHeight; dy++) {
-    const top = 2 * dy * srcRow;
+    const top = 2 * (y0 + dy) * srcRow;
     const bottom = top + srcRow;
     for (let dx = 0; dx < dstWidth; dx++) {
       for (let c = 0; c < channels; c++) {
-        const left = 2 * dx * channels + c;
+        const left = 2 * (x0 + dx) * channels + c;
         const sum = src.data[top + left]! + src.data[top + left + channels]! + src.data[bottom + left]! + src.data[bottom + left + channels]!;
         out[(dy * dstWidth + dx) * channels + c] = (sum + 2) >> 2;
       }
     }
   }
   return { width: dstWidth, height: dstHeight, data: out };
+}
+
+/** The pixels of `window` copied out of `src` (a resize to the same size is a copy). */
+function cropPixels(src: PixelImage, window: ResizeWindow, channels: number): PixelImage {
+  const { left, top, width, height } = window;
+  const out = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++) {
+    const from = ((top + y) * src.width + left) * channels;
+    out.set(src.data.subarray(from, from + width * channels), y * width * channels);
+  }
+  return { width, height, data: out };
 }
 
 function clampIndex(index: number, size: number): number {
