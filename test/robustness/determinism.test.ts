@@ -1,0 +1,115 @@
+/**
+ * Determinism, bit for bit, on both engines:
+ *
+ *   across runs        the same input three times → the same bits
+ *   batch positions    an image's scores are the same alone and at every position of a
+ *                      batch of 8 (among 7 other images); no row leaks into another
+ *   thread counts      threads 1, 2 and 4 give the same bits (until the worker pool is
+ *                      wired the option does not change the arithmetic, and this holds)
+ *   classifier         classifyBatch of 8 images = classify of each alone
+ */
+import { describe, expect, it } from "vitest";
+import { createClassifier } from "../../src/classifier.js";
+import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
+import { loadModel } from "../../src/load-model.js";
+import type { Model } from "../../src/model.js";
+import { Tensor } from "../../src/tensor/tensor.js";
+import { bitwiseEqual, images, smallGhostNetBytes, tinyGraphBytes } from "./models.js";
+
+const SIDE = 48;
+
+async function scores(model: Model, x: Tensor): Promise<Float32Array> {
+  return Object.values(await model.run({ x }))[0]!.data;
+}
+
+/** Stacks [1, 3, s, s] images into [n, 3, s, s]. */
+function stack(list: readonly Tensor[]): Tensor {
+  const size = list[0]!.data.length;
+  const batch = new Tensor([list.length, ...list[0]!.shape.slice(1)]);
+  list.forEach((x, i) => batch.data.set(x.data, i * size));
+  return batch;
+}
+
+const setups = [
+  { title: "graph executor, tiny graph", bytes: tinyGraphBytes, engine: "graph" as const },
+  { title: "graph executor, GhostNet x0.25", bytes: smallGhostNetBytes, engine: "graph" as const },
+  { title: "typed GhostNet x0.25", bytes: smallGhostNetBytes, engine: "ghostnet" as const },
+];
+
+for (const { title, bytes, engine } of setups) {
+  describe(`determinism: ${title}`, () => {
+    it("the same input gives the same bits on every run", async () => {
+      const model = await loadModel(bytes(), { engine });
+      const [x] = images(1, SIDE);
+      const first = await scores(model, x!);
+      for (let k = 0; k < 3; k++) expect(bitwiseEqual(await scores(model, x!), first)).toBe(true);
+      // Also after runs at other sizes have reshaped the pooled buffers.
+      await scores(model, images(1, 32, 77)[0]!);
+      await scores(model, stack(images(3, 64, 78)));
+      expect(bitwiseEqual(await scores(model, x!), first)).toBe(true);
+      model.dispose();
+    });
+
+    it("an image scores the same alone and at every position of a batch of 8", async () => {
+      const model = await loadModel(bytes(), { engine });
+      const others = images(7, SIDE, 200);
+      const [probe] = images(1, SIDE, 300);
+      const alone = await scores(model, probe!);
+      const classes = alone.length;
+      for (let position = 0; position < 8; position++) {
+        const list = [...others];
+        list.splice(position, 0, probe!);
+        const out = await scores(model, stack(list));
+        const row = out.subarray(position * classes, (position + 1) * classes);
+        expect(bitwiseEqual(row, alone), `position ${position}`).toBe(true);
+      }
+      // Each of the others is also its own answer in the batch.
+      const out = await scores(model, stack([probe!, ...others]));
+      for (let i = 0; i < others.length; i++) {
+        const row = out.subarray((i + 1) * classes, (i + 2) * classes);
+        expect(bitwiseEqual(row, await scores(model, others[i]!)), `other ${i}`).toBe(true);
+      }
+      model.dispose();
+    });
+
+    it("threads 1, 2 and 4 give the same bits", async () => {
+      const x = stack(images(2, SIDE, 400));
+      const results: Float32Array[] = [];
+      for (const threads of [1, 2, 4]) {
+        const model = await loadModel(bytes(), { engine, threads });
+        results.push(await scores(model, x));
+        model.dispose();
+      }
+      expect(bitwiseEqual(results[1]!, results[0]!)).toBe(true);
+      expect(bitwiseEqual(results[2]!, results[0]!)).toBe(true);
+    });
+  });
+}
+
+describe("determinism: GhostNet x0.5 at 224×224 (the real size, where kernels take their large-size paths)", () => {
+  it("one image alone and at positions 0, 3 and 7 of a batch of 8: the same bits", async () => {
+    const bytes = makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 21, classCount: 1000, calibrationBatch: 1, calibrationSize: 64 });
+    const model = await loadModel(bytes);
+    const others = images(7, 224, 600);
+    const [probe] = images(1, 224, 700);
+    const alone = await scores(model, probe!);
+    for (const position of [0, 3, 7]) {
+      const list = [...others];
+      list.splice(position, 0, probe!);
+      const out = await scores(model, stack(list));
+      expect(bitwiseEqual(out.subarray(position * 1000, (position + 1) * 1000), alone), `position ${position}`).toBe(true);
+    }
+    model.dispose();
+  });
+});
+
+describe("determinism: classifier", () => {
+  it("classifyBatch of 8 images equals classify of each alone, scores included", async () => {
+    const model = await loadModel(smallGhostNetBytes());
+    const classifier = createClassifier(model, { topk: 10 });
+    const list = images(8, SIDE, 500);
+    const batch = await classifier.classifyBatch(list);
+    for (let i = 0; i < list.length; i++) expect(batch[i]).toEqual(await classifier.classify(list[i]!));
+    model.dispose();
+  });
+});
