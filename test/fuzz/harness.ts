@@ -38,6 +38,7 @@ export interface FuzzBudget {
 export class FuzzLog {
   cases = 0;
   accepted = 0;
+  /** Accepted cases that also ran: a model run, or an image preprocessed. */
   ran = 0;
   readonly rejectedByCode = new Map<string, number>();
   readonly failures: FuzzFailure[] = [];
@@ -180,7 +181,7 @@ function feedFor(input: OnnxValueInfo | undefined, options: ModelCaseOptions): T
 // ── Images ────────────────────────────────────────────────────────────────────────────
 
 /** Decodes `bytes` within `limits`; when it decodes, checks the pixels and (optionally) preprocesses. */
-export function decodeAndPreprocess(bytes: Uint8Array, limits: DecodeLimits, stage: { name: string }, withPreprocess: boolean): void {
+export function decodeAndPreprocess(bytes: Uint8Array, limits: DecodeLimits, stage: { name: string }, withPreprocess: boolean, log?: FuzzLog): void {
   stage.name = "decode";
   const image = decodeImage(bytes, limits);
   if (!(Number.isSafeInteger(image.width) && Number.isSafeInteger(image.height) && image.width > 0 && image.height > 0)) {
@@ -195,4 +196,5 @@ export function decodeAndPreprocess(bytes: Uint8Array, limits: DecodeLimits, sta
   if (tensor.shape.join(",") !== "1,3,224,224" || tensor.data.some((v) => !Number.isFinite(v))) {
     throw new Error(`preprocess gave shape [${tensor.shape.join(", ")}] or non-finite values`);
   }
+  if (log !== undefined) log.ran++;
 }

@@ -34,7 +34,7 @@ async function fuzzImage(log: FuzzLog, source: string, bytes: Uint8Array, n: num
   for (let k = 0; k < n; k++) {
     const m = rng.chance(0.5) ? structural(bytes, rng) : mutateAnyBytes(bytes, rng);
     const withPreprocess = rng.chance(preprocessShare);
-    await log.run(source, `#${k} ${m.what}`, m.bytes, (stage) => decodeAndPreprocess(m.bytes, LIMITS, stage, withPreprocess));
+    await log.run(source, `#${k} ${m.what}`, m.bytes, (stage) => decodeAndPreprocess(m.bytes, LIMITS, stage, withPreprocess, log));
   }
 }
 

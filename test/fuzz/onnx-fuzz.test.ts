@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
 import { FuzzLog, loadAndRun, type ModelCaseOptions } from "./harness.js";
 import { Rng, mutateAnyBytes, mutateVarint, walkProtobuf, type Mutant } from "./mutate.js";
-import { tinyGhostLikeModel } from "./onnx-seeds.js";
+import { shapeOpsModel, tinyGhostLikeModel } from "./onnx-seeds.js";
 import { mutateStructure } from "./onnx-structure.js";
 
 const SCALE = Number(process.env.GHOSTNET_FUZZ_SCALE ?? 1);
@@ -45,9 +45,20 @@ function* mutants(bytes: Uint8Array, n: number, seed: number, structureShare: nu
   }
 }
 
-async function fuzzSource(log: FuzzLog, source: string, bytes: Uint8Array, n: number, seed: number, structureShare: number, options = CASE_OPTIONS): Promise<void> {
+/**
+ * Fuzzes one source. With `engines`, the cases take the engines in turn: "auto" falls back
+ * to the graph executor whatever the typed binder throws, so forcing "ghostnet" is what
+ * shows a binder that throws something other than a GhostnetError.
+ */
+async function fuzzSource(
+  log: FuzzLog, source: string, bytes: Uint8Array, n: number, seed: number, structureShare: number,
+  options = CASE_OPTIONS, engines: readonly ("auto" | "ghostnet" | "graph")[] = ["auto"],
+): Promise<void> {
+  let k = 0;
   for (const m of mutants(bytes, n, seed, structureShare)) {
-    await log.run(source, m.what, m.bytes, (stage) => loadAndRun(m.bytes, options, stage, log));
+    const engine = engines[k++ % engines.length]!;
+    const caseOptions = { ...options, load: { ...options.load, engine } };
+    await log.run(source, `${m.what} [${engine}]`, m.bytes, (stage) => loadAndRun(m.bytes, caseOptions, stage, log));
   }
 }
 
@@ -59,12 +70,13 @@ function expectNoFailures(log: FuzzLog, title: string): void {
 describe("ONNX fuzzing (seeded)", () => {
   it("the seeds themselves load and run", async () => {
     const log = new FuzzLog(BUDGET);
-    for (const style of ["constants-opset9", "initializers-opset13"] as const) {
-      const bytes = tinyGhostLikeModel(style);
-      await log.run(style, "unmutated", bytes, (stage) => loadAndRun(bytes, CASE_OPTIONS, stage, log));
+    const seeds = { "constants-opset9": tinyGhostLikeModel("constants-opset9"), "initializers-opset13": tinyGhostLikeModel("initializers-opset13"), "shape-ops": shapeOpsModel() };
+    for (const [name, bytes] of Object.entries(seeds)) {
+      await log.run(name, "unmutated", bytes, (stage) => loadAndRun(bytes, CASE_OPTIONS, stage, log));
     }
-    expect(log.accepted).toBe(2);
-    expect(log.ran).toBe(2);
+    expect(log.distinctFailures()).toEqual([]);
+    expect(log.accepted).toBe(3);
+    expect(log.ran).toBe(3);
   });
 
   it("tiny GhostNet-shaped graphs: byte, varint and structure mutants", async () => {
@@ -78,11 +90,19 @@ describe("ONNX fuzzing (seeded)", () => {
     expectNoFailures(log, "tiny graphs");
   });
 
+  it("shape ops whose output sizes come from constants (Pad, Slice, Resize, Expand, Tile, Range, …)", async () => {
+    const log = new FuzzLog(BUDGET);
+    // Mostly structure mutants: int64 operands made huge, negative or zero; scales made NaN or 1e30.
+    await fuzzSource(log, "shape-ops", shapeOpsModel(), count(1200), SEED + 2, 0.7);
+    expect(log.ran).toBeGreaterThan(count(50));
+    expectNoFailures(log, "shape ops");
+  });
+
   it("GhostNet fixtures (legacy, modern, fused) at a small scale: the typed binder under mutation", async () => {
     const log = new FuzzLog(BUDGET);
     for (const [i, style] of (["legacy", "modern", "fused"] as const).entries()) {
       const bytes = makeGhostNetFixture({ scale: 0.1, style, seed: 7, classCount: 10, calibrationBatch: 1, calibrationSize: 32, inputSize: "dynamic" });
-      await fuzzSource(log, `ghostnet-0.1-${style}`, bytes, count(120), SEED + 10 + i, 0.6);
+      await fuzzSource(log, `ghostnet-0.1-${style}`, bytes, count(150), SEED + 10 + i, 0.6, CASE_OPTIONS, ["auto", "ghostnet", "graph"]);
     }
     expect(log.ran).toBeGreaterThan(0);
     expectNoFailures(log, "GhostNet x0.1 fixtures");
@@ -91,7 +111,7 @@ describe("ONNX fuzzing (seeded)", () => {
   it("GhostNet x0.5 (Paddle2ONNX modern style): structure and varint mutants", async () => {
     const log = new FuzzLog(BUDGET);
     const bytes = makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 3, classCount: 10, calibrationBatch: 1, calibrationSize: 32, inputSize: "dynamic" });
-    await fuzzSource(log, "ghostnet-0.5-modern", bytes, count(24), SEED + 20, 0.5);
+    await fuzzSource(log, "ghostnet-0.5-modern", bytes, count(24), SEED + 20, 0.5, CASE_OPTIONS, ["auto", "ghostnet"]);
     expectNoFailures(log, "GhostNet x0.5");
   });
 

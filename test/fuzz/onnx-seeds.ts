@@ -101,11 +101,74 @@ export function tinyGhostLikeModel(style: SeedStyle, seed = 1): Uint8Array {
   node("Softmax", ["logits"], ["softmax_0.tmp_0"], { axis: attr.int(1) });
 
   const dynamic = ["p2o.DynamicDimension.0", 3, "p2o.DynamicDimension.1", "p2o.DynamicDimension.2"];
-  return encodeModel({
+  return new Uint8Array(encodeModel({
     opset: legacy ? 9 : 13,
     nodes: legacy ? [...weights.map((w) => constantNode(w.name!, w)), ...nodes] : nodes,
     initializers: legacy ? [] : weights,
     inputs: [{ name: "x", shape: dynamic }],
     outputs: [{ name: "softmax_0.tmp_0", shape: ["p2o.DynamicDimension.0", 5] }],
+  }));
+}
+
+/**
+ * A graph of the ops whose output sizes come from constant operands (the place where a
+ * hostile file would ask for a huge allocation): Pad, Slice, Resize (scales and sizes),
+ * Expand, Tile, ConstantOfShape, Range, Reshape, Transpose, Split, Gather, ReduceMean,
+ * Where, Cast, AveragePool and ConvTranspose. Opset 13, operands as initializers.
+ * [1, 2, H, W] → [1, 4] with H, W dynamic (the seed runs at 32×32).
+ */
+export function shapeOpsModel(): Uint8Array {
+  const inits: WriterTensor[] = [];
+  const nodes: WriterNode[] = [];
+  const ints = (name: string, data: number[]): string => {
+    inits.push({ name, dtype: "int64", dims: [data.length], data });
+    return name;
+  };
+  const floats = (name: string, dims: number[], data: number[]): string => {
+    inits.push({ name, dtype: "float32", dims, data });
+    return name;
+  };
+  const scalarInt = (name: string, value: number): string => {
+    inits.push({ name, dtype: "int64", dims: [], data: [value] });
+    return name;
+  };
+  const node = (opType: string, inputs: string[], outputs: string[], attributes?: WriterNode["attributes"]): string => {
+    nodes.push({ opType, inputs, outputs, name: `${opType}.${nodes.length}`, attributes });
+    return outputs[0]!;
+  };
+  node("Pad", ["x", ints("pads", [0, 0, 1, 1, 0, 0, 1, 1])], ["padded"], { mode: attr.string("constant") });
+  node("Slice", ["padded", ints("starts", [1, 1]), ints("ends", [-1, -1]), ints("axes", [2, 3]), ints("steps", [1, 1])], ["sliced"]);
+  node("Resize", ["sliced", "", floats("scales", [4], [1, 1, 0.5, 0.5])], ["half"], { mode: attr.string("linear") });
+  node("Resize", ["half", "", "", ints("sizes", [1, 2, 8, 8])], ["eight"], { mode: attr.string("nearest") });
+  node("ConvTranspose", ["eight", floats("deconv_w", [2, 2, 2, 2], Array(16).fill(0.25))], ["up"], {
+    strides: attr.ints([2, 2]),
   });
+  node("AveragePool", ["up"], ["pooled"], { kernel_shape: attr.ints([4, 4]), strides: attr.ints([4, 4]) });
+  node("Expand", ["pooled", ints("expand_to", [1, 2, 4, 4])], ["expanded"]);
+  node("Tile", ["expanded", ints("repeats", [1, 2, 1, 1])], ["tiled"]);
+  node("Reshape", ["tiled", ints("to_2d", [1, -1])], ["flat"]);
+  node("Split", ["flat", ints("split", [32, 32])], ["part0", "part1"], { axis: attr.int(1) });
+  node("Transpose", ["part0"], ["part0t"], { perm: attr.ints([1, 0]) });
+  node("Gather", ["part0t", ints("rows", [0, 5, 9, 31])], ["picked"], { axis: attr.int(0) });
+  node("ConstantOfShape", [ints("cos_shape", [4, 1])], ["ones"], {
+    value: attr.tensor({ dtype: "float32", dims: [1], data: [1] }),
+  });
+  node("Range", [scalarInt("r_start", 0), scalarInt("r_limit", 4), scalarInt("r_delta", 1)], ["range"]);
+  node("Cast", ["range"], ["range_f"], { to: attr.int(1) });
+  node("Unsqueeze", ["range_f", ints("axis1", [1])], ["range_col"]);
+  node("Greater", ["picked", floats("zero", [], [0])], ["positive"]);
+  node("Where", ["positive", "picked", "ones"], ["chosen"]);
+  node("Add", ["chosen", "range_col"], ["shifted"]);
+  node("ReduceMean", ["part1"], ["mean"], { axes: attr.ints([1]), keepdims: attr.int(1) });
+  node("Transpose", ["shifted"], ["row"], { perm: attr.ints([1, 0]) });
+  node("Mul", ["row", "mean"], ["y"]);
+  return new Uint8Array(
+    encodeModel({
+      opset: 13,
+      nodes,
+      initializers: inits,
+      inputs: [{ name: "x", shape: [1, 2, "h", "w"] }],
+      outputs: [{ name: "y", shape: [1, 4] }],
+    }),
+  );
 }
