@@ -12,7 +12,7 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createClassifier } from "../../src/classifier.js";
+import { createClassifier, type Prediction } from "../../src/classifier.js";
 import { imageLikeBatch } from "../../src/ghostnet/fixture.js";
 import { decodeImage } from "../../src/image/decode.js";
 import { setPngDecoder } from "../../src/image/png.js";
@@ -97,11 +97,11 @@ describe("concurrency: classifier", () => {
     const tensors = [imageLikeBatch(1, 1, 64), imageLikeBatch(1, 2, 64)];
     const inputs = [...encoded, pixels, ...tensors];
 
-    const single = [];
+    const single: Prediction[][] = [];
     for (const input of inputs) single.push(await classifier.classify(input));
     const batchOf = (ks: number[]) => ks.map((k) => inputs[k]!);
     const batches = [[0, 1, 2], [3, 4, 5, 6, 7], [7, 0]];
-    const batched = [];
+    const batched: Prediction[][][] = [];
     for (const b of batches) batched.push(await classifier.classifyBatch(batchOf(b)));
 
     const rng = new Rng(42);
