@@ -11,7 +11,10 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { createClassifier } from "../../src/classifier.js";
+import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
 import { setPngDecoder } from "../../src/image/png.js";
+import { loadModel } from "../../src/load-model.js";
 import { pngjsDecoder } from "../../src/image/png-node.js";
 import { FuzzLog, decodeAndPreprocess } from "./harness.js";
 import { Rng, mutateAnyBytes, mutateJpegStructure, mutatePngStructure } from "./mutate.js";
@@ -52,6 +55,31 @@ describe("image fuzzing (seeded)", () => {
     await fuzzImage(log, "whl_demo.jpg", photo, count(60), SEED + 9, 0.1);
     expect(log.accepted).toBeGreaterThan(0);
     expectNoFailures(log, "JPEG");
+  });
+
+  it("mutated images end to end through a classifier (decode → preprocess → GhostNet → top-k)", async () => {
+    const model = await loadModel(
+      makeGhostNetFixture({ scale: 0.1, style: "modern", seed: 9, classCount: 10, calibrationBatch: 1, calibrationSize: 32 }),
+    );
+    const classifier = createClassifier(model, { topk: 3 });
+    const log = new FuzzLog(BUDGET);
+    const rng = new Rng(SEED + 40);
+    const sources = ["exif6.jpg", "palette8.png", "grey8.png", "progressive.jpg"].map((name) => ({ name, bytes: fixture(name) }));
+    for (let k = 0; k < count(120); k++) {
+      const { name, bytes } = rng.pick(sources);
+      const m = rng.chance(0.5) ? (name.endsWith(".png") ? mutatePngStructure : mutateJpegStructure)(bytes, rng) : mutateAnyBytes(bytes, rng);
+      await log.run(name, `#${k} ${m.what}`, m.bytes, async (stage) => {
+        stage.name = "classify";
+        const top = await classifier.classify(m.bytes);
+        if (top.length !== 3 || top.some((p) => !Number.isFinite(p.score) || p.score < 0 || p.score > 1)) {
+          throw new Error(`classify gave ${JSON.stringify(top)}`);
+        }
+        log.ran++;
+      });
+    }
+    model.dispose();
+    expect(log.ran).toBeGreaterThan(0);
+    expectNoFailures(log, "classifier");
   });
 
   it("mutated PNGs (grey, palette, RGB, RGBA, 16-bit, interlaced)", async () => {

@@ -130,6 +130,23 @@ describe("API validation: loading and disposing", () => {
     await expect(loadModel(tinyGraphBytes(), { engine: "fast" as never })).rejects.toBeInstanceOf(InputError);
   });
 
+  // Options that would silently weaken a limit or mean nothing must be refused, naming the option.
+  const optionBug = "src/load-model.ts accepts it without a word (maxTensorElements NaN disables the limit; threads is not checked)";
+  const badOptions: { title: string; options: Record<string, unknown>; bug?: string }[] = [
+    { title: "maxTensorElements: NaN", options: { maxTensorElements: Number.NaN }, bug: optionBug },
+    { title: "maxTensorElements: -1", options: { maxTensorElements: -1 }, bug: "src/load-model.ts reports 32 weight problems instead of one bad option" },
+    { title: "threads: 0", options: { threads: 0 }, bug: optionBug },
+    { title: "threads: 1.5", options: { threads: 1.5 }, bug: optionBug },
+    { title: "threads: '4' (a string)", options: { threads: "4" }, bug: optionBug },
+  ];
+  for (const { title, options, bug } of badOptions) {
+    (bug ? it.fails : it)(`refuses the option ${title} with InputError naming it${bug ? ` [KNOWN BUG: ${bug}]` : ""}`, async () => {
+      const error = await loadModel(tinyGraphBytes(), options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InputError);
+      expect((error as Error).message).toMatch(Object.keys(options)[0]!);
+    });
+  }
+
   it("refuses engine 'ghostnet' for a graph that is not a GhostNet, with a typed error", async () => {
     await expect(loadModel(tinyGraphBytes(), { engine: "ghostnet" })).rejects.toBeInstanceOf(GhostnetError);
   });
