@@ -21,6 +21,7 @@ import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { type ConvBnSpec, type GhostNetConfig, type LinearSpec, parameterLayers } from "./config.js";
 import { type BottleneckScratch, ConvBN, type ForwardHooks, GhostBottleneck, Linear, checkInput } from "./layers.js";
 import { PlanCache, planSlots, shapeKey } from "./plan-cache.js";
+import { type LayerTiming, Stopwatch } from "./profile.js";
 import type { GhostNetWeights } from "./weights.js";
 
 export interface GhostNetForwardOptions {
@@ -28,6 +29,8 @@ export interface GhostNetForwardOptions {
   capture?: readonly string[];
   /** Low-level callbacks (observation, fixture calibration). */
   hooks?: ForwardHooks;
+  /** Receives each step's wall time, in execution order (runs without hooks or capture). */
+  profile?: LayerTiming[];
 }
 
 export interface GhostNetOutput {
@@ -46,12 +49,15 @@ export interface GhostNetOutput {
  * layer.
  */
 interface NetworkPlan {
+  inputShape: readonly number[];
   conv1: Tensor;
   blocks: Tensor[];
   scratch: BottleneckScratch[];
   convLast: Tensor;
   pooled: Tensor;
   fc0: Tensor;
+  /** fc0's output seen as [N, 1280] (fc_1's input). */
+  fc0Flat: Tensor;
   logits: Tensor;
   probabilities: Tensor;
 }
@@ -66,6 +72,8 @@ export class GhostNet {
   /** Every name `forward` can capture, in execution order. */
   readonly layerNames: readonly string[];
   private readonly plans = new PlanCache<NetworkPlan>();
+  /** The last plan used: a run at the same shape as the previous one skips the cache lookup. */
+  private lastPlan: NetworkPlan | undefined;
 
   /** Builds the network; throws ShapeError naming the layer when a weight is missing or misshapen. */
   constructor(config: GhostNetConfig, weights: GhostNetWeights) {
@@ -80,40 +88,48 @@ export class GhostNet {
   }
 
   private plan(inputShape: readonly number[]): NetworkPlan {
-    return this.plans.get(shapeKey(inputShape), () => {
-      const n = inputShape[0]!;
-      let shape = this.conv1.outputShape(inputShape);
-      const requests: { slot: string; shape: readonly number[] }[] = [{ slot: "even", shape }];
-      const scratchKeys: (keyof BottleneckScratch)[] = ["ghost1", "depthwise", "se", "shortcutDepthwise", "shortcut"];
-      this.ghostBottlenecks.forEach((block, i) => {
-        const scratch = block.scratchShapes(shape);
-        for (const key of scratchKeys) if (scratch[key]) requests.push({ slot: key, shape: scratch[key]! });
-        shape = block.outputShape(shape);
-        requests.push({ slot: i % 2 === 0 ? "odd" : "even", shape });
-      });
-      const views = planSlots(requests);
-      const conv1 = views.shift()!;
-      const blocks: Tensor[] = [];
-      const scratch: BottleneckScratch[] = [];
-      for (const block of this.ghostBottlenecks) {
-        const s = block.scratchShapes(blocks.length === 0 ? conv1.shape : blocks[blocks.length - 1]!.shape);
-        const take = (key: keyof BottleneckScratch): Tensor | undefined => (s[key] ? views.shift()! : undefined);
-        scratch.push({ ghost1: take("ghost1")!, depthwise: take("depthwise"), se: take("se"), shortcutDepthwise: take("shortcutDepthwise"), shortcut: take("shortcut") });
-        blocks.push(views.shift()!);
-      }
-      const convLast = new Tensor(this.convLast.outputShape(shape));
-      const pooled = new Tensor([n, this.config.lastConv, 1, 1]);
-      return {
-        conv1,
-        blocks,
-        scratch,
-        convLast,
-        pooled,
-        fc0: new Tensor(this.fc0.outputShape(pooled.shape)),
-        logits: new Tensor([n, this.config.classCount]),
-        probabilities: new Tensor([n, this.config.classCount]),
-      };
+    const last = this.lastPlan;
+    if (last !== undefined && sameDims(last.inputShape, inputShape)) return last;
+    this.lastPlan = this.plans.get(shapeKey(inputShape), () => this.makePlan(inputShape));
+    return this.lastPlan;
+  }
+
+  private makePlan(inputShape: readonly number[]): NetworkPlan {
+    const n = inputShape[0]!;
+    let shape = this.conv1.outputShape(inputShape);
+    const requests: { slot: string; shape: readonly number[] }[] = [{ slot: "even", shape }];
+    const scratchKeys: (keyof BottleneckScratch)[] = ["ghost1", "depthwise", "shortcutDepthwise", "shortcut"];
+    this.ghostBottlenecks.forEach((block, i) => {
+      const scratch = block.scratchShapes(shape);
+      for (const key of scratchKeys) if (scratch[key]) requests.push({ slot: key, shape: scratch[key]! });
+      shape = block.outputShape(shape);
+      requests.push({ slot: i % 2 === 0 ? "odd" : "even", shape });
     });
+    const views = planSlots(requests);
+    const conv1 = views.shift()!;
+    const blocks: Tensor[] = [];
+    const scratch: BottleneckScratch[] = [];
+    for (const block of this.ghostBottlenecks) {
+      const s = block.scratchShapes(blocks.length === 0 ? conv1.shape : blocks[blocks.length - 1]!.shape);
+      const take = (key: keyof BottleneckScratch): Tensor | undefined => (s[key] ? views.shift()! : undefined);
+      scratch.push({ ghost1: take("ghost1")!, depthwise: take("depthwise"), shortcutDepthwise: take("shortcutDepthwise"), shortcut: take("shortcut") });
+      blocks.push(views.shift()!);
+    }
+    const convLast = new Tensor(this.convLast.outputShape(shape));
+    const pooled = new Tensor([n, this.config.lastConv, 1, 1]);
+    const fc0 = new Tensor(this.fc0.outputShape(pooled.shape));
+    return {
+      inputShape: inputShape.slice(),
+      conv1,
+      blocks,
+      scratch,
+      convLast,
+      pooled,
+      fc0,
+      fc0Flat: fc0.reshape([n, this.config.fc0]),
+      logits: new Tensor([n, this.config.classCount]),
+      probabilities: new Tensor([n, this.config.classCount]),
+    };
   }
 
   /** Runs the network on `input` [N, 3, H, W] (H, W ≥ 32 or so; 224 for PaddleClas). */
@@ -124,20 +140,23 @@ export class GhostNet {
     const hooks = this.hooksFor(options, intermediates);
     const plan = this.plan(x.shape);
 
-    this.conv1.forward(x, plan.conv1, hooks);
+    const clock = options.profile && hooks === undefined ? new Stopwatch(options.profile) : undefined;
+
+    this.conv1.forward(x, plan.conv1, hooks, clock);
     let h = plan.conv1;
-    this.ghostBottlenecks.forEach((block, i) => {
-      block.forward(h, plan.blocks[i]!, plan.scratch[i]!, hooks);
+    for (let i = 0; i < this.ghostBottlenecks.length; i++) {
+      this.ghostBottlenecks[i]!.forward(h, plan.blocks[i]!, plan.scratch[i]!, hooks, clock);
       h = plan.blocks[i]!;
-    });
-    this.convLast.forward(h, plan.convLast, hooks);
+    }
+    this.convLast.forward(h, plan.convLast, hooks, clock);
     globalAveragePool(plan.pooled, plan.convLast);
     hooks?.observe?.("pool2d_gap", plan.pooled);
-    this.fc0.forward(plan.pooled, plan.fc0, hooks);
-    const n = x.shape[0]!;
-    this.fc1.forward(plan.fc0.reshape([n, this.config.fc0]), plan.logits, hooks);
+    clock?.lap("pool2d_gap", "pool");
+    this.fc0.forward(plan.pooled, plan.fc0, hooks, clock);
+    this.fc1.forward(plan.fc0Flat, plan.logits, hooks, clock);
     softmax(plan.probabilities, plan.logits, { axis: -1 });
     hooks?.observe?.("softmax", plan.probabilities);
+    clock?.lap("softmax", "softmax");
 
     return {
       probabilities: new Tensor(plan.probabilities.shape, plan.probabilities.data.slice()),
@@ -171,7 +190,14 @@ export class GhostNet {
   /** Drops the planned buffers (they are made again on the next run). */
   releaseBuffers(): void {
     this.plans.clear();
+    this.lastPlan = undefined;
   }
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Every layer name GhostNet's forward reports, in execution order. */

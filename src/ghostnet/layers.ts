@@ -2,25 +2,41 @@
  * GhostNet's building blocks, in the order and with the names of PaddleClas's ghostnet.py:
  * ConvBN (ConvBNLayer), Linear, GhostModule, SEBlock, GhostBottleneck. Each is built from
  * a typed weight map (weights.ts), checks every weight's shape at construction, and has a
- * `forward(input, output, …, hooks?)` that writes `output` (allocated by its caller with
- * `outputShape`) using the kernels in src/ops. Intermediate buffers come from GhostNet's
- * memory plan (a bottleneck's scratch) or are kept per input shape (the SE block's small
- * vectors), so repeated runs at one shape allocate no buffers.
+ * `forward(input, output, hooks?, clock?)` that writes `output` (allocated by its caller
+ * with `outputShape`) using the kernels in src/ops. Intermediate buffers come from
+ * GhostNet's memory plan (a bottleneck's scratch) or are kept by the layer (the SE block's
+ * small vectors), so repeated runs at one shape allocate nothing.
+ *
+ * Two paths: a run without hooks calls the kernels on raw buffers with geometry resolved
+ * once per input shape, BatchNorm folded, bias and activation in the conv epilogue, both
+ * ghost halves written in place and the SE scale applied in place; a run with hooks (to
+ * observe or calibrate) takes whole tensors step by step, the plain reading of the paper.
  *
  * Layout: activations are NCHW float32.
  */
 import { ShapeError } from "../errors.js";
-import { conv2d, conv2dShape, type Conv2dAttributes } from "../ops/conv2d.js";
+import {
+  type Conv2dAttributes,
+  type Conv2dGeometry,
+  type ConvWorkRange,
+  conv2d,
+  conv2dGeometry,
+  conv2dGeometryRange,
+  conv2dShape,
+  fullConvRange,
+} from "../ops/conv2d.js";
+import { depthwiseConv2dRange } from "../ops/depthwise.js";
+import { pointwiseConv2dRange } from "../ops/pointwise.js";
 import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { concat } from "../ops/concat.js";
-import { add, mul } from "../ops/elementwise.js";
 import { gemm } from "../ops/matmul.js";
+import { sgemm } from "../ops/gemm.js";
 import { clip, relu } from "../ops/unary.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
-import { PlanCache } from "./plan-cache.js";
+import type { LayerKind, Stopwatch } from "./profile.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
 /** Optional callbacks a forward pass calls: to observe activations, or to calibrate a fixture. */
@@ -33,11 +49,25 @@ export interface ForwardHooks {
   beforeLinear?(layer: Linear, input: Tensor): void;
 }
 
-/** A view of images [from, from+count) of an NCHW tensor's channels [c0, c0+channels). */
-function channelView(t: Tensor, n: number, c0: number, channels: number): Tensor {
-  const [, c, h, w] = t.shape as [number, number, number, number];
-  const start = (n * c + c0) * h * w;
-  return new Tensor([1, channels, h, w], t.data.subarray(start, start + channels * h * w));
+/** A conv's geometry and work range for one input shape, kept until the shape changes. */
+interface PlannedConv {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  geometry: Conv2dGeometry;
+  range: ConvWorkRange;
+}
+
+function sameShape(p: PlannedConv | undefined, s: readonly number[]): p is PlannedConv {
+  return p !== undefined && p.n === s[0] && p.c === s[1] && p.h === s[2] && p.w === s[3] && s.length === 4;
+}
+
+function checkOutputShape(layer: string, output: Tensor, n: number, c: number, h: number, w: number): void {
+  const s = output.shape;
+  if (s.length !== 4 || s[0] !== n || s[1] !== c || s[2] !== h || s[3] !== w) {
+    throw new ShapeError(`${layer}: output shape ${formatShape(s)} should be [${n}, ${c}, ${h}, ${w}]`);
+  }
 }
 
 /**
@@ -54,6 +84,10 @@ export class ConvBN {
   /** Folded conv weight [out, in/groups, k, k] and bias [out]. */
   weight: Tensor;
   bias: Tensor;
+  /** The kernel that runs it: 1×1 GEMM, depthwise, or im2col + GEMM (the stem). */
+  readonly path: "pointwise" | "depthwise" | "general";
+  readonly profileKind: LayerKind;
+  private planned: PlannedConv | undefined;
 
   constructor(spec: ConvBnSpec, weights: GhostNetWeights) {
     this.name = spec.name;
@@ -78,16 +112,44 @@ export class ConvBN {
       group: spec.groups,
     };
     this.activation = spec.relu ? { kind: "relu" } : { kind: "none" };
+    const depthwise = spec.groups > 1 && spec.groups === spec.in && spec.groups === spec.out;
+    this.path = spec.kernel === 1 && spec.stride === 1 && spec.groups === 1 ? "pointwise" : depthwise ? "depthwise" : "general";
+    this.profileKind = spec.name === "fc_0" ? "fc" : this.path === "general" ? "stem" : this.path;
   }
 
   outputShape(inputShape: readonly number[]): number[] {
     return conv2dShape(inputShape, this.weight.shape, this.attributes);
   }
 
-  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
-    hooks?.beforeConvBn?.(this, input);
-    conv2d(output, input, this.weight, this.bias, this.attributes, this.activation);
-    hooks?.observe?.(this.name, output);
+  /** Geometry and whole-output range for an input shape (resolved when the shape changes). */
+  plan(inputShape: readonly number[]): PlannedConv {
+    if (sameShape(this.planned, inputShape)) return this.planned;
+    const geometry = conv2dGeometry(inputShape, this.weight.shape, this.attributes);
+    const [n, c, h, w] = inputShape as [number, number, number, number];
+    this.planned = { n, c, h, w, geometry, range: fullConvRange(geometry) };
+    return this.planned;
+  }
+
+  /** y = act(conv(x) + b) on raw NCHW buffers laid out as `g` says, for the channels and rows of `range`. */
+  convolve(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange): void {
+    const w = this.weight.data;
+    const b = this.bias.data;
+    if (this.path === "pointwise") pointwiseConv2dRange(y, x, w, b, g, this.activation, range);
+    else if (this.path === "depthwise") depthwiseConv2dRange(y, x, w, b, g, this.activation, range);
+    else conv2dGeometryRange(y, x, w, b, g, this.activation, range);
+  }
+
+  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
+    if (hooks !== undefined) {
+      hooks.beforeConvBn?.(this, input);
+      conv2d(output, input, this.weight, this.bias, this.attributes, this.activation);
+      hooks.observe?.(this.name, output);
+      return;
+    }
+    const { geometry: g, range } = this.plan(input.shape);
+    checkOutputShape(this.name, output, g.batch, g.outChannels, g.outH, g.outW);
+    this.convolve(output.data, input.data, g, range);
+    clock?.lap(this.name, this.profileKind);
   }
 }
 
@@ -97,6 +159,10 @@ export type LinearActivation = { kind: "none" } | { kind: "relu" } | { kind: "cl
 /**
  * Linear: y = act(x·W + b), x [N, in], W [in, out] (Paddle's layout), b [out] → y [N, out].
  * The SE block's two layers (relu, then clip(0, 1)) and fc_1 (no activation).
+ *
+ * The fast path reads W through a transposed copy Wᵀ [out, in], so each output is a dot
+ * product over contiguous memory (fc_1's W is 5 MB; reading it column-wise streams it from
+ * memory many times). Same products, same order: the results are bitwise equal.
  */
 export class Linear {
   readonly name: string;
@@ -104,6 +170,8 @@ export class Linear {
   activation: LinearActivation;
   weight: Tensor;
   bias: Tensor;
+  /** Wᵀ [out, in], made on the first fast run (and again after a hooked run, which may change W). */
+  private transposed: Float32Array | undefined;
 
   constructor(spec: LinearSpec, weights: GhostNetWeights, activation: LinearActivation = { kind: "none" }) {
     this.name = spec.name;
@@ -114,29 +182,104 @@ export class Linear {
     this.activation = activation;
   }
 
-  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
-    hooks?.beforeLinear?.(this, input);
+  private transposedWeight(): Float32Array {
+    if (this.transposed !== undefined) return this.transposed;
+    const { in: k, out: m } = this.spec;
+    const w = this.weight.data;
+    const t = new Float32Array(k * m);
+    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) t[j * k + i] = w[i * m + j]!;
+    this.transposed = t;
+    return t;
+  }
+
+  /**
+   * y[yOffset + r·out + j] = act(Σ_i x[xOffset + r·in + i]·W[i, j] + b[j]) for rows r < rows:
+   * the fast path on raw buffers (the SE block calls it on one image's vectors).
+   */
+  apply(rows: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void {
+    const { in: k, out: m } = this.spec;
+    // C [rows, m] = X [rows, k] · Wᵀᵀ: B's element (i, j) is Wᵀ[j·k + i].
+    sgemm(rows, m, k, x, xOffset, k, 1, this.transposedWeight(), 0, 1, k, y, yOffset, m);
+    const b = this.bias.data;
+    const act = this.activation;
+    for (let r = 0; r < rows; r++) {
+      const row = yOffset + r * m;
+      if (act.kind === "relu") {
+        for (let j = 0; j < m; j++) {
+          const v = Math.fround(y[row + j]! + b[j]!);
+          y[row + j] = v > 0 ? v : 0;
+        }
+      } else if (act.kind === "clip") {
+        const lo = act.min;
+        const hi = act.max;
+        for (let j = 0; j < m; j++) {
+          const v = Math.fround(y[row + j]! + b[j]!);
+          y[row + j] = v < lo ? lo : v > hi ? hi : v;
+        }
+      } else {
+        for (let j = 0; j < m; j++) y[row + j] = y[row + j]! + b[j]!;
+      }
+    }
+  }
+
+  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
+    const [n, k] = input.shape as [number, number];
+    if (input.shape.length !== 2 || k !== this.spec.in) {
+      throw new ShapeError(`${this.name}: expected input [N, ${this.spec.in}], got ${formatShape(input.shape)}`);
+    }
+    if (output.shape.length !== 2 || output.shape[0] !== n || output.shape[1] !== this.spec.out) {
+      throw new ShapeError(`${this.name}: output shape ${formatShape(output.shape)} should be [${n}, ${this.spec.out}]`);
+    }
+    if (hooks === undefined) {
+      this.apply(n, input.data, 0, output.data, 0);
+      clock?.lap(this.name, "fc");
+      return;
+    }
+    hooks.beforeLinear?.(this, input);
+    this.transposed = undefined; // the hook may have changed W
     gemm(output, input, this.weight, this.bias, {});
     if (this.activation.kind === "relu") relu(output, output);
     else if (this.activation.kind === "clip") clip(output, output, this.activation);
-    hooks?.observe?.(this.name, output);
+    hooks.observe?.(this.name, output);
   }
+}
+
+/** The concat-in-place layout of a ghost module's output for one input shape. */
+interface GhostLayout {
+  planned: PlannedConv;
+  output: Float32Array;
+  /** The primary conv's geometry with the output's channel count (2·init) as its channel stride. */
+  primary: Conv2dGeometry;
+  /** The cheap op's geometry over the output buffer: 2·init channels, of which it reads [0, init). */
+  cheap: Conv2dGeometry;
+  /** Channels [0, init), all rows. */
+  range: ConvWorkRange;
+  /** The output from channel init of image 0 on: where the cheap op's channel c lands. */
+  cheapOutput: Float32Array;
 }
 
 /**
  * GhostModule(in → out): primary = ConvBN 1×1 in→init, cheap = depthwise ConvBN 3×3
- * init→init; output = concat(primary, cheap) on channels, [N, 2·init, H, W]. Both halves
- * are written straight into their channel range of the output, so there is no concat copy.
+ * init→init; output = concat(primary, cheap) on channels, [N, 2·init, H, W].
+ *
+ * No concat copy: the output buffer is seen as a 2·init-channel tensor. The primary conv
+ * writes its channels [0, init); the cheap op reads those and writes channel c to channel
+ * init + c, which is channel c of the same buffer seen from offset init·H·W.
  */
 export class GhostModule {
   readonly name: string;
   readonly primaryConv: ConvBN;
   readonly cheapOperation: ConvBN;
+  private layout: GhostLayout | undefined;
 
   constructor(specs: readonly [ConvBnSpec, ConvBnSpec], name: string, weights: GhostNetWeights) {
     this.name = name;
     this.primaryConv = new ConvBN(specs[0], weights);
     this.cheapOperation = new ConvBN(specs[1], weights);
+    const [primary, cheap] = specs;
+    if (cheap.in !== primary.out || cheap.out !== primary.out || this.cheapOperation.path !== "depthwise") {
+      throw new ShapeError(`${name}: the cheap operation should be depthwise ${primary.out} → ${primary.out}, found ${cheap.in} → ${cheap.out} (groups ${cheap.groups})`);
+    }
   }
 
   outputShape(inputShape: readonly number[]): number[] {
@@ -144,7 +287,26 @@ export class GhostModule {
     return [n, this.primaryConv.spec.out + this.cheapOperation.spec.out, h, w];
   }
 
-  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
+  private layoutFor(input: Tensor, output: Float32Array): GhostLayout {
+    const planned = this.primaryConv.plan(input.shape);
+    const l = this.layout;
+    if (l !== undefined && l.planned === planned && l.output === output) return l;
+    const g = planned.geometry;
+    const init = g.outChannels;
+    const both = 2 * init;
+    const cheap = conv2dGeometry([g.batch, init, g.outH, g.outW], this.cheapOperation.weight.shape, this.cheapOperation.attributes);
+    this.layout = {
+      planned,
+      output,
+      primary: { ...g, outChannels: both, outPerGroup: both },
+      cheap: { ...cheap, inChannels: both, outChannels: both, group: both },
+      range: { channelStart: 0, channelEnd: init, rowStart: 0, rowEnd: g.outH },
+      cheapOutput: output.subarray(init * g.outH * g.outW),
+    };
+    return this.layout;
+  }
+
+  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     if (hooks !== undefined) {
       // Observed or calibrated runs see whole-batch tensors: both convs, then the concat.
       const primary = new Tensor(this.primaryConv.outputShape(input.shape));
@@ -155,13 +317,13 @@ export class GhostModule {
       hooks.observe?.(this.name, output);
       return;
     }
-    // Each image's two halves are written in place in the output's channel ranges.
-    const init = this.primaryConv.spec.out;
-    for (let n = 0; n < input.shape[0]!; n++) {
-      const primary = channelView(output, n, 0, init);
-      this.primaryConv.forward(channelView(input, n, 0, input.shape[1]!), primary);
-      this.cheapOperation.forward(primary, channelView(output, n, init, this.cheapOperation.spec.out));
-    }
+    const l = this.layoutFor(input, output.data);
+    const g = l.planned.geometry;
+    checkOutputShape(this.name, output, g.batch, 2 * g.outChannels, g.outH, g.outW);
+    this.primaryConv.convolve(output.data, input.data, l.primary, l.range);
+    clock?.lap(this.primaryConv.name, "pointwise");
+    this.cheapOperation.convolve(l.cheapOutput, output.data, l.cheap, l.range);
+    clock?.lap(this.cheapOperation.name, "depthwise");
   }
 }
 
@@ -169,48 +331,91 @@ export class GhostModule {
  * SEBlock(c): s = mean over H×W of x → [N, c]; s = relu(s·W1 + b1) [N, c/4];
  * s = clip(s·W2 + b2, 0, 1) [N, c]; output = x · s (per image and channel).
  * (PaddleClas's GhostNet uses clip(0, 1) here, not hard-sigmoid.)
+ *
+ * One image at a time: a pass over x for the means, the two small layers on vectors the
+ * block keeps, and a pass scaling each channel plane (output may be input: in place).
  */
 export class SEBlock {
   readonly name: string;
   readonly squeeze: Linear;
   readonly excitation: Linear;
-  private readonly plans = new PlanCache<{ pooled: Tensor; squeezed: Tensor; scale: Tensor }>();
+  private readonly pooled: Float32Array;
+  private readonly squeezed: Float32Array;
+  private readonly scale: Float32Array;
 
   constructor(name: string, squeeze: LinearSpec, excitation: LinearSpec, weights: GhostNetWeights) {
     this.name = name;
     this.squeeze = new Linear(squeeze, weights, { kind: "relu" });
     this.excitation = new Linear(excitation, weights, { kind: "clip", min: 0, max: 1 });
+    this.pooled = new Float32Array(squeeze.in);
+    this.squeezed = new Float32Array(squeeze.out);
+    this.scale = new Float32Array(excitation.out);
   }
 
-  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks): void {
-    const [n, c] = input.shape as [number, number];
-    const plan = this.plans.get(String(n), () => ({
-      pooled: new Tensor([n, c, 1, 1]),
-      squeezed: new Tensor([n, this.squeeze.spec.out]),
-      scale: new Tensor([n, c]),
-    }));
-    globalAveragePool(plan.pooled, input);
-    this.squeeze.forward(plan.pooled.reshape([n, c]), plan.squeezed, hooks);
-    this.excitation.forward(plan.squeezed, plan.scale, hooks);
-    mul(output, input, plan.scale.reshape([n, c, 1, 1]));
-    hooks?.observe?.(this.name, output);
+  forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
+    const [n, c, h, w] = input.shape as [number, number, number, number];
+    if (input.shape.length !== 4 || c !== this.squeeze.spec.in) {
+      throw new ShapeError(`${this.name}: expected input [N, ${this.squeeze.spec.in}, H, W], got ${formatShape(input.shape)}`);
+    }
+    checkOutputShape(this.name, output, n, c, h, w);
+    if (hooks !== undefined) {
+      // Observed or calibrated runs: the two layers see the whole batch [N, c].
+      const pooled = new Tensor([n, c]);
+      const squeezed = new Tensor([n, this.squeeze.spec.out]);
+      const scale = new Tensor([n, c]);
+      for (let i = 0; i < n; i++) channelMeans(input.data, i * c * h * w, c, h * w, pooled.data, i * c);
+      this.squeeze.forward(pooled, squeezed, hooks);
+      this.excitation.forward(squeezed, scale, hooks);
+      for (let i = 0; i < n; i++) scaleChannels(output.data, input.data, i * c * h * w, c, h * w, scale.data, i * c);
+      hooks.observe?.(this.name, output);
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      const image = i * c * h * w;
+      channelMeans(input.data, image, c, h * w, this.pooled, 0);
+      this.squeeze.apply(1, this.pooled, 0, this.squeezed, 0);
+      this.excitation.apply(1, this.squeezed, 0, this.scale, 0);
+      scaleChannels(output.data, input.data, image, c, h * w, this.scale, 0);
+    }
+    clock?.lap(this.name, "se");
+  }
+}
+
+/** means[m0 + ch] = mean of channel plane ch of the image at x[image..], for ch < c. */
+function channelMeans(x: Float32Array, image: number, c: number, plane: number, means: Float32Array, m0: number): void {
+  for (let ch = 0, p = image; ch < c; ch++, p += plane) {
+    let sum = 0;
+    for (let j = p, end = p + plane; j < end; j++) sum += x[j]!;
+    means[m0 + ch] = sum / plane;
+  }
+}
+
+/** y = x · s[s0 + ch] on each channel plane ch of the image at [image..] (y may be x). */
+function scaleChannels(y: Float32Array, x: Float32Array, image: number, c: number, plane: number, s: Float32Array, s0: number): void {
+  for (let ch = 0, p = image; ch < c; ch++, p += plane) {
+    const v = s[s0 + ch]!;
+    for (let j = p, end = p + plane; j < end; j++) y[j] = x[j]! * v;
   }
 }
 
 /**
  * A bottleneck's intermediate tensors for one input shape. GhostNet's memory plan lets
  * all 16 bottlenecks share them (one buffer per field, as large as the largest), since
- * only one bottleneck runs at a time.
+ * only one bottleneck runs at a time. (The SE block scales its input in place.)
  */
 export interface BottleneckScratch {
   ghost1: Tensor;
   depthwise?: Tensor;
-  se?: Tensor;
   shortcutDepthwise?: Tensor;
   shortcut?: Tensor;
 }
 
 export type BottleneckScratchShapes = { [K in keyof BottleneckScratch]: number[] | undefined };
+
+/** y[i] += s[i] over the whole of y (same length). */
+function addInPlace(y: Float32Array, s: Float32Array): void {
+  for (let i = 0; i < y.length; i++) y[i] = y[i]! + s[i]!;
+}
 
 /**
  * GhostBottleneck(in, hidden, out, k, s, se):
@@ -230,9 +435,12 @@ export class GhostBottleneck {
   readonly ghostModule2: GhostModule;
   readonly shortcutDepthwise?: ConvBN;
   readonly shortcutConv?: ConvBN;
+  private readonly residualName: string;
+
   constructor(config: BottleneckConfig, weights: GhostNetWeights) {
     this.name = config.name;
     this.config = config;
+    this.residualName = `${config.name}_add`;
     const specs = new Map(bottleneckSpecs(config).map((s) => [s.name, s]));
     const conv = (suffix: string): ConvBnSpec => specs.get(`${config.name}_${suffix}`) as ConvBnSpec;
     const ghost = (m: string): [ConvBnSpec, ConvBnSpec] => [conv(`${m}_primary_conv`), conv(`${m}_cheap_operation`)];
@@ -263,7 +471,6 @@ export class GhostBottleneck {
     return {
       ghost1,
       depthwise,
-      se: this.seBlock ? (depthwise ?? ghost1) : undefined,
       shortcutDepthwise,
       shortcut: shortcutDepthwise && this.shortcutConv!.outputShape(shortcutDepthwise),
     };
@@ -276,31 +483,31 @@ export class GhostBottleneck {
     return {
       ghost1: new Tensor(shapes.ghost1!),
       depthwise: make(shapes.depthwise),
-      se: make(shapes.se),
       shortcutDepthwise: make(shapes.shortcutDepthwise),
       shortcut: make(shapes.shortcut),
     };
   }
 
-  forward(input: Tensor, output: Tensor, plan: BottleneckScratch, hooks?: ForwardHooks): void {
+  forward(input: Tensor, output: Tensor, plan: BottleneckScratch, hooks?: ForwardHooks, clock?: Stopwatch): void {
     let x = plan.ghost1;
-    this.ghostModule1.forward(input, x, hooks);
+    this.ghostModule1.forward(input, x, hooks, clock);
     if (this.depthwiseConv) {
-      this.depthwiseConv.forward(x, plan.depthwise!, hooks);
+      this.depthwiseConv.forward(x, plan.depthwise!, hooks, clock);
       x = plan.depthwise!;
     }
-    if (this.seBlock) {
-      this.seBlock.forward(x, plan.se!, hooks);
-      x = plan.se!;
-    }
-    this.ghostModule2.forward(x, output, hooks);
+    if (this.seBlock) this.seBlock.forward(x, x, hooks, clock);
+    this.ghostModule2.forward(x, output, hooks, clock);
     let shortcut = input;
     if (this.shortcutDepthwise) {
-      this.shortcutDepthwise.forward(input, plan.shortcutDepthwise!, hooks);
-      this.shortcutConv!.forward(plan.shortcutDepthwise!, plan.shortcut!, hooks);
+      this.shortcutDepthwise.forward(input, plan.shortcutDepthwise!, hooks, clock);
+      this.shortcutConv!.forward(plan.shortcutDepthwise!, plan.shortcut!, hooks, clock);
       shortcut = plan.shortcut!;
     }
-    add(output, output, shortcut);
+    if (output.data.length !== shortcut.data.length) {
+      throw new ShapeError(`${this.name}: shortcut ${formatShape(shortcut.shape)} does not match output ${formatShape(output.shape)}`);
+    }
+    addInPlace(output.data, shortcut.data);
+    clock?.lap(this.residualName, "residual");
     hooks?.observe?.(this.name, output);
   }
 }
