@@ -6,13 +6,17 @@
  *   alpha (an alpha channel or a tRNS chunk) → dropped, not composited,
  *   an EXIF orientation (eXIf chunk) → applied, as OpenCV 4.6 does for PNG too.
  *
- * Inflating the compressed data needs zlib, which the runtime-neutral core does not
- * carry: the PNG decoder proper is injected (`setPngDecoder`; the Node entry installs
- * pngjs). The core does the rest itself: the chunk walk that checks the header against
- * the limits before anything is inflated, refuses truncated files, and removes the tRNS
- * chunk (pngjs would otherwise blacken "transparent" colours, which OpenCV keeps).
+ * The core decodes every PNG by itself, in any runtime: the chunk walk here checks the
+ * header against the limits before anything is inflated and refuses truncated files;
+ * inflate.ts decompresses the image data into a buffer of exactly the size the header
+ * implies (so a decompression bomb is refused), and png-filters.ts unfilters,
+ * de-interlaces and converts to RGB. Another decoder can be injected (`setPngDecoder`,
+ * e.g. pngjs from png-node.ts); it is handed the bytes without the tRNS chunk (pngjs
+ * would otherwise blacken "transparent" colours, which OpenCV keeps).
  */
 import { ImageDecodeError } from "../errors.js";
+import { inflateZlib } from "./inflate.js";
+import { pngDataToRgb } from "./png-filters.js";
 import { applyOrientation, readExifOrientation, type Orientation } from "./orientation.js";
 import { checkImageSize, type DecodeLimits, type RgbImage, resolveLimits } from "./rgb-image.js";
 
@@ -43,7 +47,10 @@ export type PngDecoder = (bytes: Uint8Array, header: PngHeader) => DecodedPng;
 
 let installedDecoder: PngDecoder | undefined;
 
-/** Installs the function that inflates and unfilters PNGs (the Node entry installs pngjs). */
+/**
+ * Installs a PNG decoder to use instead of the built-in one (e.g. `pngjsDecoder` from
+ * png-node.ts); `undefined` goes back to the built-in decoder.
+ */
 export function setPngDecoder(decoder: PngDecoder | undefined): void {
   installedDecoder = decoder;
 }
@@ -144,11 +151,7 @@ function readHeader(payload: Uint8Array, limits: Required<DecodeLimits>): PngHea
 /** Decodes a PNG to 8-bit RGB the way OpenCV does (see the file comment). */
 export function decodePng(bytes: Uint8Array, limits?: DecodeLimits, decoder: PngDecoder | undefined = installedDecoder): RgbImage {
   const { header, cleaned, orientation } = readPngStructure(bytes, resolveLimits(limits));
-  if (decoder === undefined) {
-    throw new ImageDecodeError(
-      "no PNG decoder installed: import ghostnet-ts/node (which installs pngjs) or call setPngDecoder(), or pass RGBA pixels (fromImageData)",
-    );
-  }
+  if (decoder === undefined) return applyOrientation(decodePngBuiltIn(bytes, header), orientation);
   let decoded: DecodedPng;
   try {
     decoded = decoder(cleaned, header);
@@ -174,4 +177,64 @@ function rgbFromSamples(samples: Uint8Array | Uint16Array, width: number, height
     for (let c = 0; c < 3; c++) rgb[p * 3 + c] = (samples[p * 4 + c]! >> shift) * scale;
   }
   return { width, height, data: rgb };
+}
+
+/**
+ * The built-in decoder: checks the CRC of every critical chunk (IHDR, PLTE, IDAT, IEND)
+ * and refuses unknown critical ones, as libpng does (ancillary chunks are not checked:
+ * libpng only warns about those); then inflates the concatenated IDAT payloads to exactly
+ * `inflatedSize(header)` bytes and converts them to RGB (tRNS is never read).
+ * `bytes` went through `readPngStructure`, so every chunk up to IEND lies inside it.
+ */
+function decodePngBuiltIn(bytes: Uint8Array, header: PngHeader): RgbImage {
+  const imageData: Uint8Array[] = [];
+  let palette: Uint8Array | undefined;
+  for (let pos = SIGNATURE.length; ; ) {
+    const length = ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
+    const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
+    const payload = bytes.subarray(pos + 8, pos + 8 + length);
+    const critical = (bytes[pos + 4]! & 0x20) === 0; // upper-case first letter (PNG spec §5.4)
+    if (critical) {
+      if (!["IHDR", "PLTE", "IDAT", "IEND"].includes(type)) throw new ImageDecodeError(`corrupt PNG: unknown critical chunk ${JSON.stringify(type)} at byte ${pos}`);
+      const stored = ((bytes[pos + 8 + length]! << 24) | (bytes[pos + 9 + length]! << 16) | (bytes[pos + 10 + length]! << 8) | bytes[pos + 11 + length]!) >>> 0;
+      if (crc32(bytes, pos + 4, pos + 8 + length) !== stored) throw new ImageDecodeError(`corrupt PNG: chunk ${type} at byte ${pos} fails its CRC check`);
+    }
+    if (type === "IDAT") imageData.push(payload);
+    else if (type === "PLTE" && palette === undefined) palette = payload;
+    else if (type === "IEND") break;
+    pos += 12 + length;
+  }
+  if (header.colorType === 3 && palette !== undefined && (palette.length % 3 !== 0 || palette.length === 0 || palette.length > 768)) {
+    throw new ImageDecodeError(`corrupt PNG: PLTE has ${palette.length} bytes, expected 3 per colour for 1 to 256 colours`);
+  }
+  const compressed = imageData.length === 1 ? imageData[0]! : concatenate(imageData);
+  const inflated = inflateZlib(compressed, inflatedSize(header));
+  return { width: header.width, height: header.height, data: pngDataToRgb(inflated, header, palette) };
+}
+
+function concatenate(parts: Uint8Array[]): Uint8Array {
+  const joined = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    joined.set(part, offset);
+    offset += part.length;
+  }
+  return joined;
+}
+
+/** CRC-32 (ISO 3309, polynomial 0xEDB88320 reflected), over the chunk type and payload (PNG spec §5.5). */
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+
+function crc32(bytes: Uint8Array, start: number, end: number): number {
+  let crc = 0xffffffff;
+  for (let i = start; i < end; i++) crc = CRC_TABLE[(crc ^ bytes[i]!) & 0xff]! ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
 }
