@@ -88,7 +88,7 @@ for (const { title, bytes, engine } of setups) {
 
 describe("determinism: GhostNet x0.5 at 224×224 (the real size, where kernels take their large-size paths)", () => {
   it("one image alone and at positions 0, 3 and 7 of a batch of 8: the same bits", async () => {
-    const bytes = makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 21, classCount: 1000, calibrationBatch: 1, calibrationSize: 64 });
+    const bytes = makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 21, classCount: 1000, calibrationBatch: 2, calibrationSize: 224 });
     const model = await loadModel(bytes);
     const others = images(7, 224, 600);
     const [probe] = images(1, 224, 700);

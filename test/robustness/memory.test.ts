@@ -31,7 +31,7 @@ const timeout = (ms: number): number => (SOAK ? 4 * 3600_000 : ms);
 
 let x05: Uint8Array | undefined;
 const ghostnetX05 = (): Uint8Array =>
-  (x05 ??= makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 31, classCount: 1000, calibrationBatch: 1, calibrationSize: 64, inputSize: "dynamic" }));
+  (x05 ??= makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 31, classCount: 1000, calibrationBatch: 2, calibrationSize: 224, inputSize: "dynamic" }));
 
 describe("memory: the heap stays flat over many runs", () => {
   it(`GhostNet x0.5 at 224×224, typed engine: ${pick(60, 10_000)} runs`, async () => {
