@@ -27,6 +27,7 @@ export {
   SEBlock,
 } from "./layers.js";
 export { GhostNet, type GhostNetForwardOptions, type GhostNetOutput, ghostNetLayerNames } from "./ghostnet.js";
+export type { LayerKind, LayerTiming } from "./profile.js";
 export { type GhostNetBinding, bindGhostNet, buildGhostNet, tryBuildGhostNet, whyNotGhostNet } from "./bind.js";
 export { GhostNetEngine, createGhostNetEngine, tryGhostNetEngine } from "./engine.js";
 export { type GhostNetSummary, type SummaryRow, formatSummary, summarizeGhostNet } from "./summary.js";

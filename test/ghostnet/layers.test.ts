@@ -13,6 +13,7 @@ import { loadModel } from "../../src/load-model.js";
 import { GhostNet } from "../../src/ghostnet/ghostnet.js";
 import { ConvBN, SEBlock } from "../../src/ghostnet/layers.js";
 import type { WeightTensor } from "../../src/ghostnet/weights.js";
+import type { LayerTiming } from "../../src/ghostnet/profile.js";
 import { InputError, ModelValidationError, ShapeError } from "../../src/errors.js";
 import { decodeModel } from "../../src/loader/decode.js";
 import { attr, encodeModel } from "../../src/loader/writer.js";
@@ -69,13 +70,33 @@ describe("GhostNet construction", () => {
     expect(new GhostNet(config, weights).layerNames).toContain("_ghostbottleneck_3_se");
   });
 
-  it("computes the same on its fast path (per-image views into the concat buffer) as on the observed whole-batch path", () => {
+  it("computes the same on its fast path (halves written in place, SE in place) as on the observed whole-batch path", () => {
     const net = new GhostNet(config, weights);
     const x = imageLikeBatch(3, 9, 48);
     const fast = net.forward(x);
     const observed = net.forward(x, { capture: ["_ghostbottleneck_0_ghost_module_1"] });
     expect(Array.from(fast.logits.data)).toEqual(Array.from(observed.logits.data));
     expect(observed.intermediates._ghostbottleneck_0_ghost_module_1!.shape).toEqual([3, 8, 24, 24]);
+  });
+
+  it("profiles every step by PaddleClas name without changing the result, and runs again at another shape", () => {
+    const net = new GhostNet(config, weights);
+    const x = imageLikeBatch(2, 4, 64);
+    const plain = net.forward(x);
+    const timings: LayerTiming[] = [];
+    const profiled = net.forward(x, { profile: timings });
+    expect(Array.from(profiled.logits.data)).toEqual(Array.from(plain.logits.data));
+    const names = timings.map((t) => t.name);
+    // Every conv layer and linear once, plus each SE block, each residual add, the pool and the softmax.
+    const convs = net.layerNames.filter((n) => /(_conv|_operation|_depthwise|conv1|conv_last|fc_0)$/.test(n));
+    for (const name of [...convs, "fc_1", "_ghostbottleneck_3_se", "_ghostbottleneck_15_add", "pool2d_gap", "softmax"]) expect(names).toContain(name);
+    expect(new Set(names).size).toBe(names.length);
+    expect(timings.every((t) => t.ms >= 0)).toBe(true);
+    expect(timings.find((t) => t.name === "conv1")!.kind).toBe("stem");
+    expect(timings.find((t) => t.name === "_ghostbottleneck_0_ghost_module_1_cheap_operation")!.kind).toBe("depthwise");
+    // A new input shape re-plans; going back gives the first result again.
+    expect(net.forward(imageLikeBatch(1, 4, 32)).logits.shape).toEqual([1, 10]);
+    expect(Array.from(net.forward(x).logits.data)).toEqual(Array.from(plain.logits.data));
   });
 
   it("names the layer and the missing weight", () => {
