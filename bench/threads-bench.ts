@@ -1,0 +1,46 @@
+/**
+ * Threads, 1 vs N (not a test): `npx tsx bench/threads-bench.ts [scale] [batch] [rounds] [threads]`.
+ * Builds the typed GhostNet from a seeded fixture, runs it through ThreadedGhostNet on a
+ * 1-thread and an N-thread pool, interleaved, checks the outputs are bitwise identical to
+ * GhostNet.forward, and prints medians. The machine is shared: the load average is printed.
+ */
+import { loadavg } from "node:os";
+import { buildGhostNet } from "../src/ghostnet/bind.js";
+import { makeGhostNetFixture } from "../src/ghostnet/fixture.js";
+import { decodeModel } from "../src/loader/decode.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { createNodePool } from "../src/threads/node-pool.js";
+import { ThreadedGhostNet } from "../src/threads/threaded-ghostnet.js";
+
+const scale = Number(process.argv[2] ?? 1);
+const batch = Number(process.argv[3] ?? 1);
+const rounds = Number(process.argv[4] ?? 15);
+const threads = Number(process.argv[5] ?? 2);
+
+const { net } = buildGhostNet(decodeModel(makeGhostNetFixture({ scale, style: "modern", seed: 7 })));
+const input = new Tensor([batch, 3, 224, 224]);
+for (let i = 0; i < input.size; i++) input.data[i] = Math.sin(i * 0.0007) * 1.5;
+
+const reference = net.forward(input).logits.data;
+const one = new ThreadedGhostNet(net, await createNodePool(1));
+const many = new ThreadedGhostNet(net, await createNodePool(threads));
+const same = (a: Float32Array): boolean => a.every((v, i) => Object.is(v, reference[i]));
+console.log(`bitwise equal to GhostNet.forward: 1 thread ${same(one.forward(input).logits.data)}, ${threads} threads ${same(many.forward(input).logits.data)}`);
+
+const median = (v: number[]): number => v.slice().sort((a, b) => a - b)[v.length >> 1]!;
+const t1: number[] = [];
+const tn: number[] = [];
+const ts: number[] = [];
+for (let i = 0; i < 3; i++) { one.forward(input); many.forward(input); }
+const load0 = loadavg()[0]!;
+for (let r = 0; r < rounds; r++) {
+  let t = performance.now(); net.forward(input); ts.push(performance.now() - t);
+  t = performance.now(); one.forward(input); t1.push(performance.now() - t);
+  t = performance.now(); many.forward(input); tn.push(performance.now() - t);
+}
+console.log(`GhostNet x${scale} batch ${batch}, ${rounds} interleaved rounds, load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
+console.log(`  GhostNet.forward      ${median(ts).toFixed(1)} ms`);
+console.log(`  threaded, 1 thread    ${median(t1).toFixed(1)} ms`);
+console.log(`  threaded, ${threads} threads   ${median(tn).toFixed(1)} ms   speed-up ${(median(t1) / median(tn)).toFixed(2)}×`);
+await one.pool.dispose();
+await many.pool.dispose();

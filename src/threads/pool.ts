@@ -1,0 +1,255 @@
+/**
+ * A thread pool for splitting the work of one layer across threads, over SharedArrayBuffer.
+ *
+ *   pool.parallelFor(task, count, args)
+ *
+ * runs `task` on the items [0, count) split into `pool.size` contiguous parts: part 0 on
+ * the calling thread, part p on worker p. The call returns when every part is done (a
+ * barrier). Items are independent (output channels or output rows of a conv), and each
+ * output element is computed by exactly one part with the same summation order it would
+ * have on one thread, so results are bitwise identical for any thread count.
+ *
+ * Everything a task reads or writes lives in shared memory: Float32Arrays made by
+ * `pool.allocate(length)` are registered by id with every worker once, and a task's
+ * arguments are plain numbers (buffer ids, offsets, shapes) written into a shared
+ * Float64Array, so a job costs no message and no allocation.
+ *
+ * Handing a job over: the caller bumps a generation counter; workers spin on it for a
+ * short while (a load costs well under a microsecond) and only then sleep in
+ * `Atomics.wait` (a wait/notify round trip costs 70–80 µs on the 2-core machine this was
+ * measured on, and GhostNet has ~150 layer barriers per run). Likewise the caller spins
+ * before it sleeps waiting for the workers.
+ *
+ * This file is runtime-neutral; `node-pool.ts` starts the workers with worker_threads.
+ * Where SharedArrayBuffer is unavailable, `SerialPool` runs every part on the calling thread.
+ */
+import { TASKS, type TaskContext, type TaskName } from "./tasks.js";
+
+/** Slots of the shared control block (Int32Array). */
+export const CONTROL = {
+  /** Bumped once per job; workers watch it. */
+  generation: 0,
+  /** Parts finished by workers in the current job. */
+  done: 1,
+  /** Workers currently asleep in Atomics.wait on `generation`. */
+  sleepers: 2,
+  /** Index of the task in TASK_NAMES. */
+  task: 3,
+  /** Item count of the job. */
+  count: 4,
+  /** How many buffers the caller has registered (workers catch up before running). */
+  buffers: 5,
+  /** 1: workers leave their loop. */
+  stop: 6,
+  /** Set by a worker whose part threw (the caller reports it). */
+  failed: 7,
+  length: 8,
+} as const;
+
+/** Numbers a job can pass (Float64Array slots). */
+export const MAX_TASK_ARGS = 64;
+
+/** Spin iterations before sleeping (each is one Atomics.load; tens of microseconds in all). */
+export const SPIN_ITERATIONS = 20000;
+
+export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
+
+/** The contiguous part p of n of the items [0, count): [⌊count·p/n⌋, ⌊count·(p+1)/n⌋). */
+export function partRange(count: number, parts: number, part: number): [number, number] {
+  return [Math.floor((count * part) / parts), Math.floor((count * (part + 1)) / parts)];
+}
+
+/** What every pool offers; a model holds one and hands it each layer's job. */
+export interface ThreadPool {
+  /** Threads that run parts of a job, the caller's included (1: no workers). */
+  readonly size: number;
+  /** A zeroed Float32Array in memory every thread can see, with its id for task arguments. */
+  allocate(length: number): SharedFloats;
+  /** Runs `task` over [0, count) split across the threads; returns when all parts are done. */
+  parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void;
+  /** Stops the workers; the pool can't be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+/** A registered buffer: `data` is the caller's view, `id` names it in task arguments. */
+export interface SharedFloats {
+  readonly id: number;
+  readonly data: Float32Array;
+}
+
+/** True when this runtime can share memory between threads (SharedArrayBuffer and Atomics). */
+export function canShareMemory(): boolean {
+  if (typeof SharedArrayBuffer !== "function" || typeof Atomics !== "object") return false;
+  // Browsers expose SharedArrayBuffer only to cross-origin-isolated pages.
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return g.crossOriginIsolated !== false;
+}
+
+/** Buffers by id, as each thread sees them. */
+export class BufferTable implements TaskContext {
+  private readonly views: Float32Array[] = [];
+
+  get count(): number {
+    return this.views.length;
+  }
+
+  add(data: Float32Array): number {
+    this.views.push(data);
+    return this.views.length - 1;
+  }
+
+  buffer(id: number): Float32Array {
+    const view = this.views[id];
+    if (view === undefined) throw new RangeError(`thread pool: no shared buffer with id ${id}`);
+    return view;
+  }
+}
+
+/** One thread: every job runs on the caller. Buffers are ordinary (or shared when available). */
+export class SerialPool implements ThreadPool {
+  readonly size = 1;
+  private readonly table = new BufferTable();
+  private readonly args = new Float64Array(MAX_TASK_ARGS);
+
+  allocate(length: number): SharedFloats {
+    const data = new Float32Array(length);
+    return { id: this.table.add(data), data };
+  }
+
+  parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void {
+    checkArgs(args);
+    this.args.set(args);
+    TASKS[task](this.table, this.args, 0, count);
+  }
+
+  async dispose(): Promise<void> {}
+}
+
+export function checkArgs(args: ArrayLike<number>): void {
+  if (args.length > MAX_TASK_ARGS) throw new RangeError(`thread pool: a job takes at most ${MAX_TASK_ARGS} numbers, got ${args.length}`);
+}
+
+/**
+ * The caller's side of a pool whose workers run `runWorkerLoop` on the same control block.
+ * `register` delivers a newly allocated buffer to every worker (the runtime-specific part).
+ */
+export class SharedPool implements ThreadPool {
+  readonly size: number;
+  readonly control: Int32Array;
+  readonly args: Float64Array;
+  private readonly table = new BufferTable();
+  private disposed = false;
+
+  constructor(
+    size: number,
+    control: Int32Array,
+    args: Float64Array,
+    private readonly register: (buffer: SharedArrayBuffer, id: number) => void,
+    private readonly terminate: () => Promise<void>,
+  ) {
+    this.size = size;
+    this.control = control;
+    this.args = args;
+  }
+
+  allocate(length: number): SharedFloats {
+    if (this.disposed) throw new Error("thread pool: used after dispose()");
+    const data = new Float32Array(new SharedArrayBuffer(Math.max(1, length) * 4), 0, length);
+    const id = this.table.add(data);
+    this.register(data.buffer as SharedArrayBuffer, id);
+    Atomics.store(this.control, CONTROL.buffers, this.table.count);
+    return { id, data };
+  }
+
+  parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void {
+    if (this.disposed) throw new Error("thread pool: used after dispose()");
+    checkArgs(args);
+    const c = this.control;
+    const workers = this.size - 1;
+    this.args.set(args);
+    Atomics.store(c, CONTROL.task, TASK_NAMES.indexOf(task));
+    Atomics.store(c, CONTROL.count, count);
+    Atomics.store(c, CONTROL.done, 0);
+    Atomics.add(c, CONTROL.generation, 1);
+    if (Atomics.load(c, CONTROL.sleepers) > 0) Atomics.notify(c, CONTROL.generation);
+
+    const [start, end] = partRange(count, this.size, 0);
+    let error: unknown;
+    try {
+      TASKS[task](this.table, this.args, start, end);
+    } catch (e) {
+      error = e;
+    }
+    waitForCount(c, CONTROL.done, workers);
+    const workerFailed = Atomics.exchange(c, CONTROL.failed, 0) !== 0;
+    if (error !== undefined) throw error;
+    if (workerFailed) throw new Error(`thread pool: a worker failed running ${task} (its error is logged above)`);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    Atomics.store(this.control, CONTROL.stop, 1);
+    Atomics.add(this.control, CONTROL.generation, 1);
+    Atomics.notify(this.control, CONTROL.generation);
+    await this.terminate();
+  }
+}
+
+/** Spins, then sleeps, until control[slot] reaches `target`. */
+function waitForCount(c: Int32Array, slot: number, target: number): void {
+  let spins = 0;
+  for (;;) {
+    const seen = Atomics.load(c, slot);
+    if (seen >= target) return;
+    if (spins < SPIN_ITERATIONS) spins++;
+    else Atomics.wait(c, slot, seen, 50);
+  }
+}
+
+/**
+ * A worker's loop: wait for a job (spin, then sleep), catch up on buffer registrations
+ * (`receiveBuffers` drains them synchronously), run part `index` of the job, report done.
+ * Returns when the pool stops.
+ */
+export function runWorkerLoop(
+  control: Int32Array,
+  args: Float64Array,
+  index: number,
+  size: number,
+  receiveBuffers: (table: BufferTable, wanted: number) => void,
+  onError: (error: unknown) => void,
+): void {
+  const table = new BufferTable();
+  let generation = Atomics.load(control, CONTROL.generation);
+  for (;;) {
+    // Wait for the generation to move on.
+    let spins = 0;
+    for (;;) {
+      const now = Atomics.load(control, CONTROL.generation);
+      if (now !== generation) {
+        generation = now;
+        break;
+      }
+      if (spins < SPIN_ITERATIONS) {
+        spins++;
+        continue;
+      }
+      Atomics.add(control, CONTROL.sleepers, 1);
+      Atomics.wait(control, CONTROL.generation, generation);
+      Atomics.sub(control, CONTROL.sleepers, 1);
+    }
+    if (Atomics.load(control, CONTROL.stop) !== 0) return;
+    try {
+      const wanted = Atomics.load(control, CONTROL.buffers);
+      if (table.count < wanted) receiveBuffers(table, wanted);
+      const task = TASKS[TASK_NAMES[Atomics.load(control, CONTROL.task)]!];
+      const [start, end] = partRange(Atomics.load(control, CONTROL.count), size, index);
+      if (start < end) task(table, args, start, end);
+    } catch (e) {
+      Atomics.store(control, CONTROL.failed, 1);
+      onError(e);
+    }
+    if (Atomics.add(control, CONTROL.done, 1) + 1 === size - 1) Atomics.notify(control, CONTROL.done);
+  }
+}

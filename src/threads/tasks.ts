@@ -1,0 +1,141 @@
+/**
+ * The jobs a thread pool can run, by name. Every thread (the caller and each worker) imports
+ * this table, so a job names its task and passes numbers only.
+ *
+ * A task is `(ctx, args, start, end)`: compute items [start, end) of the job described by
+ * `args` (a Float64Array of numbers: buffer ids, offsets, shapes), reading and writing the
+ * shared buffers `ctx.buffer(id)`.
+ */
+import { conv2dGeometryRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
+import type { FusedActivation } from "../ops/fused-activation.js";
+
+export interface TaskContext {
+  buffer(id: number): Float32Array;
+}
+
+export type Task = (ctx: TaskContext, args: Float64Array, start: number, end: number) => void;
+
+// ── conv2d ──────────────────────────────────────────────────────────────────────────────
+//
+// args: [yId, yOffset, xId, xOffset, wId, wOffset, biasId (−1: none), biasOffset,
+//        activation code, activation p1, activation p2, split (0: channels, 1: rows),
+//        batch, inChannels, inH, inW, outChannels, outH, outW, kH, kW, strideH, strideW,
+//        dilationH, dilationW, padTop, padLeft, padBottom, padRight, group,
+//        channelStart, channelEnd, rowStart, rowEnd, unit]
+// The job computes the work range channels [channelStart, channelEnd) × rows [rowStart,
+// rowEnd) of every image; its items are blocks of `unit` output channels (split 0) or
+// single output rows (split 1) of that range.
+
+export const CONV_SPLIT_CHANNELS = 0;
+export const CONV_SPLIT_ROWS = 1;
+const ACTIVATION_CODES = ["none", "relu", "clip", "hardSigmoid", "hardSwish", "sigmoid"] as const;
+
+/** The argument vector of a conv2d job (buffers as [id, offset in floats]). */
+export interface ConvJob {
+  y: readonly [number, number];
+  x: readonly [number, number];
+  w: readonly [number, number];
+  bias: readonly [number, number] | null;
+  geometry: Conv2dGeometry;
+  activation: FusedActivation;
+  split: typeof CONV_SPLIT_CHANNELS | typeof CONV_SPLIT_ROWS;
+  range: ConvWorkRange;
+  /** Channels per item when splitting channels (4 keeps the GEMM's 4-row micro-kernel full). */
+  unit: number;
+}
+
+/** How many items a conv job has. */
+export function convJobItems(job: ConvJob): number {
+  const r = job.range;
+  return job.split === CONV_SPLIT_ROWS ? r.rowEnd - r.rowStart : Math.ceil((r.channelEnd - r.channelStart) / job.unit);
+}
+
+export function convJobArgs(job: ConvJob, out: number[] = []): number[] {
+  const g = job.geometry;
+  const a = job.activation;
+  const p1 = a.kind === "clip" ? a.min : a.kind === "hardSigmoid" ? a.alpha : 0;
+  const p2 = a.kind === "clip" ? a.max : a.kind === "hardSigmoid" ? a.beta : 0;
+  out.length = 0;
+  out.push(
+    job.y[0], job.y[1], job.x[0], job.x[1], job.w[0], job.w[1],
+    job.bias ? job.bias[0] : -1, job.bias ? job.bias[1] : 0,
+    ACTIVATION_CODES.indexOf(a.kind), p1, p2, job.split,
+    g.batch, g.inChannels, g.inH, g.inW, g.outChannels, g.outH, g.outW, g.kH, g.kW,
+    g.strideH, g.strideW, g.dilationH, g.dilationW, g.padTop, g.padLeft, g.padBottom, g.padRight, g.group,
+    job.range.channelStart, job.range.channelEnd, job.range.rowStart, job.range.rowEnd, job.unit,
+  );
+  return out;
+}
+
+// Reused per thread, so a job allocates nothing but the subarray views.
+const geometry: Conv2dGeometry = {
+  batch: 0, inChannels: 0, inH: 0, inW: 0, outChannels: 0, outH: 0, outW: 0, kH: 0, kW: 0,
+  strideH: 0, strideW: 0, dilationH: 0, dilationW: 0, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0,
+  group: 0, inPerGroup: 0, outPerGroup: 0,
+};
+const range: ConvWorkRange = { channelStart: 0, channelEnd: 0, rowStart: 0, rowEnd: 0 };
+const activations: Record<string, FusedActivation> = {
+  none: { kind: "none" },
+  relu: { kind: "relu" },
+  hardSwish: { kind: "hardSwish" },
+  sigmoid: { kind: "sigmoid" },
+};
+const clipActivation = { kind: "clip" as const, min: 0, max: 0 };
+const hardSigmoidActivation = { kind: "hardSigmoid" as const, alpha: 0, beta: 0 };
+
+function decodeActivation(code: number, p1: number, p2: number): FusedActivation {
+  const kind = ACTIVATION_CODES[code];
+  if (kind === "clip") {
+    clipActivation.min = p1;
+    clipActivation.max = p2;
+    return clipActivation;
+  }
+  if (kind === "hardSigmoid") {
+    hardSigmoidActivation.alpha = p1;
+    hardSigmoidActivation.beta = p2;
+    return hardSigmoidActivation;
+  }
+  const a = kind === undefined ? undefined : activations[kind];
+  if (a === undefined) throw new RangeError(`conv2d task: unknown activation code ${code}`);
+  return a;
+}
+
+function view(ctx: TaskContext, id: number, offset: number, length: number): Float32Array {
+  return ctx.buffer(id).subarray(offset, offset + length);
+}
+
+const conv2dTask: Task = (ctx, a, start, end) => {
+  const g = geometry;
+  g.batch = a[12]!; g.inChannels = a[13]!; g.inH = a[14]!; g.inW = a[15]!;
+  g.outChannels = a[16]!; g.outH = a[17]!; g.outW = a[18]!; g.kH = a[19]!; g.kW = a[20]!;
+  g.strideH = a[21]!; g.strideW = a[22]!; g.dilationH = a[23]!; g.dilationW = a[24]!;
+  g.padTop = a[25]!; g.padLeft = a[26]!; g.padBottom = a[27]!; g.padRight = a[28]!; g.group = a[29]!;
+  g.inPerGroup = g.inChannels / g.group;
+  g.outPerGroup = g.outChannels / g.group;
+  const y = view(ctx, a[0]!, a[1]!, g.batch * g.outChannels * g.outH * g.outW);
+  const x = view(ctx, a[2]!, a[3]!, g.batch * g.inChannels * g.inH * g.inW);
+  const w = view(ctx, a[4]!, a[5]!, g.outChannels * g.inPerGroup * g.kH * g.kW);
+  const bias = a[6]! < 0 ? null : view(ctx, a[6]!, a[7]!, g.outChannels);
+  const c0 = a[30]!, c1 = a[31]!, r0 = a[32]!, r1 = a[33]!, unit = a[34]!;
+  if (a[11] === CONV_SPLIT_ROWS) {
+    range.channelStart = c0; range.channelEnd = c1; range.rowStart = r0 + start; range.rowEnd = r0 + end;
+  } else {
+    range.channelStart = c0 + start * unit; range.channelEnd = Math.min(c1, c0 + end * unit); range.rowStart = r0; range.rowEnd = r1;
+  }
+  conv2dGeometryRange(y, x, w, bias, g, decodeActivation(a[8]!, a[9]!, a[10]!), range);
+};
+
+// ── fill (for tests of the pool itself) ─────────────────────────────────────────────────
+// args: [bufferId, value]; items are elements: buffer[i] = value + i.
+const fillTask: Task = (ctx, a, start, end) => {
+  const data = ctx.buffer(a[0]!);
+  const value = a[1]!;
+  for (let i = start; i < end; i++) data[i] = value + i;
+};
+
+export const TASKS = {
+  conv2d: conv2dTask,
+  fill: fillTask,
+} satisfies Record<string, Task>;
+
+export type TaskName = keyof typeof TASKS;

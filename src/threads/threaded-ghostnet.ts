@@ -1,0 +1,206 @@
+/**
+ * GhostNet's forward pass with every convolution split across a thread pool.
+ *
+ * It walks the typed network (src/ghostnet) layer by layer in the same order as
+ * `GhostNet.forward`, with the layers' own (BatchNorm-folded) weights copied once into
+ * shared memory and the activations planned in shared memory per input shape. Convs run
+ * as pool jobs split by output channels (pointwise, depthwise) or output rows (the stem);
+ * the small steps between them (SE block, residual add, pooling, fc_1, softmax) run on the
+ * calling thread with the same ops the typed network uses. Every output element is
+ * computed by the same kernel in the same order as on one thread, so the result is
+ * bitwise identical to `GhostNet.forward` for any thread count.
+ *
+ * This is the bridge until the typed GhostNet takes a pool itself: the hook it needs is
+ * one place where ConvBN.forward calls conv2d, which would instead call `runConv` below.
+ */
+import { conv2dGeometry, conv2dGeometryRange, conv2dPath, fullConvRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
+import { add } from "../ops/elementwise.js";
+import { globalAveragePool } from "../ops/pooling.js";
+import { softmax } from "../ops/softmax.js";
+import { Tensor, type TensorLike } from "../tensor/tensor.js";
+import type { ConvBN, GhostBottleneck, GhostModule } from "../ghostnet/layers.js";
+import type { GhostNet } from "../ghostnet/ghostnet.js";
+import { checkInput } from "../ghostnet/layers.js";
+import type { SharedFloats, ThreadPool } from "./pool.js";
+import { CONV_SPLIT_CHANNELS, CONV_SPLIT_ROWS, type ConvJob, convJobArgs, convJobItems } from "./tasks.js";
+
+/**
+ * Convs with fewer multiply-accumulates than this run on the calling thread: handing a job
+ * over costs a few microseconds even when the workers are spinning.
+ */
+export const MIN_PARALLEL_MACS = 200_000;
+
+/** An activation in shared memory: `shape` at `offset` floats into `buffer`. */
+interface SharedTensor {
+  buffer: SharedFloats;
+  offset: number;
+  shape: readonly number[];
+}
+
+function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}
+
+/** A plain Tensor over a shared activation (for the ops that run on the calling thread). */
+function tensorOf(t: SharedTensor): Tensor {
+  return new Tensor(t.shape, t.buffer.data.subarray(t.offset, t.offset + sizeOf(t.shape)));
+}
+
+/**
+ * How a conv job is split: output channels in blocks of 4 (pointwise: whole GEMM
+ * micro-kernel rows; depthwise: independent planes), or output rows (the stem, whose 16
+ * channels are too few to share).
+ */
+function splitFor(g: Conv2dGeometry, range: ConvWorkRange, threads: number): { split: typeof CONV_SPLIT_CHANNELS | typeof CONV_SPLIT_ROWS; unit: number } {
+  const channels = range.channelEnd - range.channelStart;
+  const rows = range.rowEnd - range.rowStart;
+  if (conv2dPath(g) !== "general" && channels >= 8 * threads) return { split: CONV_SPLIT_CHANNELS, unit: 4 };
+  if (rows >= 2 * threads) return { split: CONV_SPLIT_ROWS, unit: 1 };
+  return { split: CONV_SPLIT_CHANNELS, unit: 1 };
+}
+
+export class ThreadedGhostNet {
+  private readonly weights = new Map<ConvBN, { w: SharedFloats; b: SharedFloats }>();
+  private readonly activations = new Map<string, SharedFloats>();
+  private planKey = "";
+  private readonly args: number[] = [];
+
+  constructor(
+    readonly net: GhostNet,
+    readonly pool: ThreadPool,
+  ) {
+    for (const conv of convLayers(net)) {
+      const w = pool.allocate(conv.weight.size);
+      w.data.set(conv.weight.data);
+      const b = pool.allocate(conv.bias.size);
+      b.data.set(conv.bias.data);
+      this.weights.set(conv, { w, b });
+    }
+  }
+
+  /** A shared activation named `name` of `shape`, kept per input shape. */
+  private activation(name: string, shape: readonly number[]): SharedTensor {
+    const key = `${name}:${shape.join("x")}`;
+    let buffer = this.activations.get(key);
+    if (buffer === undefined) {
+      buffer = this.pool.allocate(sizeOf(shape));
+      this.activations.set(key, buffer);
+    }
+    return { buffer, offset: 0, shape };
+  }
+
+  /** ConvBN `conv` from `x` into `y` (whole output), split across the pool when it is big enough. */
+  runConv(conv: ConvBN, x: SharedTensor, y: SharedTensor): void {
+    const g = conv2dGeometry(x.shape, conv.weight.shape, conv.attributes);
+    this.runConvRange(conv, x.buffer, x.offset, y.buffer, y.offset, g, fullConvRange(g));
+  }
+
+  /**
+   * The work `range` of a conv laid out as `g` says (x at `xOffset` floats into `x`, y at
+   * `yOffset` into `y`): on the calling thread when small, else as a pool job.
+   */
+  runConvRange(conv: ConvBN, x: SharedFloats, xOffset: number, y: SharedFloats, yOffset: number, g: Conv2dGeometry, range: ConvWorkRange): void {
+    const { w, b } = this.weights.get(conv)!;
+    const channels = range.channelEnd - range.channelStart;
+    const macs = g.batch * channels * (range.rowEnd - range.rowStart) * g.outW * g.inPerGroup * g.kH * g.kW;
+    if (this.pool.size === 1 || macs < MIN_PARALLEL_MACS) {
+      const yData = y.data.subarray(yOffset, yOffset + g.batch * g.outChannels * g.outH * g.outW);
+      const xData = x.data.subarray(xOffset, xOffset + g.batch * g.inChannels * g.inH * g.inW);
+      conv2dGeometryRange(yData, xData, w.data, b.data, g, conv.activation, range);
+      return;
+    }
+    const { split, unit } = splitFor(g, range, this.pool.size);
+    const job: ConvJob = { y: [y.id, yOffset], x: [x.id, xOffset], w: [w.id, 0], bias: [b.id, 0], geometry: g, activation: conv.activation, split, range, unit };
+    this.pool.parallelFor("conv2d", convJobItems(job), convJobArgs(job, this.args));
+  }
+
+  /**
+   * GhostModule: the primary 1×1 conv writes channels [0, init) of the output and the cheap
+   * depthwise conv reads them and writes channels [init, 2·init), both over the whole batch:
+   * the output's image stride is 2·init channels, so the geometries say "2·init channels"
+   * and the work ranges select the half each conv writes (no concat copy).
+   */
+  private ghostModule(module: GhostModule, x: SharedTensor, y: SharedTensor): void {
+    const p = conv2dGeometry(x.shape, module.primaryConv.weight.shape, module.primaryConv.attributes);
+    const init = p.outChannels;
+    const both = 2 * init;
+    const primary: Conv2dGeometry = { ...p, outChannels: both, outPerGroup: both };
+    const c = conv2dGeometry([p.batch, init, p.outH, p.outW], module.cheapOperation.weight.shape, module.cheapOperation.attributes);
+    const cheap: Conv2dGeometry = { ...c, inChannels: both, outChannels: both, group: both };
+    const range: ConvWorkRange = { channelStart: 0, channelEnd: init, rowStart: 0, rowEnd: p.outH };
+    this.runConvRange(module.primaryConv, x.buffer, x.offset, y.buffer, y.offset, primary, range);
+    this.runConvRange(module.cheapOperation, y.buffer, y.offset, y.buffer, y.offset + init * p.outH * p.outW, cheap, range);
+  }
+
+  private bottleneck(block: GhostBottleneck, index: number, input: SharedTensor): SharedTensor {
+    const shapes = block.scratchShapes(input.shape);
+    let x = this.activation(`b${index}.ghost1`, shapes.ghost1!);
+    this.ghostModule(block.ghostModule1, input, x);
+    if (block.depthwiseConv) {
+      const d = this.activation(`b${index}.depthwise`, shapes.depthwise!);
+      this.runConv(block.depthwiseConv, x, d);
+      x = d;
+    }
+    if (block.seBlock) {
+      // In place, as GhostBottleneck does.
+      const t = tensorOf(x);
+      block.seBlock.forward(t, t);
+    }
+    const output = this.activation(`b${index}.out`, block.outputShape(input.shape));
+    this.ghostModule(block.ghostModule2, x, output);
+    let shortcut = input;
+    if (block.shortcutDepthwise) {
+      const d = this.activation(`b${index}.shortcutDepthwise`, shapes.shortcutDepthwise!);
+      this.runConv(block.shortcutDepthwise, input, d);
+      shortcut = this.activation(`b${index}.shortcut`, shapes.shortcut!);
+      this.runConv(block.shortcutConv!, d, shortcut);
+    }
+    const out = tensorOf(output);
+    add(out, out, tensorOf(shortcut));
+    return output;
+  }
+
+  /** Runs the network on `input` [N, 3, H, W]; fresh logits and probabilities [N, classes]. */
+  forward(input: TensorLike): { logits: Tensor; probabilities: Tensor } {
+    const net = this.net;
+    checkInput("GhostNet input", input, net.config.inputChannels);
+    const key = input.shape.join("x");
+    if (key !== this.planKey) {
+      // Buffers are kept for the latest input shape only.
+      this.activations.clear();
+      this.planKey = key;
+    }
+    const x = this.activation("input", input.shape);
+    x.buffer.data.set(input.data);
+    let h = this.activation("conv1", net.conv1.outputShape(input.shape));
+    this.runConv(net.conv1, x, h);
+    net.ghostBottlenecks.forEach((block, i) => {
+      h = this.bottleneck(block, i, h);
+    });
+    const last = this.activation("conv_last", net.convLast.outputShape(h.shape));
+    this.runConv(net.convLast, h, last);
+    const n = input.shape[0]!;
+    const pooled = this.activation("pool2d_gap", [n, net.config.lastConv, 1, 1]);
+    globalAveragePool(tensorOf(pooled), tensorOf(last));
+    const fc0 = this.activation("fc_0", net.fc0.outputShape(pooled.shape));
+    this.runConv(net.fc0, pooled, fc0);
+    const logits = new Tensor([n, net.config.classCount]);
+    net.fc1.forward(tensorOf(fc0).reshape([n, net.config.fc0]), logits);
+    const probabilities = new Tensor(logits.shape);
+    softmax(probabilities, logits, { axis: -1 });
+    return { logits, probabilities };
+  }
+}
+
+/** Every ConvBN of the network, in execution order. */
+export function convLayers(net: GhostNet): ConvBN[] {
+  const convs: ConvBN[] = [net.conv1];
+  for (const b of net.ghostBottlenecks) {
+    convs.push(b.ghostModule1.primaryConv, b.ghostModule1.cheapOperation);
+    if (b.depthwiseConv) convs.push(b.depthwiseConv);
+    convs.push(b.ghostModule2.primaryConv, b.ghostModule2.cheapOperation);
+    if (b.shortcutDepthwise) convs.push(b.shortcutDepthwise, b.shortcutConv!);
+  }
+  convs.push(net.convLast, net.fc0);
+  return convs;
+}

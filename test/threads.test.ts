@@ -1,0 +1,137 @@
+/**
+ * The thread pool (src/threads): parts cover the items exactly once, a conv split across
+ * threads (by channels and by rows, pointwise, depthwise and the stem's general path) is
+ * bitwise identical to the one-thread kernel, the threaded GhostNet equals GhostNet.forward
+ * bitwise, and one thread needs no SharedArrayBuffer.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { conv2d, conv2dGeometry, fullConvRange, type Conv2dAttributes } from "../src/ops/conv2d.js";
+import { Tensor } from "../src/tensor/tensor.js";
+import { buildGhostNet } from "../src/ghostnet/bind.js";
+import { makeGhostNetFixture } from "../src/ghostnet/fixture.js";
+import { decodeModel } from "../src/loader/decode.js";
+import { createNodePool } from "../src/threads/node-pool.js";
+import { SerialPool, partRange, type ThreadPool } from "../src/threads/pool.js";
+import { CONV_SPLIT_CHANNELS, CONV_SPLIT_ROWS, convJobArgs, convJobItems, type ConvJob } from "../src/threads/tasks.js";
+import { ThreadedGhostNet } from "../src/threads/threaded-ghostnet.js";
+import { randomFloats } from "./helpers/compare.js";
+
+function bitwiseEqual(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
+describe("partRange", () => {
+  it("splits [0, count) into contiguous parts that cover every item once", () => {
+    for (const [count, parts] of [[10, 3], [3, 4], [0, 2], [160, 2], [7, 7]] as const) {
+      let next = 0;
+      for (let p = 0; p < parts; p++) {
+        const [start, end] = partRange(count, parts, p);
+        expect(start).toBe(next);
+        expect(end).toBeGreaterThanOrEqual(start);
+        next = end;
+      }
+      expect(next).toBe(count);
+    }
+  });
+});
+
+describe("SerialPool (one thread, no shared memory needed)", () => {
+  it("runs the whole job on the caller", () => {
+    const pool = new SerialPool();
+    const buf = pool.allocate(5);
+    pool.parallelFor("fill", 5, [buf.id, 10]);
+    expect(Array.from(buf.data)).toEqual([10, 11, 12, 13, 14]);
+  });
+
+  it("rejects an argument vector longer than the shared slots", () => {
+    expect(() => new SerialPool().parallelFor("fill", 1, new Array(65).fill(0))).toThrow(/at most 64/);
+  });
+});
+
+describe("Node pool with 2 threads", () => {
+  let pool: ThreadPool;
+  beforeAll(async () => {
+    pool = await createNodePool(2);
+  }, 30_000);
+  afterAll(async () => {
+    await pool?.dispose();
+  });
+
+  it("has 2 threads and every item is written once by some thread", () => {
+    expect(pool.size).toBe(2);
+    const buf = pool.allocate(1001);
+    for (let round = 0; round < 50; round++) {
+      pool.parallelFor("fill", 1001, [buf.id, round]);
+      expect(buf.data[0]).toBe(round);
+      expect(buf.data[1000]).toBe(round + 1000);
+    }
+    expect(buf.data.every((v, i) => v === 49 + i)).toBe(true);
+  });
+
+  // GhostNet-shaped convs: pointwise 40→120 at 28×28, depthwise 3×3 and 5×5 stride 1/2, the 3×3 stride-2 stem.
+  const cases: { name: string; input: number[]; weight: number[]; attrs: Conv2dAttributes }[] = [
+    { name: "pointwise 40→120 28×28", input: [2, 40, 28, 28], weight: [120, 40, 1, 1], attrs: {} },
+    { name: "depthwise 3×3 s1 72 ch 56×56", input: [1, 72, 56, 56], weight: [72, 1, 3, 3], attrs: { pads: [1, 1, 1, 1], group: 72 } },
+    { name: "depthwise 5×5 s2 120 ch 28×28", input: [1, 120, 28, 28], weight: [120, 1, 5, 5], attrs: { pads: [2, 2, 2, 2], strides: [2, 2], group: 120 } },
+    { name: "stem 3×3 s2 3→16 112×112", input: [1, 3, 112, 112], weight: [16, 3, 3, 3], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } },
+  ];
+  for (const c of cases) {
+    for (const split of [CONV_SPLIT_CHANNELS, CONV_SPLIT_ROWS] as const) {
+      it(`${c.name}, split by ${split === CONV_SPLIT_ROWS ? "rows" : "channels"}: bitwise equal to one thread`, () => {
+        const x = new Tensor(c.input, randomFloats(c.input.reduce((a, b) => a * b), 11));
+        const w = new Tensor(c.weight, randomFloats(c.weight.reduce((a, b) => a * b), 12));
+        const b = new Tensor([c.weight[0]!], randomFloats(c.weight[0]!, 13));
+        const g = conv2dGeometry(x.shape, w.shape, c.attrs);
+        const expected = new Tensor([g.batch, g.outChannels, g.outH, g.outW]);
+        conv2d(expected, x, w, b, c.attrs, { kind: "relu" });
+
+        const xs = pool.allocate(x.size);
+        xs.data.set(x.data);
+        const ws = pool.allocate(w.size);
+        ws.data.set(w.data);
+        const bs = pool.allocate(b.size);
+        bs.data.set(b.data);
+        const ys = pool.allocate(expected.size);
+        const job: ConvJob = {
+          y: [ys.id, 0], x: [xs.id, 0], w: [ws.id, 0], bias: [bs.id, 0],
+          geometry: g, activation: { kind: "relu" }, split, range: fullConvRange(g), unit: split === CONV_SPLIT_ROWS ? 1 : 4,
+        };
+        pool.parallelFor("conv2d", convJobItems(job), convJobArgs(job));
+        expect(bitwiseEqual(ys.data, expected.data)).toBe(true);
+      });
+    }
+  }
+
+  it("a worker's failure surfaces as an error on the caller, and the pool keeps working", () => {
+    // Buffer id 999 does not exist: the task throws on every thread.
+    expect(() => pool.parallelFor("fill", 10, [999, 0])).toThrow();
+    const buf = pool.allocate(4);
+    pool.parallelFor("fill", 4, [buf.id, 1]);
+    expect(Array.from(buf.data)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("GhostNet x0.5 batch 2 on 2 threads equals GhostNet.forward bitwise", () => {
+    const { net } = buildGhostNet(decodeModel(makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 3 })));
+    const x = new Tensor([2, 3, 96, 96], randomFloats(2 * 3 * 96 * 96, 5));
+    const expected = net.forward(x);
+    const threaded = new ThreadedGhostNet(net, pool);
+    const got = threaded.forward(x);
+    expect(bitwiseEqual(got.logits.data, expected.logits.data)).toBe(true);
+    expect(bitwiseEqual(got.probabilities.data, expected.probabilities.data)).toBe(true);
+    // And again (buffers reused, same answer).
+    expect(bitwiseEqual(threaded.forward(x).logits.data, expected.logits.data)).toBe(true);
+  }, 60_000);
+});
+
+describe("createNodePool arguments", () => {
+  it("rejects a thread count that is not a positive integer", async () => {
+    await expect(createNodePool(0)).rejects.toThrow(/positive integer/);
+    await expect(createNodePool(1.5)).rejects.toThrow(/positive integer/);
+  });
+  it("one thread is a SerialPool (no workers)", async () => {
+    const pool = await createNodePool(1);
+    expect(pool).toBeInstanceOf(SerialPool);
+  });
+});
