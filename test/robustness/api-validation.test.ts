@@ -4,9 +4,13 @@
  * TypeError from deep inside a kernel; non-finite values are not refused but propagate
  * (NaN in, NaN out, only in the rows they touch); a disposed model says so.
  */
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createClassifier } from "../../src/classifier.js";
 import { DisposedError, GhostnetError, InputError } from "../../src/errors.js";
+import { decodeImage } from "../../src/image/decode.js";
+import { setPngDecoder } from "../../src/image/png.js";
+import { pngjsDecoder } from "../../src/image/png-node.js";
 import { loadModel } from "../../src/load-model.js";
 import type { Model } from "../../src/model.js";
 import { Tensor, type TensorLike } from "../../src/tensor/tensor.js";
@@ -99,6 +103,19 @@ for (const { title, bytes, engine } of engines) {
       expect(out.rows[1]!.some(Number.isNaN)).toBe(true);
     });
 
+    it("reads a feed that is a view at an offset into a larger buffer (subarray) correctly", async () => {
+      const x = good();
+      const expected = Object.values(await model.run({ x }))[0]!.data;
+      const backing = new Float32Array(x.data.length + 37).fill(Number.NaN);
+      backing.set(x.data, 37);
+      const view = { shape: x.shape, data: backing.subarray(37) };
+      const out = Object.values(await model.run({ x: view }))[0]!.data;
+      expect(Array.from(out)).toEqual(Array.from(expected));
+      const shared = new Float32Array(new SharedArrayBuffer(4 * (x.data.length + 5)), 20, x.data.length);
+      shared.set(x.data);
+      expect(Array.from(Object.values(await model.run({ x: { shape: x.shape, data: shared } }))[0]!.data)).toEqual(Array.from(expected));
+    });
+
     it("does not modify the caller's feed", async () => {
       const x = good();
       const before = x.data.slice();
@@ -146,6 +163,24 @@ describe("API validation: loading and disposing", () => {
       expect((error as Error).message).toMatch(Object.keys(options)[0]!);
     });
   }
+
+  it("loads model bytes and decodes image bytes that are views at an offset (as Node Buffers often are)", async () => {
+    const at = <T extends Uint8Array>(bytes: T, offset: number): Uint8Array => {
+      const backing = new Uint8Array(bytes.length + offset).fill(0xee);
+      backing.set(bytes, offset);
+      return backing.subarray(offset);
+    };
+    const bytes = tinyGraphBytes();
+    const x = good();
+    const plain = Object.values(await (await loadModel(bytes)).run({ x }))[0]!.data;
+    const viewed = Object.values(await (await loadModel(at(bytes, 13))).run({ x }))[0]!.data;
+    expect(Array.from(viewed)).toEqual(Array.from(plain));
+    setPngDecoder(pngjsDecoder);
+    for (const name of ["exif6.jpg", "palette8.png"]) {
+      const file = new Uint8Array(readFileSync(`test/fixtures/images/${name}`));
+      expect(decodeImage(at(file, 7)).data).toEqual(decodeImage(file).data);
+    }
+  });
 
   it("refuses engine 'ghostnet' for a graph that is not a GhostNet, with a typed error", async () => {
     await expect(loadModel(tinyGraphBytes(), { engine: "ghostnet" })).rejects.toBeInstanceOf(GhostnetError);
