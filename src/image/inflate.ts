@@ -187,173 +187,276 @@ export function adler32(bytes: Uint8Array): number {
 }
 
 /**
- * Decodes the raw DEFLATE blocks (RFC 1951 §3.2.3) of `input` from byte `start` into
- * `output`. Returns the bytes written and the input offset just after the last block.
+ * Reads DEFLATE's bit stream: bits are packed LSB-first (RFC 1951 §3.1.1), so the next bit
+ * is bit 0 of `bits`, which holds `bitCount` (up to 32) bits ahead of byte `pos`. Reading
+ * past the data feeds zero bytes, up to LOOKAHEAD_SLACK of them, so decoding needs no
+ * bounds test per symbol; consuming any of those zeros is reported as truncation.
  *
- * The bit reader keeps up to 32 bits in `bits` (next bit = bit 0) and `bitCount`; reading
- * past the data feeds zero bytes (so the hot loop needs no bounds test), and any use of
- * them is reported as truncation.
+ * The hot loop (`inflateCodes`) copies `pos`, `bits` and `bitCount` into locals and writes
+ * them back when it is done; the methods serve the block headers.
  */
-function inflateRaw(input: Uint8Array, start: number, output: Uint8Array): { size: number; inputEnd: number } {
-  const inputLength = input.length;
-  const outputLength = output.length;
-  let pos = start;
-  let bits = 0;
-  let bitCount = 0;
-  let out = 0;
+class BitReader {
+  pos: number;
+  bits = 0;
+  bitCount = 0;
+  /** Output bytes written so far, for error messages. */
+  written = 0;
 
-  const scratch = new Uint16Array(32);
-  const lengths = new Uint8Array(288 + 32);
-  const codeLengthTable = newTable(7, 19);
-  const dynamicLiteral = newTable(LITERAL_PRIMARY_BITS, 288);
-  const dynamicDistance = newTable(DISTANCE_PRIMARY_BITS, 32);
+  constructor(readonly input: Uint8Array, start: number, readonly outputLength: number) {
+    this.pos = start;
+  }
+
+  /** Tops the buffer up to at least 25 bits. */
+  refill(): void {
+    const input = this.input;
+    while (this.bitCount <= 24) {
+      if (this.pos >= input.length + LOOKAHEAD_SLACK) throw this.truncated();
+      this.bits |= (this.pos < input.length ? input[this.pos]! : 0) << this.bitCount;
+      this.pos++;
+      this.bitCount += 8;
+    }
+  }
+
+  read(count: number): number {
+    if (this.bitCount < count) this.refill();
+    const value = this.bits & ((1 << count) - 1);
+    this.bits >>>= count;
+    this.bitCount -= count;
+    return value;
+  }
+
+  /** Decodes one symbol of `table` (§3.2.2). */
+  decode(table: HuffmanTable): number {
+    if (this.bitCount < MAX_CODE_BITS) this.refill();
+    const { entries, primaryBits } = table;
+    let entry = entries[this.bits & ((1 << primaryBits) - 1)]!;
+    if (entry & SUBTABLE) entry = entries[(entry >>> 16) + ((this.bits >>> primaryBits) & ((1 << (entry & 15)) - 1))]!;
+    const length = entry & 15;
+    if (length === 0) throw this.corrupt("image data has an invalid Huffman code");
+    this.bits >>>= length;
+    this.bitCount -= length;
+    return entry >>> 16;
+  }
+
+  /** Drops the bits up to the next byte boundary and hands whole buffered bytes back to `pos`. */
+  alignToByte(): void {
+    this.pos -= this.bitCount >> 3;
+    this.bits = 0;
+    this.bitCount = 0;
+  }
 
   /** True once bits beyond the data (the zero look-ahead) have been consumed. */
-  const overran = (): boolean => pos * 8 - bitCount > inputLength * 8;
-  const truncated = (): ImageDecodeError =>
-    new ImageDecodeError(`truncated PNG: image data ends inside the compressed stream (after ${out} of ${outputLength} bytes)`);
-  const failure = (message: string): ImageDecodeError => (overran() ? truncated() : new ImageDecodeError(`corrupt PNG: ${message}`));
-  const tooLarge = (): ImageDecodeError =>
-    overran() ? truncated() : new ImageDecodeError(`corrupt PNG: image data inflates to more than the ${outputLength} bytes the header needs`);
+  overran(): boolean {
+    return this.pos * 8 - this.bitCount > this.input.length * 8;
+  }
 
-  /** Tops the bit buffer up to at least 25 bits. */
-  const refill = (): void => {
+  truncated(): ImageDecodeError {
+    return new ImageDecodeError(
+      `truncated PNG: image data ends inside the compressed stream (after ${this.written} of ${this.outputLength} bytes)`,
+    );
+  }
+
+  /** A corrupt-data error — or truncation, if the bad bits were the zeros read past the end. */
+  corrupt(message: string): ImageDecodeError {
+    return this.overran() ? this.truncated() : new ImageDecodeError(`corrupt PNG: ${message}`);
+  }
+
+  tooLarge(): ImageDecodeError {
+    return this.corrupt(`image data inflates to more than the ${this.outputLength} bytes the header needs`);
+  }
+}
+
+/** Tables and buffers for dynamic blocks, allocated once per stream. */
+interface DynamicCodes {
+  lengths: Uint8Array;
+  scratch: Uint16Array;
+  codeLength: HuffmanTable;
+  literal: HuffmanTable;
+  distance: HuffmanTable;
+}
+
+/**
+ * Decodes the raw DEFLATE blocks (RFC 1951 §3.2.3) of `input` from byte `start` into
+ * `output`. Returns the bytes written and the input offset just after the last block.
+ */
+function inflateRaw(input: Uint8Array, start: number, output: Uint8Array): { size: number; inputEnd: number } {
+  const reader = new BitReader(input, start, output.length);
+  const dynamic: DynamicCodes = {
+    lengths: new Uint8Array(288 + 32),
+    scratch: new Uint16Array(32),
+    codeLength: newTable(7, 19),
+    literal: newTable(LITERAL_PRIMARY_BITS, 288),
+    distance: newTable(DISTANCE_PRIMARY_BITS, 32),
+  };
+  let final = false;
+  while (!final) {
+    final = reader.read(1) === 1;
+    const type = reader.read(2);
+    if (type === 0) {
+      copyStoredBlock(reader, output);
+    } else if (type === 1) {
+      const fixed = getFixedTables(dynamic.scratch);
+      reader.written = inflateCodes(reader, output, reader.written, fixed.literal, fixed.distance);
+    } else if (type === 2) {
+      readDynamicCodes(reader, dynamic);
+      reader.written = inflateCodes(reader, output, reader.written, dynamic.literal, dynamic.distance);
+    } else {
+      throw reader.corrupt("image data has a deflate block of reserved type 3");
+    }
+  }
+  if (reader.overran()) throw reader.truncated();
+  reader.alignToByte();
+  return { size: reader.written, inputEnd: reader.pos };
+}
+
+/** §3.2.4 stored block: to a byte boundary, LEN and NLEN (its one's complement), then LEN bytes. */
+function copyStoredBlock(reader: BitReader, output: Uint8Array): void {
+  reader.alignToByte();
+  const { input, pos } = reader;
+  if (pos + 4 > input.length) throw reader.truncated();
+  const length = input[pos]! | (input[pos + 1]! << 8);
+  const check = input[pos + 2]! | (input[pos + 3]! << 8);
+  if ((length ^ 0xffff) !== check) throw reader.corrupt(`image data has a stored block whose length ${length} does not match its check ${check}`);
+  if (pos + 4 + length > input.length) throw reader.truncated();
+  if (reader.written + length > output.length) throw reader.tooLarge();
+  output.set(input.subarray(pos + 4, pos + 4 + length), reader.written);
+  reader.pos = pos + 4 + length;
+  reader.written += length;
+}
+
+/** §3.2.7: HLIT, HDIST, HCLEN, the code-length code, then both codes' lengths, run-length coded. */
+function readDynamicCodes(reader: BitReader, codes: DynamicCodes): void {
+  const { lengths, scratch } = codes;
+  const literalCount = reader.read(5) + 257;
+  const distanceCount = reader.read(5) + 1;
+  const codeLengthCount = reader.read(4) + 4;
+  if (literalCount > 286) throw reader.corrupt(`image data declares ${literalCount} literal/length codes (at most 286)`);
+  if (distanceCount > 30) throw reader.corrupt(`image data declares ${distanceCount} distance codes (at most 30)`);
+  lengths.fill(0, 0, 19);
+  for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = reader.read(3);
+  if (reader.overran()) throw reader.truncated();
+  buildTable(codes.codeLength, lengths, 0, 19, scratch, "code-length");
+
+  const total = literalCount + distanceCount;
+  for (let i = 0; i < total; ) {
+    const symbol = reader.decode(codes.codeLength);
+    if (symbol < 16) {
+      lengths[i++] = symbol;
+      continue;
+    }
+    let repeat: number;
+    let value = 0;
+    if (symbol === 16) {
+      if (i === 0) throw reader.corrupt("image data repeats a previous code length before the first one");
+      value = lengths[i - 1]!;
+      repeat = 3 + reader.read(2);
+    } else if (symbol === 17) {
+      repeat = 3 + reader.read(3);
+    } else {
+      repeat = 11 + reader.read(7);
+    }
+    if (i + repeat > total) throw reader.corrupt("image data's code lengths run past the declared number of codes");
+    lengths.fill(value, i, i + repeat);
+    i += repeat;
+  }
+  if (reader.overran()) throw reader.truncated();
+  if (lengths[256] === 0) throw reader.corrupt("image data's Huffman code has no end-of-block symbol");
+  buildTable(codes.literal, lengths, 0, literalCount, scratch, "literal/length");
+  buildTable(codes.distance, lengths, literalCount, distanceCount, scratch, "distance");
+}
+
+/**
+ * §3.2.5: decodes one Huffman-coded block's literals and <length, distance> back-references
+ * up to its end-of-block symbol (256), writing from `output[out]`; returns the new `out`.
+ * The bit reader's state lives in locals here (V8 keeps them in registers); every `refill`
+ * below is the same as BitReader.refill, written out.
+ */
+function inflateCodes(
+  reader: BitReader, output: Uint8Array, out: number, literalTable: HuffmanTable, distanceTable: HuffmanTable,
+): number {
+  const input = reader.input;
+  const inputLength = input.length;
+  const slackEnd = inputLength + LOOKAHEAD_SLACK;
+  const outputLength = output.length;
+  const literals = literalTable.entries;
+  const distances = distanceTable.entries;
+  const literalMask = (1 << LITERAL_PRIMARY_BITS) - 1;
+  const distanceMask = (1 << DISTANCE_PRIMARY_BITS) - 1;
+  let { pos, bits, bitCount } = reader;
+  /** Hands the state back to the reader, so its error messages see it. */
+  const sync = (): BitReader => {
+    reader.pos = pos;
+    reader.bits = bits;
+    reader.bitCount = bitCount;
+    reader.written = out;
+    return reader;
+  };
+
+  for (;;) {
+    // A literal/length code (≤ 15 bits) and its extra bits (≤ 5) need ≤ 20 bits buffered.
+    if (bitCount < 20) {
+      while (bitCount <= 24) {
+        if (pos >= slackEnd) throw sync().truncated();
+        bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
+        pos++;
+        bitCount += 8;
+      }
+    }
+    let entry = literals[bits & literalMask]!;
+    if (entry & SUBTABLE) entry = literals[(entry >>> 16) + ((bits >>> LITERAL_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
+    const codeLength = entry & 15;
+    if (codeLength === 0) throw sync().corrupt("image data has an invalid literal/length Huffman code");
+    bits >>>= codeLength;
+    bitCount -= codeLength;
+    let symbol = entry >>> 16;
+    if (symbol < 256) {
+      if (out >= outputLength) throw sync().tooLarge();
+      output[out++] = symbol;
+      continue;
+    }
+    if (symbol === 256) break;
+
+    // A back-reference: length symbol 257..285 and its ≤ 5 extra bits, then, after a
+    // refill, a distance code (≤ 15 bits) and its ≤ 13 extra bits (refilled if needed).
+    symbol -= 257;
+    if (symbol >= 29) throw sync().corrupt(`image data has an invalid length symbol ${symbol + 257}`);
+    const lengthExtra = LENGTH_EXTRA[symbol]!;
+    const length = LENGTH_BASE[symbol]! + (bits & ((1 << lengthExtra) - 1));
+    bits >>>= lengthExtra;
+    bitCount -= lengthExtra;
+
     while (bitCount <= 24) {
-      if (pos >= inputLength + LOOKAHEAD_SLACK) throw truncated();
+      if (pos >= slackEnd) throw sync().truncated();
       bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
       pos++;
       bitCount += 8;
     }
-  };
-  const readBits = (count: number): number => {
-    if (bitCount < count) refill();
-    const value = bits & ((1 << count) - 1);
-    bits >>>= count;
-    bitCount -= count;
-    return value;
-  };
-  /** Decodes one symbol with `table`; the caller has refilled to ≥ 15 bits. */
-  const decodeSymbol = (table: HuffmanTable): number => {
-    const entries = table.entries;
-    let entry = entries[bits & ((1 << table.primaryBits) - 1)]!;
-    if (entry & SUBTABLE) entry = entries[(entry >>> 16) + ((bits >>> table.primaryBits) & ((1 << (entry & 15)) - 1))]!;
-    const length = entry & 15;
-    if (length === 0) throw failure("image data has an invalid Huffman code");
-    bits >>>= length;
-    bitCount -= length;
-    return entry >>> 16;
-  };
-  /** Drops the bits up to the next byte boundary and hands whole buffered bytes back to `pos`. */
-  const alignToByte = (): void => {
-    pos -= bitCount >> 3;
-    bits = 0;
-    bitCount = 0;
-  };
-
-  let final = false;
-  while (!final) {
-    final = readBits(1) === 1;
-    const type = readBits(2);
-    if (type === 0) {
-      // §3.2.4 stored block: LEN, NLEN (one's complement), then LEN literal bytes.
-      alignToByte();
-      if (pos + 4 > inputLength) throw truncated();
-      const length = input[pos]! | (input[pos + 1]! << 8);
-      const check = input[pos + 2]! | (input[pos + 3]! << 8);
-      pos += 4;
-      if ((length ^ 0xffff) !== check) throw failure(`image data has a stored block whose length ${length} does not match its check ${check}`);
-      if (pos + length > inputLength) throw truncated();
-      if (out + length > outputLength) throw tooLarge();
-      output.set(input.subarray(pos, pos + length), out);
-      pos += length;
-      out += length;
-      continue;
-    }
-    let literalTable: HuffmanTable;
-    let distanceTable: HuffmanTable;
-    if (type === 1) {
-      ({ literal: literalTable, distance: distanceTable } = getFixedTables(scratch));
-    } else if (type === 2) {
-      readDynamicCodes();
-      literalTable = dynamicLiteral;
-      distanceTable = dynamicDistance;
-    } else {
-      throw failure("image data has a deflate block of reserved type 3");
-    }
-
-    // §3.2.5 compressed block: literals, <length, distance> back-references, end-of-block (256).
-    const literalEntries = literalTable.entries;
-    const literalMask = (1 << literalTable.primaryBits) - 1;
-    for (;;) {
-      if (bitCount < 15) refill();
-      let entry = literalEntries[bits & literalMask]!;
-      if (entry & SUBTABLE) entry = literalEntries[(entry >>> 16) + ((bits >>> LITERAL_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
-      const codeLength = entry & 15;
-      if (codeLength === 0) throw failure("image data has an invalid literal/length Huffman code");
-      bits >>>= codeLength;
-      bitCount -= codeLength;
-      let symbol = entry >>> 16;
-      if (symbol < 256) {
-        if (out >= outputLength) throw tooLarge();
-        output[out++] = symbol;
-        continue;
+    entry = distances[bits & distanceMask]!;
+    if (entry & SUBTABLE) entry = distances[(entry >>> 16) + ((bits >>> DISTANCE_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
+    const distanceCodeLength = entry & 15;
+    if (distanceCodeLength === 0) throw sync().corrupt("image data has an invalid distance Huffman code");
+    bits >>>= distanceCodeLength;
+    bitCount -= distanceCodeLength;
+    const distanceSymbol = entry >>> 16;
+    if (distanceSymbol >= 30) throw sync().corrupt(`image data has an invalid distance symbol ${distanceSymbol}`);
+    const distanceExtra = DISTANCE_EXTRA[distanceSymbol]!;
+    if (bitCount < distanceExtra) {
+      while (bitCount <= 24) {
+        if (pos >= slackEnd) throw sync().truncated();
+        bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
+        pos++;
+        bitCount += 8;
       }
-      if (symbol === 256) break;
-      symbol -= 257;
-      if (symbol >= 29) throw failure(`image data has an invalid length symbol ${symbol + 257}`);
-      const length = LENGTH_BASE[symbol]! + readBits(LENGTH_EXTRA[symbol]!);
-      if (bitCount < 15) refill();
-      const distanceSymbol = decodeSymbol(distanceTable);
-      if (distanceSymbol >= 30) throw failure(`image data has an invalid distance symbol ${distanceSymbol}`);
-      const distance = DISTANCE_BASE[distanceSymbol]! + readBits(DISTANCE_EXTRA[distanceSymbol]!);
-      if (distance > out) throw failure(`image data refers ${distance} bytes back, before the start of the data (at byte ${out})`);
-      if (out + length > outputLength) throw tooLarge();
-      // The copy may overlap itself (distance < length repeats a pattern): byte by byte.
-      for (let from = out - distance, end = out + length; out < end; ) output[out++] = output[from++]!;
     }
+    const distance = DISTANCE_BASE[distanceSymbol]! + (bits & ((1 << distanceExtra) - 1));
+    bits >>>= distanceExtra;
+    bitCount -= distanceExtra;
+
+    if (distance > out) throw sync().corrupt(`image data refers ${distance} bytes back, before the start of the data (at byte ${out})`);
+    if (out + length > outputLength) throw sync().tooLarge();
+    // The copy may overlap itself (distance < length repeats a pattern), so byte by byte.
+    for (let from = out - distance, end = out + length; out < end; ) output[out++] = output[from++]!;
   }
-  if (overran()) throw truncated();
-  alignToByte();
-  return { size: out, inputEnd: pos };
-
-  /** §3.2.7: HLIT, HDIST, HCLEN, the code-length code, then both codes' lengths run-length coded. */
-  function readDynamicCodes(): void {
-    const literalCount = readBits(5) + 257;
-    const distanceCount = readBits(5) + 1;
-    const codeLengthCount = readBits(4) + 4;
-    if (literalCount > 286) throw failure(`image data declares ${literalCount} literal/length codes (at most 286)`);
-    if (distanceCount > 30) throw failure(`image data declares ${distanceCount} distance codes (at most 30)`);
-    lengths.fill(0, 0, 19);
-    for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = readBits(3);
-    if (overran()) throw truncated();
-    buildTable(codeLengthTable, lengths, 0, 19, scratch, "code-length");
-
-    const total = literalCount + distanceCount;
-    for (let i = 0; i < total; ) {
-      if (bitCount < 15) refill();
-      const symbol = decodeSymbol(codeLengthTable);
-      if (symbol < 16) {
-        lengths[i++] = symbol;
-        continue;
-      }
-      let repeat: number;
-      let value = 0;
-      if (symbol === 16) {
-        if (i === 0) throw failure("image data repeats a previous code length before the first one");
-        value = lengths[i - 1]!;
-        repeat = 3 + readBits(2);
-      } else if (symbol === 17) {
-        repeat = 3 + readBits(3);
-      } else {
-        repeat = 11 + readBits(7);
-      }
-      if (i + repeat > total) throw failure("image data's code lengths run past the declared number of codes");
-      lengths.fill(value, i, i + repeat);
-      i += repeat;
-    }
-    if (overran()) throw truncated();
-    if (lengths[256] === 0) throw failure("image data's Huffman code has no end-of-block symbol");
-    buildTable(dynamicLiteral, lengths, 0, literalCount, scratch, "literal/length");
-    buildTable(dynamicDistance, lengths, literalCount, distanceCount, scratch, "distance");
-  }
+  sync();
+  return out;
 }
