@@ -16,6 +16,7 @@ import { pngjsDecoder } from "../../src/image/png-node.js";
 import { preprocess } from "../../src/image/preprocess.js";
 import { loadModel } from "../../src/load-model.js";
 import { ModelProtoType } from "../../src/loader/onnx-schema.js";
+import { encodeModel } from "../../src/loader/writer.js";
 
 beforeAll(() => setPngDecoder(pngjsDecoder));
 
@@ -154,5 +155,33 @@ describe("fuzz regressions", () => {
     let diff = 0;
     for (let i = 0; i < a.length; i++) diff = Math.max(diff, Math.abs(a[i]! - g[i]!));
     expect(diff).toBeLessThanOrEqual(1e-5);
+  });
+
+  // A 998-byte model (12 Expands of a [1, 1] input to [8192, 8192], each plus a constant,
+  // then one Sum) passes every per-tensor limit (2^26 < 2^28 elements) but keeps 12 × 256 MB
+  // alive at once: on a machine with less memory the run dies with RangeError "Array buffer
+  // allocation failed" instead of a typed error. Needs a per-run memory budget checked when
+  // the plan is built (the plan knows every shape and the arena's peak), e.g. an option
+  // `maxRunBytes`, and allocation failures turned into LimitError. Owner: src/graph (H3).
+  it.skip("a small model whose run needs 3 GB at once is refused before allocating [SKIPPED: running it allocates 3 GB; needs a run-level budget in src/graph]", async () => {
+    const k = 12;
+    const nodes = [
+      ...Array.from({ length: k }, (_, i) => ({ opType: "Expand", inputs: ["x", "shape"], outputs: [`e${i}`] })),
+      ...Array.from({ length: k }, (_, i) => ({ opType: "Add", inputs: [`e${i}`, `c${i}`], outputs: [`a${i}`] })),
+      { opType: "Sum", inputs: Array.from({ length: k }, (_, i) => `a${i}`), outputs: ["y"] },
+    ];
+    const bytes = encodeModel({
+      opset: 13,
+      nodes,
+      initializers: [
+        { name: "shape", dtype: "int64", dims: [2], data: [8192, 8192] },
+        ...Array.from({ length: k }, (_, i) => ({ name: `c${i}`, dtype: "float32" as const, dims: [1], data: [i] })),
+      ],
+      inputs: [{ name: "x", shape: [1, 1] }],
+      outputs: [{ name: "y" }],
+    });
+    const model = await loadModel(bytes);
+    const error = await model.run({ x: { shape: [1, 1], data: new Float32Array([1]) } }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GhostnetError);
   });
 });
