@@ -100,10 +100,17 @@ function unfilterRow(data: Uint8Array, start: number, rowBytes: number, filterUn
         const a = data[i - filterUnit]!;
         const b = data[up]!;
         const c = data[up - filterUnit]!;
-        const pa = Math.abs(b - c); // |p − a| with p = a + b − c
-        const pb = Math.abs(a - c); // |p − b|
-        const pc = Math.abs(a + b - 2 * c); // |p − c|
-        data[i] = data[i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c);
+        // With p = a + b − c: |p − a| = |b − c|, |p − b| = |a − c|, |p − c| = |(b − c) + (a − c)|.
+        // Branch-free (photos make these choices unpredictable): x >> 31 is −1 when x < 0,
+        // and y ^ ((y ^ z) & mask) is z when mask = −1, y when mask = 0.
+        let pa = b - c;
+        let pb = a - c;
+        let pc = pa + pb;
+        pa = (pa ^ (pa >> 31)) - (pa >> 31);
+        pb = (pb ^ (pb >> 31)) - (pb >> 31);
+        pc = (pc ^ (pc >> 31)) - (pc >> 31);
+        const bOrC = b ^ ((b ^ c) & ((pc - pb) >> 31)); // pb <= pc ? b : c
+        data[i] = data[i]! + (a ^ ((a ^ bOrC) & (((pb - pa) | (pc - pa)) >> 31))); // pa <= pb && pa <= pc ? a : bOrC
       }
       return;
     default:
