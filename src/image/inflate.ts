@@ -368,8 +368,8 @@ function readDynamicCodes(reader: BitReader, codes: DynamicCodes): void {
 /**
  * §3.2.5: decodes one Huffman-coded block's literals and <length, distance> back-references
  * up to its end-of-block symbol (256), writing from `output[out]`; returns the new `out`.
- * The bit reader's state lives in locals here (V8 keeps them in registers); every `refill`
- * below is the same as BitReader.refill, written out.
+ * The bit reader's state lives in locals here (V8 keeps them in registers); each refill
+ * loop below is BitReader.refill written out.
  */
 function inflateCodes(
   reader: BitReader, output: Uint8Array, out: number, literalTable: HuffmanTable, distanceTable: HuffmanTable,
@@ -383,20 +383,12 @@ function inflateCodes(
   const literalMask = (1 << LITERAL_PRIMARY_BITS) - 1;
   const distanceMask = (1 << DISTANCE_PRIMARY_BITS) - 1;
   let { pos, bits, bitCount } = reader;
-  /** Hands the state back to the reader, so its error messages see it. */
-  const sync = (): BitReader => {
-    reader.pos = pos;
-    reader.bits = bits;
-    reader.bitCount = bitCount;
-    reader.written = out;
-    return reader;
-  };
 
   for (;;) {
     // A literal/length code (≤ 15 bits) and its extra bits (≤ 5) need ≤ 20 bits buffered.
     if (bitCount < 20) {
       while (bitCount <= 24) {
-        if (pos >= slackEnd) throw sync().truncated();
+        if (pos >= slackEnd) throw handBack(reader, pos, bits, bitCount, out).truncated();
         bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
         pos++;
         bitCount += 8;
@@ -405,12 +397,12 @@ function inflateCodes(
     let entry = literals[bits & literalMask]!;
     if (entry & SUBTABLE) entry = literals[(entry >>> 16) + ((bits >>> LITERAL_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
     const codeLength = entry & 15;
-    if (codeLength === 0) throw sync().corrupt("image data has an invalid literal/length Huffman code");
+    if (codeLength === 0) throw handBack(reader, pos, bits, bitCount, out).corrupt("image data has an invalid literal/length Huffman code");
     bits >>>= codeLength;
     bitCount -= codeLength;
     let symbol = entry >>> 16;
     if (symbol < 256) {
-      if (out >= outputLength) throw sync().tooLarge();
+      if (out >= outputLength) throw handBack(reader, pos, bits, bitCount, out).tooLarge();
       output[out++] = symbol;
       continue;
     }
@@ -419,14 +411,14 @@ function inflateCodes(
     // A back-reference: length symbol 257..285 and its ≤ 5 extra bits, then, after a
     // refill, a distance code (≤ 15 bits) and its ≤ 13 extra bits (refilled if needed).
     symbol -= 257;
-    if (symbol >= 29) throw sync().corrupt(`image data has an invalid length symbol ${symbol + 257}`);
+    if (symbol >= 29) throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data has an invalid length symbol ${symbol + 257}`);
     const lengthExtra = LENGTH_EXTRA[symbol]!;
     const length = LENGTH_BASE[symbol]! + (bits & ((1 << lengthExtra) - 1));
     bits >>>= lengthExtra;
     bitCount -= lengthExtra;
 
     while (bitCount <= 24) {
-      if (pos >= slackEnd) throw sync().truncated();
+      if (pos >= slackEnd) throw handBack(reader, pos, bits, bitCount, out).truncated();
       bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
       pos++;
       bitCount += 8;
@@ -434,15 +426,15 @@ function inflateCodes(
     entry = distances[bits & distanceMask]!;
     if (entry & SUBTABLE) entry = distances[(entry >>> 16) + ((bits >>> DISTANCE_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
     const distanceCodeLength = entry & 15;
-    if (distanceCodeLength === 0) throw sync().corrupt("image data has an invalid distance Huffman code");
+    if (distanceCodeLength === 0) throw handBack(reader, pos, bits, bitCount, out).corrupt("image data has an invalid distance Huffman code");
     bits >>>= distanceCodeLength;
     bitCount -= distanceCodeLength;
     const distanceSymbol = entry >>> 16;
-    if (distanceSymbol >= 30) throw sync().corrupt(`image data has an invalid distance symbol ${distanceSymbol}`);
+    if (distanceSymbol >= 30) throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data has an invalid distance symbol ${distanceSymbol}`);
     const distanceExtra = DISTANCE_EXTRA[distanceSymbol]!;
     if (bitCount < distanceExtra) {
       while (bitCount <= 24) {
-        if (pos >= slackEnd) throw sync().truncated();
+        if (pos >= slackEnd) throw handBack(reader, pos, bits, bitCount, out).truncated();
         bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
         pos++;
         bitCount += 8;
@@ -452,11 +444,34 @@ function inflateCodes(
     bits >>>= distanceExtra;
     bitCount -= distanceExtra;
 
-    if (distance > out) throw sync().corrupt(`image data refers ${distance} bytes back, before the start of the data (at byte ${out})`);
-    if (out + length > outputLength) throw sync().tooLarge();
-    // The copy may overlap itself (distance < length repeats a pattern), so byte by byte.
-    for (let from = out - distance, end = out + length; out < end; ) output[out++] = output[from++]!;
+    if (distance > out) throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data refers ${distance} bytes back, before the start of the data (at byte ${out})`);
+    if (out + length > outputLength) throw handBack(reader, pos, bits, bitCount, out).tooLarge();
+    // The copy may overlap itself (distance < length repeats the last `distance` bytes):
+    // byte by byte, except for long runs of one byte and long copies that do not overlap,
+    // which the engine's fill and copyWithin do faster.
+    if (length >= 32 && distance === 1) {
+      output.fill(output[out - 1]!, out, out + length);
+      out += length;
+    } else if (length >= 32 && distance >= length) {
+      output.copyWithin(out, out - distance, out - distance + length);
+      out += length;
+    } else {
+      for (let from = out - distance, end = out + length; out < end; ) output[out++] = output[from++]!;
+    }
   }
-  sync();
+  handBack(reader, pos, bits, bitCount, out);
   return out;
+}
+
+/**
+ * Stores the hot loop's state back in the reader (for the next block, or for an error
+ * message). A plain function, not a closure: a closure over the loop's variables would
+ * make V8 keep them in a heap context instead of registers.
+ */
+function handBack(reader: BitReader, pos: number, bits: number, bitCount: number, written: number): BitReader {
+  reader.pos = pos;
+  reader.bits = bits;
+  reader.bitCount = bitCount;
+  reader.written = written;
+  return reader;
 }
