@@ -73,11 +73,15 @@ function buildTable(
   let code = 0;
   for (let length = 1; length <= MAX_CODE_BITS; length++) {
     available = (available << 1) - scratch[length]!;
-    if (available < 0) throw new ImageDecodeError(`corrupt PNG: image data has an over-subscribed ${what} Huffman code`);
+    if (available < 0) {
+      throw new ImageDecodeError(`corrupt PNG: image data has an over-subscribed ${what} Huffman code`);
+    }
     code = (code + scratch[length - 1]!) << 1;
     scratch[16 + length] = code;
   }
-  if (available > 0 && maxLength > 1) throw new ImageDecodeError(`corrupt PNG: image data has an incomplete ${what} Huffman code`);
+  if (available > 0 && maxLength > 1) {
+    throw new ImageDecodeError(`corrupt PNG: image data has an incomplete ${what} Huffman code`);
+  }
 
   const subBits = Math.max(0, maxLength - primaryBits);
   const primarySize = 1 << primaryBits;
@@ -143,12 +147,18 @@ function getFixedTables(scratch: Uint16Array): { literal: HuffmanTable; distance
  */
 export function inflateZlib(input: Uint8Array, expectedSize: number): Uint8Array {
   // RFC 1950 §2.2: CMF (method 8 = deflate, window ≤ 32K), FLG (check bits, no preset dictionary).
-  if (input.length < 2) throw new ImageDecodeError(`truncated PNG: image data is ${input.length} bytes, too short for a zlib header`);
+  if (input.length < 2) {
+    throw new ImageDecodeError(`truncated PNG: image data is ${input.length} bytes, too short for a zlib header`);
+  }
   const cmf = input[0]!;
   const flg = input[1]!;
-  if ((cmf & 15) !== 8 || cmf >> 4 > 7) throw new ImageDecodeError(`corrupt PNG: image data is not a zlib deflate stream (header byte 0x${cmf.toString(16)})`);
+  if ((cmf & 15) !== 8 || cmf >> 4 > 7) {
+    throw new ImageDecodeError(`corrupt PNG: image data is not a zlib deflate stream (header byte 0x${cmf.toString(16)})`);
+  }
   if (((cmf << 8) | flg) % 31 !== 0) throw new ImageDecodeError("corrupt PNG: image data has a bad zlib header check");
-  if (flg & 0x20) throw new ImageDecodeError("corrupt PNG: image data asks for a preset zlib dictionary, which PNG does not allow");
+  if (flg & 0x20) {
+    throw new ImageDecodeError("corrupt PNG: image data asks for a preset zlib dictionary, which PNG does not allow");
+  }
 
   const output = new Uint8Array(expectedSize);
   const written = inflateRaw(input, 2, output);
@@ -316,7 +326,9 @@ function copyStoredBlock(reader: BitReader, output: Uint8Array): void {
   if (pos + 4 > input.length) throw reader.truncated();
   const length = input[pos]! | (input[pos + 1]! << 8);
   const check = input[pos + 2]! | (input[pos + 3]! << 8);
-  if ((length ^ 0xffff) !== check) throw reader.corrupt(`image data has a stored block whose length ${length} does not match its check ${check}`);
+  if ((length ^ 0xffff) !== check) {
+    throw reader.corrupt(`image data has a stored block whose length ${length} does not match its check ${check}`);
+  }
   if (pos + 4 + length > input.length) throw reader.truncated();
   if (reader.written + length > output.length) throw reader.tooLarge();
   output.set(input.subarray(pos + 4, pos + 4 + length), reader.written);
@@ -330,7 +342,9 @@ function readDynamicCodes(reader: BitReader, codes: DynamicCodes): void {
   const literalCount = reader.read(5) + 257;
   const distanceCount = reader.read(5) + 1;
   const codeLengthCount = reader.read(4) + 4;
-  if (literalCount > 286) throw reader.corrupt(`image data declares ${literalCount} literal/length codes (at most 286)`);
+  if (literalCount > 286) {
+    throw reader.corrupt(`image data declares ${literalCount} literal/length codes (at most 286)`);
+  }
   if (distanceCount > 30) throw reader.corrupt(`image data declares ${distanceCount} distance codes (at most 30)`);
   lengths.fill(0, 0, 19);
   for (let i = 0; i < codeLengthCount; i++) lengths[CODE_LENGTH_ORDER[i]!] = reader.read(3);
@@ -397,7 +411,9 @@ function inflateCodes(
     let entry = literals[bits & literalMask]!;
     if (entry & SUBTABLE) entry = literals[(entry >>> 16) + ((bits >>> LITERAL_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
     const codeLength = entry & 15;
-    if (codeLength === 0) throw handBack(reader, pos, bits, bitCount, out).corrupt("image data has an invalid literal/length Huffman code");
+    if (codeLength === 0) {
+      throw handBack(reader, pos, bits, bitCount, out).corrupt("image data has an invalid literal/length Huffman code");
+    }
     bits >>>= codeLength;
     bitCount -= codeLength;
     let symbol = entry >>> 16;
@@ -411,7 +427,9 @@ function inflateCodes(
     // A back-reference: length symbol 257..285 and its ≤ 5 extra bits, then, after a
     // refill, a distance code (≤ 15 bits) and its ≤ 13 extra bits (refilled if needed).
     symbol -= 257;
-    if (symbol >= 29) throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data has an invalid length symbol ${symbol + 257}`);
+    if (symbol >= 29) {
+      throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data has an invalid length symbol ${symbol + 257}`);
+    }
     const lengthExtra = LENGTH_EXTRA[symbol]!;
     const length = LENGTH_BASE[symbol]! + (bits & ((1 << lengthExtra) - 1));
     bits >>>= lengthExtra;
@@ -426,11 +444,15 @@ function inflateCodes(
     entry = distances[bits & distanceMask]!;
     if (entry & SUBTABLE) entry = distances[(entry >>> 16) + ((bits >>> DISTANCE_PRIMARY_BITS) & ((1 << (entry & 15)) - 1))]!;
     const distanceCodeLength = entry & 15;
-    if (distanceCodeLength === 0) throw handBack(reader, pos, bits, bitCount, out).corrupt("image data has an invalid distance Huffman code");
+    if (distanceCodeLength === 0) {
+      throw handBack(reader, pos, bits, bitCount, out).corrupt("image data has an invalid distance Huffman code");
+    }
     bits >>>= distanceCodeLength;
     bitCount -= distanceCodeLength;
     const distanceSymbol = entry >>> 16;
-    if (distanceSymbol >= 30) throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data has an invalid distance symbol ${distanceSymbol}`);
+    if (distanceSymbol >= 30) {
+      throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data has an invalid distance symbol ${distanceSymbol}`);
+    }
     const distanceExtra = DISTANCE_EXTRA[distanceSymbol]!;
     if (bitCount < distanceExtra) {
       while (bitCount <= 24) {
@@ -444,7 +466,9 @@ function inflateCodes(
     bits >>>= distanceExtra;
     bitCount -= distanceExtra;
 
-    if (distance > out) throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data refers ${distance} bytes back, before the start of the data (at byte ${out})`);
+    if (distance > out) {
+      throw handBack(reader, pos, bits, bitCount, out).corrupt(`image data refers ${distance} bytes back, before the start of the data (at byte ${out})`);
+    }
     if (out + length > outputLength) throw handBack(reader, pos, bits, bitCount, out).tooLarge();
     // The copy may overlap itself (distance < length repeats the last `distance` bytes):
     // byte by byte, except for long runs of one byte and long copies that do not overlap,

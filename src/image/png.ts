@@ -190,14 +190,15 @@ function decodePngBuiltIn(bytes: Uint8Array, header: PngHeader): RgbImage {
   const imageData: Uint8Array[] = [];
   let palette: Uint8Array | undefined;
   for (let pos = SIGNATURE.length; ; ) {
-    const length = ((bytes[pos]! << 24) | (bytes[pos + 1]! << 16) | (bytes[pos + 2]! << 8) | bytes[pos + 3]!) >>> 0;
+    const length = readUint32(bytes, pos);
     const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
     const payload = bytes.subarray(pos + 8, pos + 8 + length);
     const critical = (bytes[pos + 4]! & 0x20) === 0; // upper-case first letter (PNG spec §5.4)
-    if (critical) {
-      if (!["IHDR", "PLTE", "IDAT", "IEND"].includes(type)) throw new ImageDecodeError(`corrupt PNG: unknown critical chunk ${JSON.stringify(type)} at byte ${pos}`);
-      const stored = ((bytes[pos + 8 + length]! << 24) | (bytes[pos + 9 + length]! << 16) | (bytes[pos + 10 + length]! << 8) | bytes[pos + 11 + length]!) >>> 0;
-      if (crc32(bytes, pos + 4, pos + 8 + length) !== stored) throw new ImageDecodeError(`corrupt PNG: chunk ${type} at byte ${pos} fails its CRC check`);
+    if (critical && !["IHDR", "PLTE", "IDAT", "IEND"].includes(type)) {
+      throw new ImageDecodeError(`corrupt PNG: unknown critical chunk ${JSON.stringify(type)} at byte ${pos}`);
+    }
+    if (critical && crc32(bytes, pos + 4, pos + 8 + length) !== readUint32(bytes, pos + 8 + length)) {
+      throw new ImageDecodeError(`corrupt PNG: chunk ${type} at byte ${pos} fails its CRC check`);
     }
     if (type === "IDAT") imageData.push(payload);
     else if (type === "PLTE" && palette === undefined) palette = payload;
@@ -210,6 +211,11 @@ function decodePngBuiltIn(bytes: Uint8Array, header: PngHeader): RgbImage {
   const compressed = imageData.length === 1 ? imageData[0]! : concatenate(imageData);
   const inflated = inflateZlib(compressed, inflatedSize(header));
   return { width: header.width, height: header.height, data: pngDataToRgb(inflated, header, palette) };
+}
+
+/** The big-endian 32-bit unsigned integer at `bytes[at..at+4)` (PNG spec §7.1). */
+function readUint32(bytes: Uint8Array, at: number): number {
+  return ((bytes[at]! << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!) >>> 0;
 }
 
 function concatenate(parts: Uint8Array[]): Uint8Array {
