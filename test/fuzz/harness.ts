@@ -50,8 +50,15 @@ export class FuzzLog {
 
   constructor(readonly budget: FuzzBudget) {}
 
+  /** Longest rejection message seen (messages are one line; a long one lists many problems). */
+  longestMessage = 0;
+  /** Rejections whose message spans several lines (the errors promise one line). */
+  readonly multiLineMessages: string[] = [];
+
   reject(error: GhostnetError): void {
     this.rejectedByCode.set(error.code, (this.rejectedByCode.get(error.code) ?? 0) + 1);
+    this.longestMessage = Math.max(this.longestMessage, error.message.length);
+    if (error.message.includes("\n")) this.multiLineMessages.push(error.message.slice(0, 200));
   }
 
   /** Runs `body` as one case; a non-Ghostnet exception or a broken bound becomes a failure. */
@@ -93,7 +100,8 @@ export class FuzzLog {
     return (
       `${title}: ${this.cases} cases in ${((performance.now() - this.started) / 1000).toFixed(1)} s; ` +
       `accepted ${this.accepted} (ran ${this.ran}), rejected {${codes}}, failures ${this.failures.length}; ` +
-      `slowest ${this.slowestMs.toFixed(0)} ms (${this.slowestWhat}); peak external growth ${(this.peakArrayBufferGrowth / 2 ** 20).toFixed(0)} MB`
+      `slowest ${this.slowestMs.toFixed(0)} ms (${this.slowestWhat}); peak external growth ${(this.peakArrayBufferGrowth / 2 ** 20).toFixed(0)} MB; ` +
+      `longest message ${this.longestMessage} chars, multi-line messages ${this.multiLineMessages.length}`
     );
   }
 
