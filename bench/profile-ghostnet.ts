@@ -1,8 +1,8 @@
 /**
  * Where GhostNet's time goes (not a test): `npx tsx bench/profile-ghostnet.ts [scale] [rounds]`.
  *
- *   1. Whole-run medians of the typed engine and the graph executor on the same file,
- *      interleaved (one typed run, one graph run, …) after warm-up.
+ *   1. Whole-run medians of the typed engine, the graph executor and onnxruntime-web (wasm,
+ *      one thread) on the same file, interleaved (one run of each in turn) after warm-up.
  *   2. The typed engine per layer kind (stem, pointwise convs, depthwise convs, SE, residual
  *      add, head), from `GhostNet.forward(x, { profile })` timings, medians over rounds.
  *   3. The graph executor per op type and the slowest nodes, from its step timings.
@@ -19,6 +19,7 @@ import type { LayerTiming } from "../src/ghostnet/profile.js";
 import { GraphModel, loadModel } from "../src/load-model.js";
 import type { StepTiming } from "../src/graph/executor.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import * as ort from "onnxruntime-web";
 
 const scale = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 25);
@@ -48,14 +49,20 @@ const input = new Tensor([1, 3, 224, 224]);
 for (let i = 0; i < input.size; i++) input.data[i] = Math.sin(i * 0.001) * 1.5;
 const typed = (await loadModel(bytes, { engine: "ghostnet" })) as GhostNetEngine;
 const graph = (await loadModel(bytes, { engine: "graph" })) as GraphModel;
+// onnxruntime-web on its wasm backend only (onnxruntime-node, if loaded, would register "cpu").
+ort.env.wasm.numThreads = 1;
+const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"] });
+const ortFeeds = { [session.inputNames[0]!]: new ort.Tensor("float32", input.data, [1, 3, 224, 224]) };
 
 // Warm-up, then interleaved whole runs.
 for (let i = 0; i < 5; i++) {
   await typed.run([input]);
   await graph.run([input]);
+  await session.run(ortFeeds);
 }
 const typedMs: number[] = [];
 const graphMs: number[] = [];
+const ortMs: number[] = [];
 const load0 = loadavg()[0]!;
 for (let r = 0; r < rounds; r++) {
   let t = performance.now();
@@ -64,12 +71,17 @@ for (let r = 0; r < rounds; r++) {
   t = performance.now();
   await graph.run([input]);
   graphMs.push(performance.now() - t);
+  t = performance.now();
+  await session.run(ortFeeds);
+  ortMs.push(performance.now() - t);
 }
 const fmt = (v: number): string => v.toFixed(1).padStart(7);
 console.log(`GhostNet x${scale}, batch 1, 224×224, ${rounds} interleaved rounds (load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)})`);
 console.log(`  engine      median      p10      p90   (ms)`);
 console.log(`  typed     ${fmt(median(typedMs))}  ${fmt(quantile(typedMs, 0.1))}  ${fmt(quantile(typedMs, 0.9))}`);
 console.log(`  graph     ${fmt(median(graphMs))}  ${fmt(quantile(graphMs, 0.1))}  ${fmt(quantile(graphMs, 0.9))}`);
+console.log(`  ort-web   ${fmt(median(ortMs))}  ${fmt(quantile(ortMs, 0.1))}  ${fmt(quantile(ortMs, 0.9))}`);
+console.log(`  typed / ort-web: ${(median(typedMs) / median(ortMs)).toFixed(2)} (medians), ${(quantile(typedMs, 0.1) / quantile(ortMs, 0.1)).toFixed(2)} (p10s)`);
 
 // Per layer kind (typed) and per op type (graph), medians over rounds of the per-run sums.
 const typedKinds = new Map<string, number[]>();
