@@ -65,7 +65,7 @@ function pad(cells: string[], widths: number[], right: boolean[]): string {
 
 /** A Markdown table: one row per configuration and engine. */
 export function formatTable(report: BenchReport): string {
-  const header = ["Model", "Batch", "Threads", "Engine", "Median ms", "p10–p90 ms", "Runs", "ours ÷ this", "Load ms", "Mem MB", "max|Δ| vs ours"];
+  const header = ["Model", "Batch", "Threads", "Engine", "Median ms", "p10–p90 ms", "Runs", "ours ÷ this", "Load ms", "Mem MB", "max abs diff vs ours"];
   const right = [false, true, true, false, true, true, true, true, true, true, true];
   const rows: string[][] = [];
   for (const c of report.configs) {
