@@ -33,6 +33,9 @@ const DISTANCE_EXTRA = Uint8Array.of(0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6
 /** RFC 1951 §3.2.7: the order in which the code-length code's lengths are sent. */
 const CODE_LENGTH_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15);
 
+/** Most output bytes one byte of DEFLATE data can produce: 258 bytes per 2 bits. */
+const MAX_EXPANSION = 1032;
+
 /** Zero bytes the bit reader may look ahead past the end of the data before it is "truncated". */
 const LOOKAHEAD_SLACK = 8;
 
@@ -160,6 +163,14 @@ export function inflateZlib(input: Uint8Array, expectedSize: number): Uint8Array
     throw new ImageDecodeError("corrupt PNG: image data asks for a preset zlib dictionary, which PNG does not allow");
   }
 
+  // Each 258-byte back-reference costs at least 2 bits (a length and a distance code of one
+  // bit each, §3.2.5), so n bytes of deflate data never inflate past 1032·n bytes: data too
+  // short for the header's size is refused before the output is allocated.
+  if (expectedSize > input.length * MAX_EXPANSION) {
+    throw new ImageDecodeError(
+      `truncated PNG: ${input.length} bytes of image data cannot inflate to the ${expectedSize} bytes the header needs`,
+    );
+  }
   const output = new Uint8Array(expectedSize);
   const written = inflateRaw(input, 2, output);
   const end = written.inputEnd;

@@ -205,6 +205,16 @@ describe("malformed streams fail fast with ImageDecodeError", () => {
     expectDecodeError(() => inflateZlib(new Uint8Array(deflateSync(original)), original.length - 1), /more than/);
   });
 
+  it("data too short to fill the expected size is refused before the output is allocated", () => {
+    // 1032 bytes per byte is DEFLATE's ceiling (258-byte copies for 2 bits); zlib gets close.
+    const zeros = new Uint8Array(deflateSync(new Uint8Array(10_000_000), { level: 9 }));
+    expect(10_000_000 / zeros.length).toBeGreaterThan(1000);
+    expect(inflateZlib(zeros, 10_000_000).length).toBe(10_000_000);
+    const start = performance.now();
+    expectDecodeError(() => inflateZlib(zeros, 2_000_000_000), new RegExp(`^truncated PNG: ${zeros.length} bytes of image data cannot inflate to the 2000000000 bytes`));
+    expect(performance.now() - start).toBeLessThan(20);
+  });
+
   it("data that inflates to fewer bytes than expected", () => {
     expectDecodeError(() => inflateZlib(compressed, original.length + 1), new RegExp(`inflates to ${original.length} bytes, the header needs ${original.length + 1}`));
   });

@@ -238,6 +238,18 @@ describe("broken files fail with one ImageDecodeError line", () => {
     }
   });
 
+  it("a 48-megapixel header over 8 bytes of image data is refused before 144 MB are allocated", () => {
+    const header = encodePng({ width: 1, height: 1, depth: 8, colorType: 2, samples: [0, 0, 0] }).subarray(0, idatAt);
+    const ihdr = header.slice(8, 33);
+    new DataView(ihdr.buffer).setUint32(8, 30_000);
+    new DataView(ihdr.buffer).setUint32(12, 1_600);
+    const tiny = Uint8Array.of(0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01);
+    const bytes = concatBytes([SIGNATURE, pngChunk("IHDR", ihdr.subarray(8, 21)), pngChunk("IDAT", tiny), pngChunk("IEND", new Uint8Array(0))]);
+    const start = performance.now();
+    expectDecodeError(() => builtIn(bytes), /^truncated PNG: 8 bytes of image data cannot inflate to the 144001600 bytes the header needs$/);
+    expect(performance.now() - start).toBeLessThan(50);
+  });
+
   it("a palette image without PLTE, a PLTE of 4 bytes, an unknown critical chunk", () => {
     const palette = { width: 2, height: 2, depth: 8, colorType: 3, samples: [0, 0, 0, 0] };
     expectDecodeError(() => builtIn(encodePng(palette)), /palette image \(colour type 3\) without a PLTE chunk/);
