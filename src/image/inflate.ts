@@ -13,7 +13,7 @@
  * next PRIMARY bits of input, whose entries for longer codes point at a subtable indexed
  * by the bits that follow.
  */
-import { ImageDecodeError } from "../errors.js";
+import { ImageDecodeError, LimitError } from "../errors.js";
 
 /** Table entry layout: symbol << 16 | SUBTABLE flag | code length (bits 0..3; 0 = no such code). */
 const SUBTABLE = 0x10;
@@ -146,7 +146,8 @@ function getFixedTables(scratch: Uint16Array): { literal: HuffmanTable; distance
 /**
  * Inflates the zlib stream `input` into exactly `expectedSize` bytes and checks its
  * Adler-32. Throws ImageDecodeError when the stream is malformed, ends early, would
- * inflate past `expectedSize`, or inflates to fewer bytes.
+ * inflate past `expectedSize`, or inflates to fewer bytes; LimitError when the engine
+ * cannot allocate `expectedSize` bytes.
  */
 export function inflateZlib(input: Uint8Array, expectedSize: number): Uint8Array {
   // RFC 1950 §2.2: CMF (method 8 = deflate, window ≤ 32K), FLG (check bits, no preset dictionary).
@@ -171,7 +172,12 @@ export function inflateZlib(input: Uint8Array, expectedSize: number): Uint8Array
       `truncated PNG: ${input.length} bytes of image data cannot inflate to the ${expectedSize} bytes the header needs`,
     );
   }
-  const output = new Uint8Array(expectedSize);
+  let output: Uint8Array;
+  try {
+    output = new Uint8Array(expectedSize);
+  } catch {
+    throw new LimitError(`PNG image data needs ${expectedSize} bytes of memory, more than could be allocated`);
+  }
   const written = inflateRaw(input, 2, output);
   const end = written.inputEnd;
   if (written.size < expectedSize) {

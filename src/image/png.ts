@@ -190,6 +190,8 @@ function decodePngBuiltIn(bytes: Uint8Array, header: PngHeader): RgbImage {
   const imageData: Uint8Array[] = [];
   let palette: Uint8Array | undefined;
   for (let pos = SIGNATURE.length; ; ) {
+    // readPngStructure has walked these chunks; this test only keeps the loop finite.
+    if (pos + 12 > bytes.length) throw new ImageDecodeError(`truncated PNG: no IEND chunk (file ends at byte ${bytes.length})`);
     const length = readUint32(bytes, pos);
     const type = String.fromCharCode(bytes[pos + 4]!, bytes[pos + 5]!, bytes[pos + 6]!, bytes[pos + 7]!);
     const payload = bytes.subarray(pos + 8, pos + 8 + length);
