@@ -4,6 +4,8 @@
  * of the declared size or a GhostnetError (ImageDecodeError, LimitError), within a time
  * bound and a memory budget (harness.ts).
  *
+ * PNGs go through both decoders, the built-in one (the default) and pngjs.
+ *
  * Sources: the small fixtures of test/fixtures/images (baseline, progressive, CMYK and
  * EXIF-rotated JPEGs; grey, palette, RGB, RGBA, 16-bit and interlaced PNGs) and one
  * ImageNet photo from data/images. Mutations: byte-level ones, and container-aware ones
@@ -82,11 +84,19 @@ describe("image fuzzing (seeded)", () => {
     expectNoFailures(log, "classifier");
   });
 
-  it("mutated PNGs (grey, palette, RGB, RGBA, 16-bit, interlaced)", async () => {
-    const log = new FuzzLog(BUDGET);
-    const sources = ["grey8.png", "palette8.png", "rgb16.png", "interlaced.png", "rgba8.png"];
-    for (const [i, name] of sources.entries()) await fuzzImage(log, name, fixture(name), count(300), SEED + 20 + i, 0.05);
-    expect(log.accepted).toBeGreaterThan(0);
-    expectNoFailures(log, "PNG");
-  });
+  // Both PNG decoders: the built-in one (the default, runtime-neutral inflate) and pngjs.
+  for (const [decoderName, decoder] of [["built-in", undefined], ["pngjs", pngjsDecoder]] as const) {
+    it(`mutated PNGs (grey, palette, RGB, RGBA, 16-bit, interlaced), ${decoderName} decoder`, async () => {
+      setPngDecoder(decoder);
+      try {
+        const log = new FuzzLog(BUDGET);
+        const sources = ["grey8.png", "palette8.png", "rgb16.png", "interlaced.png", "rgba8.png"];
+        for (const [i, name] of sources.entries()) await fuzzImage(log, name, fixture(name), count(300), SEED + 20 + i, 0.05);
+        expect(log.accepted).toBeGreaterThan(0);
+        expectNoFailures(log, `PNG (${decoderName})`);
+      } finally {
+        setPngDecoder(pngjsDecoder);
+      }
+    });
+  }
 });

@@ -206,4 +206,32 @@ describe("fuzz regressions", () => {
       expect(error.message).not.toMatch(/[\u0000-\u001f\u007f]/);
     },
   );
+
+  // Found by comparing the two PNG decoders on mutants (when both decode, their pixels are
+  // identical on 1,060 mutants): the built-in decoder accepts an IHDR whose compression or
+  // filter method is not 0, which the PNG spec (and pngjs, libpng, OpenCV) refuse.
+  it.fails(
+    "the built-in PNG decoder refuses an IHDR filter method other than 0 [KNOWN BUG: src/image/png.ts readPngStructure does not check IHDR bytes 10–11]",
+    () => {
+      const bytes = new Uint8Array(readFileSync("test/fixtures/images/palette8.png"));
+      bytes[8 + 8 + 11] = 1; // IHDR data starts at 16; byte 11 is the filter method
+      const crc = crc32(bytes.subarray(12, 16 + 13));
+      new DataView(bytes.buffer).setUint32(16 + 13, crc);
+      setPngDecoder(undefined);
+      try {
+        expect(() => decodeImage(bytes)).toThrow(GhostnetError);
+      } finally {
+        setPngDecoder(pngjsDecoder);
+      }
+    },
+  );
 });
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
