@@ -36,8 +36,11 @@ const CODE_LENGTH_ORDER = Uint8Array.of(16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4,
 /** Most output bytes one byte of DEFLATE data can produce: 258 bytes per 2 bits. */
 const MAX_EXPANSION = 1032;
 
-/** Zero bytes the bit reader may look ahead past the end of the data before it is "truncated". */
-const LOOKAHEAD_SLACK = 8;
+/**
+ * The data is copied into a buffer with this many zero bytes after it, so the bit reader
+ * may look ahead past the end without a bounds test per byte (see BitReader).
+ */
+const PADDING = 32;
 
 /**
  * A Huffman decoding table: `entries` holds the primary table (2^primaryBits entries)
@@ -178,7 +181,9 @@ export function inflateZlib(input: Uint8Array, expectedSize: number): Uint8Array
   } catch {
     throw new LimitError(`PNG image data needs ${expectedSize} bytes of memory, more than could be allocated`);
   }
-  const written = inflateRaw(input, 2, output);
+  const padded = new Uint8Array(input.length + PADDING);
+  padded.set(input);
+  const written = inflateRaw(padded, input.length, 2, output);
   const end = written.inputEnd;
   if (written.size < expectedSize) {
     throw new ImageDecodeError(`corrupt PNG: image data inflates to ${written.size} bytes, the header needs ${expectedSize}`);
@@ -215,9 +220,10 @@ export function adler32(bytes: Uint8Array): number {
 
 /**
  * Reads DEFLATE's bit stream: bits are packed LSB-first (RFC 1951 §3.1.1), so the next bit
- * is bit 0 of `bits`, which holds `bitCount` (up to 32) bits ahead of byte `pos`. Reading
- * past the data feeds zero bytes, up to LOOKAHEAD_SLACK of them, so decoding needs no
- * bounds test per symbol; consuming any of those zeros is reported as truncation.
+ * is bit 0 of `bits`, which holds `bitCount` (up to 32) bits ahead of byte `pos`. `input`
+ * is the data (`length` bytes) followed by PADDING zero bytes: the reader may look ahead
+ * into them, so decoding needs no bounds test per byte; consuming any of those zeros is
+ * reported as truncation.
  *
  * The hot loop (`inflateCodes`) copies `pos`, `bits` and `bitCount` into locals and writes
  * them back when it is done; the methods serve the block headers.
@@ -229,7 +235,7 @@ class BitReader {
   /** Output bytes written so far, for error messages. */
   written = 0;
 
-  constructor(readonly input: Uint8Array, start: number, readonly outputLength: number) {
+  constructor(readonly input: Uint8Array, readonly length: number, start: number, readonly outputLength: number) {
     this.pos = start;
   }
 
@@ -237,8 +243,8 @@ class BitReader {
   refill(): void {
     const input = this.input;
     while (this.bitCount <= 24) {
-      if (this.pos >= input.length + LOOKAHEAD_SLACK) throw this.truncated();
-      this.bits |= (this.pos < input.length ? input[this.pos]! : 0) << this.bitCount;
+      if (this.pos >= this.length + 4) throw this.truncated(); // 4 zero bytes: more is never needed
+      this.bits |= input[this.pos]! << this.bitCount;
       this.pos++;
       this.bitCount += 8;
     }
@@ -274,7 +280,7 @@ class BitReader {
 
   /** True once bits beyond the data (the zero look-ahead) have been consumed. */
   overran(): boolean {
-    return this.pos * 8 - this.bitCount > this.input.length * 8;
+    return this.pos * 8 - this.bitCount > this.length * 8;
   }
 
   truncated(): ImageDecodeError {
@@ -306,8 +312,8 @@ interface DynamicCodes {
  * Decodes the raw DEFLATE blocks (RFC 1951 §3.2.3) of `input` from byte `start` into
  * `output`. Returns the bytes written and the input offset just after the last block.
  */
-function inflateRaw(input: Uint8Array, start: number, output: Uint8Array): { size: number; inputEnd: number } {
-  const reader = new BitReader(input, start, output.length);
+function inflateRaw(input: Uint8Array, length: number, start: number, output: Uint8Array): { size: number; inputEnd: number } {
+  const reader = new BitReader(input, length, start, output.length);
   const dynamic: DynamicCodes = {
     lengths: new Uint8Array(288 + 32),
     scratch: new Uint16Array(32),
@@ -340,13 +346,13 @@ function inflateRaw(input: Uint8Array, start: number, output: Uint8Array): { siz
 function copyStoredBlock(reader: BitReader, output: Uint8Array): void {
   reader.alignToByte();
   const { input, pos } = reader;
-  if (pos + 4 > input.length) throw reader.truncated();
+  if (pos + 4 > reader.length) throw reader.truncated();
   const length = input[pos]! | (input[pos + 1]! << 8);
   const check = input[pos + 2]! | (input[pos + 3]! << 8);
   if ((length ^ 0xffff) !== check) {
     throw reader.corrupt(`image data has a stored block whose length ${length} does not match its check ${check}`);
   }
-  if (pos + 4 + length > input.length) throw reader.truncated();
+  if (pos + 4 + length > reader.length) throw reader.truncated();
   if (reader.written + length > output.length) throw reader.tooLarge();
   output.set(input.subarray(pos + 4, pos + 4 + length), reader.written);
   reader.pos = pos + 4 + length;
@@ -406,8 +412,9 @@ function inflateCodes(
   reader: BitReader, output: Uint8Array, out: number, literalTable: HuffmanTable, distanceTable: HuffmanTable,
 ): number {
   const input = reader.input;
-  const inputLength = input.length;
-  const slackEnd = inputLength + LOOKAHEAD_SLACK;
+  // Checked once per symbol: past this, bits beyond the data have been consumed (the
+  // buffer holds at most 4 bytes). Each symbol reads at most 12 more bytes, into the padding.
+  const lastPos = reader.length + 4;
   const outputLength = output.length;
   const literals = literalTable.entries;
   const distances = distanceTable.entries;
@@ -417,11 +424,10 @@ function inflateCodes(
 
   for (;;) {
     // A literal/length code (≤ 15 bits) and its extra bits (≤ 5) need ≤ 20 bits buffered.
+    if (pos > lastPos) throw handBack(reader, pos, bits, bitCount, out).truncated();
     if (bitCount < 20) {
       while (bitCount <= 24) {
-        if (pos >= slackEnd) throw handBack(reader, pos, bits, bitCount, out).truncated();
-        bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
-        pos++;
+        bits |= input[pos++]! << bitCount;
         bitCount += 8;
       }
     }
@@ -453,9 +459,7 @@ function inflateCodes(
     bitCount -= lengthExtra;
 
     while (bitCount <= 24) {
-      if (pos >= slackEnd) throw handBack(reader, pos, bits, bitCount, out).truncated();
-      bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
-      pos++;
+      bits |= input[pos++]! << bitCount;
       bitCount += 8;
     }
     entry = distances[bits & distanceMask]!;
@@ -473,9 +477,7 @@ function inflateCodes(
     const distanceExtra = DISTANCE_EXTRA[distanceSymbol]!;
     if (bitCount < distanceExtra) {
       while (bitCount <= 24) {
-        if (pos >= slackEnd) throw handBack(reader, pos, bits, bitCount, out).truncated();
-        bits |= (pos < inputLength ? input[pos]! : 0) << bitCount;
-        pos++;
+        bits |= input[pos++]! << bitCount;
         bitCount += 8;
       }
     }
