@@ -3,7 +3,7 @@
  * The long fuzz and soak run, for nights (`npm run fuzz`):
  *
  *   1. the fuzz suites of test/fuzz at GHOSTNET_FUZZ_SCALE times the CI case counts
- *      (default 20: about 95,000 ONNX and 58,000 image mutants), with a fresh seed each
+ *      (default 20: about 95,000 ONNX and 88,000 image mutants), with a fresh seed each
  *      night unless one is given, so every night explores new mutants;
  *   2. the memory suite with GHOSTNET_SOAK=1: 10,000 runs of GhostNet x0.5 at 224×224,
  *      100,000 of a tiny graph, 1,000 models loaded and disposed.
