@@ -10,8 +10,12 @@
  *
  * Huffman codes are decoded through lookup tables (RFC 1951 §3.2.2 canonical codes,
  * read bit-reversed since DEFLATE packs bits LSB-first): a primary table indexed by the
- * next PRIMARY bits of input, whose entries for longer codes point at a subtable indexed
- * by the bits that follow.
+ * next 10 bits of input (8 for distances), whose entries for longer codes point at a
+ * subtable indexed by the bits that follow. One lookup decodes almost every symbol.
+ *
+ * Map: inflateZlib (RFC 1950 wrapper, size checks, Adler-32) → inflateRaw (the block
+ * loop, §3.2.3) → copyStoredBlock (§3.2.4), readDynamicCodes (§3.2.7) + buildTable
+ * (§3.2.2), inflateCodes (§3.2.5, the hot loop).
  */
 import { ImageDecodeError, LimitError } from "../errors.js";
 
@@ -202,7 +206,7 @@ function hex(value: number): string {
   return `0x${value.toString(16).padStart(8, "0")}`;
 }
 
-/** RFC 1950 §8.2: two sums mod 65521, reduced every 5552 bytes so they stay exact in 32 bits. */
+/** RFC 1950 §8.2: two sums mod 65521, reduced every 5552 bytes (zlib's NMAX) so they stay below 2^32. */
 export function adler32(bytes: Uint8Array): number {
   let a = 1;
   let b = 0;
