@@ -14,6 +14,7 @@ import { createNodePool } from "../src/threads/node-pool.js";
 import { SerialPool, partRange, type ThreadPool } from "../src/threads/pool.js";
 import { CONV_SPLIT_CHANNELS, CONV_SPLIT_ROWS, convJobArgs, convJobItems, type ConvJob } from "../src/threads/tasks.js";
 import { ThreadedGhostNet } from "../src/threads/threaded-ghostnet.js";
+import { parallelConv2d } from "../src/threads/parallel-conv.js";
 import { randomFloats } from "./helpers/compare.js";
 
 function bitwiseEqual(a: Float32Array, b: Float32Array): boolean {
@@ -103,6 +104,31 @@ describe("Node pool with 2 threads", () => {
       });
     }
   }
+
+  it("parallelConv2d on pool buffers (views at offsets) equals conv2d bitwise; on plain arrays it runs on the caller", () => {
+    const attrs: Conv2dAttributes = {};
+    const x = new Tensor([1, 64, 14, 14], randomFloats(64 * 196, 21));
+    const w = new Tensor([96, 64, 1, 1], randomFloats(96 * 64, 22));
+    const b = new Tensor([96], randomFloats(96, 23));
+    const g = conv2dGeometry(x.shape, w.shape, attrs);
+    const expected = new Tensor([1, 96, 14, 14]);
+    conv2d(expected, x, w, b, attrs, { kind: "clip", min: 0, max: 0.5 });
+
+    const arena = pool.allocate(7 + x.size + w.size + b.size + expected.size);
+    const xs = arena.data.subarray(7, 7 + x.size);
+    const ws = arena.data.subarray(7 + x.size, 7 + x.size + w.size);
+    const bs = arena.data.subarray(7 + x.size + w.size, 7 + x.size + w.size + b.size);
+    const ys = arena.data.subarray(7 + x.size + w.size + b.size);
+    xs.set(x.data); ws.set(w.data); bs.set(b.data);
+    expect(pool.locate(ys)).toEqual({ id: arena.id, offset: 7 + x.size + w.size + b.size });
+    expect(pool.locate(new Float32Array(4))).toBeUndefined();
+    parallelConv2d(pool, ys, xs, ws, bs, g, { kind: "clip", min: 0, max: 0.5 }, fullConvRange(g));
+    expect(bitwiseEqual(ys, expected.data)).toBe(true);
+
+    const plain = new Float32Array(expected.size);
+    parallelConv2d(pool, plain, x.data, w.data, b.data, g, { kind: "clip", min: 0, max: 0.5 }, fullConvRange(g));
+    expect(bitwiseEqual(plain, expected.data)).toBe(true);
+  });
 
   it("a worker's failure surfaces as an error on the caller, and the pool keeps working", () => {
     // Buffer id 999 does not exist: the task throws on every thread.

@@ -65,6 +65,11 @@ export interface ThreadPool {
   readonly size: number;
   /** A zeroed Float32Array in memory every thread can see, with its id for task arguments. */
   allocate(length: number): SharedFloats;
+  /**
+   * Where a view into a buffer from `allocate` lives: its buffer's id and its offset in
+   * floats; undefined for memory the workers cannot see.
+   */
+  locate(view: Float32Array): { id: number; offset: number } | undefined;
   /** Runs `task` over [0, count) split across the threads; returns when all parts are done. */
   parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void;
   /** Stops the workers; the pool can't be used afterwards. */
@@ -88,6 +93,7 @@ export function canShareMemory(): boolean {
 /** Buffers by id, as each thread sees them. */
 export class BufferTable implements TaskContext {
   private readonly views: Float32Array[] = [];
+  private readonly ids = new Map<ArrayBufferLike, number>();
 
   get count(): number {
     return this.views.length;
@@ -95,7 +101,14 @@ export class BufferTable implements TaskContext {
 
   add(data: Float32Array): number {
     this.views.push(data);
+    this.ids.set(data.buffer, this.views.length - 1);
     return this.views.length - 1;
+  }
+
+  /** The id and float offset of a view into a registered buffer. */
+  locate(view: Float32Array): { id: number; offset: number } | undefined {
+    const id = this.ids.get(view.buffer);
+    return id === undefined ? undefined : { id, offset: (view.byteOffset - this.views[id]!.byteOffset) >> 2 };
   }
 
   buffer(id: number): Float32Array {
@@ -114,6 +127,10 @@ export class SerialPool implements ThreadPool {
   allocate(length: number): SharedFloats {
     const data = new Float32Array(length);
     return { id: this.table.add(data), data };
+  }
+
+  locate(view: Float32Array): { id: number; offset: number } | undefined {
+    return this.table.locate(view);
   }
 
   parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void {
@@ -159,6 +176,10 @@ export class SharedPool implements ThreadPool {
     this.register(data.buffer as SharedArrayBuffer, id);
     Atomics.store(this.control, CONTROL.buffers, this.table.count);
     return { id, data };
+  }
+
+  locate(view: Float32Array): { id: number; offset: number } | undefined {
+    return this.table.locate(view);
   }
 
   parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void {

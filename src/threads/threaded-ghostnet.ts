@@ -11,9 +11,10 @@
  * bitwise identical to `GhostNet.forward` for any thread count.
  *
  * This is the bridge until the typed GhostNet takes a pool itself: the hook it needs is
- * one place where ConvBN.forward calls conv2d, which would instead call `runConv` below.
+ * that ConvBN.convolve call `parallelConv2d(pool, …)` (parallel-conv.ts) instead of the
+ * kernels, with its weights and the network's planned activations made by `pool.allocate`.
  */
-import { conv2dGeometry, conv2dGeometryRange, conv2dPath, fullConvRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
+import { conv2dGeometry, fullConvRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
 import { add } from "../ops/elementwise.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { softmax } from "../ops/softmax.js";
@@ -22,13 +23,7 @@ import type { ConvBN, GhostBottleneck, GhostModule } from "../ghostnet/layers.js
 import type { GhostNet } from "../ghostnet/ghostnet.js";
 import { checkInput } from "../ghostnet/layers.js";
 import type { SharedFloats, ThreadPool } from "./pool.js";
-import { CONV_SPLIT_CHANNELS, CONV_SPLIT_ROWS, type ConvJob, convJobArgs, convJobItems } from "./tasks.js";
-
-/**
- * Convs with fewer multiply-accumulates than this run on the calling thread: handing a job
- * over costs a few microseconds even when the workers are spinning.
- */
-export const MIN_PARALLEL_MACS = 200_000;
+import { parallelConv2d } from "./parallel-conv.js";
 
 /** An activation in shared memory: `shape` at `offset` floats into `buffer`. */
 interface SharedTensor {
@@ -46,24 +41,10 @@ function tensorOf(t: SharedTensor): Tensor {
   return new Tensor(t.shape, t.buffer.data.subarray(t.offset, t.offset + sizeOf(t.shape)));
 }
 
-/**
- * How a conv job is split: output channels in blocks of 4 (pointwise: whole GEMM
- * micro-kernel rows; depthwise: independent planes), or output rows (the stem, whose 16
- * channels are too few to share).
- */
-function splitFor(g: Conv2dGeometry, range: ConvWorkRange, threads: number): { split: typeof CONV_SPLIT_CHANNELS | typeof CONV_SPLIT_ROWS; unit: number } {
-  const channels = range.channelEnd - range.channelStart;
-  const rows = range.rowEnd - range.rowStart;
-  if (conv2dPath(g) !== "general" && channels >= 8 * threads) return { split: CONV_SPLIT_CHANNELS, unit: 4 };
-  if (rows >= 2 * threads) return { split: CONV_SPLIT_ROWS, unit: 1 };
-  return { split: CONV_SPLIT_CHANNELS, unit: 1 };
-}
-
 export class ThreadedGhostNet {
   private readonly weights = new Map<ConvBN, { w: SharedFloats; b: SharedFloats }>();
   private readonly activations = new Map<string, SharedFloats>();
   private planKey = "";
-  private readonly args: number[] = [];
 
   constructor(
     readonly net: GhostNet,
@@ -101,17 +82,9 @@ export class ThreadedGhostNet {
    */
   runConvRange(conv: ConvBN, x: SharedFloats, xOffset: number, y: SharedFloats, yOffset: number, g: Conv2dGeometry, range: ConvWorkRange): void {
     const { w, b } = this.weights.get(conv)!;
-    const channels = range.channelEnd - range.channelStart;
-    const macs = g.batch * channels * (range.rowEnd - range.rowStart) * g.outW * g.inPerGroup * g.kH * g.kW;
-    if (this.pool.size === 1 || macs < MIN_PARALLEL_MACS) {
-      const yData = y.data.subarray(yOffset, yOffset + g.batch * g.outChannels * g.outH * g.outW);
-      const xData = x.data.subarray(xOffset, xOffset + g.batch * g.inChannels * g.inH * g.inW);
-      conv2dGeometryRange(yData, xData, w.data, b.data, g, conv.activation, range);
-      return;
-    }
-    const { split, unit } = splitFor(g, range, this.pool.size);
-    const job: ConvJob = { y: [y.id, yOffset], x: [x.id, xOffset], w: [w.id, 0], bias: [b.id, 0], geometry: g, activation: conv.activation, split, range, unit };
-    this.pool.parallelFor("conv2d", convJobItems(job), convJobArgs(job, this.args));
+    const yData = y.data.subarray(yOffset, yOffset + g.batch * g.outChannels * g.outH * g.outW);
+    const xData = x.data.subarray(xOffset, xOffset + g.batch * g.inChannels * g.inH * g.inW);
+    parallelConv2d(this.pool, yData, xData, w.data, b.data, g, conv.activation, range);
   }
 
   /**
