@@ -23,6 +23,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { imageLikeBatch, makeGhostNetFixture } from "../src/ghostnet/fixture.js";
 import type { GhostNetEngine } from "../src/ghostnet/engine.js";
 import { loadModel } from "../src/load-model.js";
@@ -50,6 +52,8 @@ export interface BenchOptions {
   json?: string;
   svg?: string;
   seed: number;
+  /** Collect garbage before each timed run (default on; --no-gc turns it off). */
+  gc: boolean;
 }
 
 export interface BenchIo {
@@ -71,7 +75,8 @@ const USAGE = `Usage: ghostnet bench [options]   (or: npx tsx bench/ghostnet-ben
   --profile        also time our engines per layer and per op type
   --json FILE      write the results as JSON
   --svg FILE       write a bar chart
-  --seed N         fixture weights and input seed (default 1)`;
+  --seed N         fixture weights and input seed (default 1)
+  --no-gc          do not collect garbage before each timed run`;
 
 function list(value: string, name: string): number[] {
   const values = value.split(",").map(Number);
@@ -86,7 +91,7 @@ function count(value: string, name: string, min: number): number {
 }
 
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
-  const o: BenchOptions = { scales: [0.5, 1, 1.3], batches: [1, 4, 8], threads: [1], runs: 20, warmup: 3, cpuRuns: 0, peers: [...PEERS], size: 224, profile: false, seed: 1 };
+  const o: BenchOptions = { scales: [0.5, 1, 1.3], batches: [1, 4, 8], threads: [1], runs: 20, warmup: 3, cpuRuns: 0, peers: [...PEERS], size: 224, profile: false, seed: 1, gc: true };
   let cpuRunsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -107,6 +112,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       case "--json": o.json = value(); break;
       case "--svg": o.svg = value(); break;
       case "--profile": o.profile = true; break;
+      case "--no-gc": o.gc = false; break;
       case "--peers": {
         const v = value();
         const names = v === "none" ? [] : v.split(",");
@@ -153,6 +159,23 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
     if (!(d <= m)) m = d;
   }
   return m;
+}
+
+/**
+ * A full garbage collection, run before each timed run (outside its timing) so garbage one
+ * engine leaves (tfjs-backend-cpu makes a lot) is not collected on another engine's time.
+ */
+function collectGarbage(): () => void {
+  const exposed = (globalThis as { gc?: () => void }).gc;
+  if (typeof exposed === "function") return exposed;
+  try {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as unknown;
+    if (typeof gc === "function") return gc as () => void;
+  } catch {
+    // fall through: no collection between runs
+  }
+  return () => {};
 }
 
 interface Entry {
@@ -227,9 +250,12 @@ async function measure(o: BenchOptions, entries: Entry[], batch: number, io: Ben
 
   const times = new Map<BenchEngine, number[]>(entries.map((e) => [e.engine, []]));
   const rounds = Math.max(...entries.map((e) => runsOf(e.engine)));
+  const gc = o.gc ? collectGarbage() : () => {};
   for (let r = 0; r < rounds; r++) {
     for (const { engine } of entries) {
-      if (times.get(engine)!.length < runsOf(engine)) times.get(engine)!.push(await engine.run());
+      if (times.get(engine)!.length >= runsOf(engine)) continue;
+      gc();
+      times.get(engine)!.push(await engine.run());
     }
   }
   const oursMedian = median(times.get(entries[0]!.engine)!);
@@ -335,7 +361,7 @@ export async function main(argv: readonly string[], io: BenchIo = { out: (l) => 
   }
   const report = await runBench(options, io);
   io.out(`GhostNet ${options.size}×${options.size}, float32 — ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.machine.cpus}× ${report.machine.cpuModel}, Node ${report.machine.node}`);
-  io.out(`runs ${options.runs} (tfjs-cpu ${options.cpuRuns}), warm-up ${options.warmup}, interleaved round-robin; peak RSS ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MB`);
+  io.out(`runs ${options.runs} (tfjs-cpu ${options.cpuRuns}), warm-up ${options.warmup}, interleaved round-robin${options.gc ? ", garbage collected before each run" : ""}; peak RSS ${(report.peakRssBytes / 2 ** 20).toFixed(0)} MB`);
   io.out("");
   io.out(formatTable(report));
   io.out("");
