@@ -2,10 +2,10 @@
 //   web/dist/ghostnet.js   the library (src/index.ts) as one minified ES module
 //   web/dist/app.js        the demo page's script (web/src/app.ts)
 //   web/dist/worker.js     the demo's Web Worker, which runs the model (web/src/worker.ts)
-//   web/dist/index.html, style.css, labels.txt, samples/*  copied as they are
+//   web/dist/index.html, style.css, labels.txt, samples/*  copied as they are (+ samples.json)
 // `platform: "browser"` makes any Node built-in reachable from the core a build error.
 import { build } from "esbuild";
-import { copyFile, mkdir, readdir, rm } from "node:fs/promises";
+import { copyFile, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 
@@ -42,6 +42,7 @@ export async function buildWeb() {
   await copyFile(join(root, "data", "imagenet1k_label_list.txt"), join(webDist, "labels.txt"));
   const samples = (await readdir(join(root, "data", "images"))).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
   for (const file of samples) await copyFile(join(root, "data", "images", file), join(webDist, "samples", file));
+  await writeFile(join(webDist, "samples.json"), JSON.stringify(samples));
   return { dist: webDist, samples };
 }
 
