@@ -72,7 +72,7 @@ async function classify(bytes: Uint8Array, name: string): Promise<void> {
     return;
   }
   try {
-    const bitmap = await createImageBitmap(new Blob([bytes]));
+    const bitmap = await createImageBitmap(new Blob([bytes as Uint8Array<ArrayBuffer>]));
     const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
     const context = canvas.getContext("2d")!;
     context.drawImage(bitmap, 0, 0);

@@ -23,7 +23,7 @@ export interface ClassifyResult {
   name: string;
   top: Prediction[];
   /** The preprocessed 224×224 crop, back in RGBA for drawing. */
-  crop: { width: number; height: number; data: Uint8ClampedArray };
+  crop: { width: number; height: number; data: Uint8ClampedArray<ArrayBuffer> };
   preprocessMs: number;
   runMs: number;
   /** One entry per layer when the typed GhostNet runs; empty for the graph executor. */

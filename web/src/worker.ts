@@ -44,7 +44,7 @@ async function useModel(bytes: Uint8Array, name: string): Promise<void> {
 }
 
 /** [1, 3, H, W] normalised tensor → RGBA pixels: x · std + mean, times 255. */
-function tensorToRgba(data: Float32Array, height: number, width: number): Uint8ClampedArray {
+function tensorToRgba(data: Float32Array, height: number, width: number): Uint8ClampedArray<ArrayBuffer> {
   const plane = height * width;
   const rgba = new Uint8ClampedArray(plane * 4);
   for (let i = 0; i < plane; i++) {
