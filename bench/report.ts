@@ -126,7 +126,7 @@ export function renderSvg(report: BenchReport): string {
   const groupGap = 22;
   const left = 250;
   const plotWidth = 560;
-  const top = 56;
+  const top = 74;
   const all = report.configs.flatMap((c) => c.engines.map((e) => e.medianMs)).filter((v) => Number.isFinite(v) && v > 0);
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...all, 1))));
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...all, 10))));

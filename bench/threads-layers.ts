@@ -7,11 +7,13 @@
 import { loadavg } from "node:os";
 import { conv2dGeometry, fullConvRange, type Conv2dAttributes } from "../src/ops/conv2d.js";
 import { createNodePool } from "../src/threads/node-pool.js";
-import { parallelConv2d } from "../src/threads/parallel-conv.js";
+import { parallelConv2d, setRowsSplitMinPlane } from "../src/threads/parallel-conv.js";
 import type { ThreadPool } from "../src/threads/pool.js";
 
 const threads = Number(process.argv[2] ?? 2);
 const reps = Number(process.argv[3] ?? 20);
+// Optional: the plane size from which convs split by rows (default: parallel-conv.ts's).
+if (process.argv[4] !== undefined) setRowsSplitMinPlane(Number(process.argv[4]));
 
 const layers: { name: string; input: number[]; weight: number[]; attrs: Conv2dAttributes }[] = [
   { name: "stem 3×3 s2 3→16 @224", input: [1, 3, 224, 224], weight: [16, 3, 3, 3], attrs: { pads: [1, 1, 1, 1], strides: [2, 2] } },
