@@ -21,15 +21,37 @@ const FIXTURE = { scale: 0.5, style: "modern" as const, seed: 7 };
 let server: { url: string; close(): Promise<void> } | undefined;
 let browser: Browser | undefined;
 let nodeTop: Prediction[];
+let labels: string[];
+
+/** Node's top-5 for a fixture's bytes and a sample photo, through the public classifier. */
+async function nodeTopFive(modelBytes: Uint8Array, sample: string): Promise<Prediction[]> {
+  const model = await loadModel(modelBytes);
+  const image = new Uint8Array(await readFile(join(root, "data", "images", sample)));
+  const top = await createClassifier(model, { labels, topk: 5 }).classify(image);
+  model.dispose();
+  return top;
+}
+
+/** The top-5 list as the page shows it. */
+async function shownTopFive(page: import("playwright-core").Page) {
+  return page.$$eval("#top5 li", (items) =>
+    items.map((item) => ({ classId: Number(item.getAttribute("data-class-id")), score: Number(item.getAttribute("data-score")), text: item.textContent ?? "" })),
+  );
+}
+
+function expectSameTopFive(shown: Awaited<ReturnType<typeof shownTopFive>>, expected: Prediction[]): void {
+  expect(shown.map((p) => p.classId)).toEqual(expected.map((p) => p.classId));
+  shown.forEach((p, i) => {
+    expect(Math.abs(p.score - expected[i]!.score)).toBeLessThanOrEqual(1e-5);
+    expect(p.text).toContain(expected[i]!.label);
+  });
+}
 
 beforeAll(async () => {
   await buildWeb();
   server = await startStaticServer({ "/": webDist as string });
-  const labels = parseLabelList(await readFile(join(root, "data", "imagenet1k_label_list.txt"), "utf8"));
-  const model = await loadModel(makeGhostNetFixture(FIXTURE));
-  const image = new Uint8Array(await readFile(join(root, "data", "images", SAMPLE)));
-  nodeTop = await createClassifier(model, { labels, topk: 5 }).classify(image);
-  model.dispose();
+  labels = parseLabelList(await readFile(join(root, "data", "imagenet1k_label_list.txt"), "utf8"));
+  nodeTop = await nodeTopFive(makeGhostNetFixture(FIXTURE), SAMPLE);
 }, 60_000);
 
 afterAll(async () => {
@@ -60,14 +82,7 @@ describe("the web demo", () => {
     await page.waitForFunction(() => document.body.dataset.state === "done" || document.body.dataset.state === "error", undefined, { timeout: 20_000 });
     expect(await page.textContent("#status")).toBe(`done: ${SAMPLE}`);
 
-    const shown = await page.$$eval("#top5 li", (items) =>
-      items.map((item) => ({ classId: Number(item.getAttribute("data-class-id")), score: Number(item.getAttribute("data-score")), text: item.textContent ?? "" })),
-    );
-    expect(shown.map((p) => p.classId)).toEqual(nodeTop.map((p) => p.classId));
-    shown.forEach((p, i) => {
-      expect(Math.abs(p.score - nodeTop[i]!.score)).toBeLessThanOrEqual(1e-5);
-      expect(p.text).toContain(nodeTop[i]!.label);
-    });
+    expectSameTopFive(await shownTopFive(page), nodeTop);
 
     // The crop is drawn (not a blank canvas) and the layer chart has its legend.
     const cropVariance = await page.$eval("#crop", (canvas) => {
@@ -87,5 +102,26 @@ describe("the web demo", () => {
 
     await mkdir(join(root, "test-output"), { recursive: true });
     await page.screenshot({ path: join(root, "test-output", "web-demo.png"), fullPage: true });
+  }, 45_000);
+
+  it("loads a model file and an image file picked by the user (legacy-style export), like Node", async () => {
+    const fixture = makeGhostNetFixture({ scale: 0.5, style: "legacy", seed: 11 });
+    const sample = "ILSVRC2012_val_00020010.jpeg";
+    const expected = await nodeTopFive(fixture, sample);
+    browser ??= await launchChromium();
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    await page.goto(server!.url);
+    await page.setInputFiles("#image-file", join(root, "data", "images", sample));
+    await page.waitForFunction(() => document.body.dataset.state === "idle");
+    await page.setInputFiles("#model-file", { name: "ghostnet_x0_5_legacy.onnx", mimeType: "application/octet-stream", buffer: Buffer.from(fixture) });
+    // The image waited for the model; loading the model classifies it.
+    await page.waitForFunction(() => document.body.dataset.state === "done" || document.body.dataset.state === "error", undefined, { timeout: 20_000 });
+    expect(await page.textContent("#status")).toBe(`done: ${sample}`);
+    expect(await page.textContent("#model-info")).toContain("ghostnet_x0_5_legacy.onnx");
+    expectSameTopFive(await shownTopFive(page), expected);
+    expect(errors).toEqual([]);
+    await page.screenshot({ path: join(root, "test-output", "web-demo-file.png"), fullPage: true });
   }, 45_000);
 });

@@ -194,7 +194,7 @@ function drawLayerChart(layers: readonly LayerTiming[]): void {
   }
   const top = 28;
   const bottom = height - 18;
-  const left = 44;
+  const left = 64;
   const maxMs = Math.max(...layers.map((l) => l.ms), 1e-3);
   const barWidth = (width - left - 8) / layers.length;
   g.fillStyle = "#667";
