@@ -56,4 +56,21 @@ for (const l of layers) {
   const same = a.y.every((v, i) => Object.is(v, b.y[i]));
   console.log(`  ${l.name.padEnd(28)} ${median(t1).toFixed(0).padStart(7)} µs ${median(tn).toFixed(0).padStart(7)} µs  ${(median(t1) / median(tn)).toFixed(2)}×  ${same ? "bitwise equal" : "DIFFERENT"}`);
 }
+// The hand-over itself: an almost empty job (2 items), back to back, so the workers are spinning.
+const tiny = many.allocate(2);
+for (let i = 0; i < 1000; i++) many.parallelFor("fill", 2, [tiny.id, i]);
+const rounds = 20000;
+let t = performance.now();
+for (let i = 0; i < rounds; i++) many.parallelFor("fill", 2, [tiny.id, i]);
+const spinning = ((performance.now() - t) * 1000) / rounds;
+// And after a pause long enough for the workers to fall asleep.
+const asleep: number[] = [];
+for (let i = 0; i < 50; i++) {
+  const until = performance.now() + 2;
+  while (performance.now() < until);
+  t = performance.now();
+  many.parallelFor("fill", 2, [tiny.id, i]);
+  asleep.push((performance.now() - t) * 1000);
+}
+console.log(`  empty job round trip: ${spinning.toFixed(2)} µs with workers spinning, ${median(asleep).toFixed(1)} µs (median) waking them`);
 await many.dispose();
