@@ -8,6 +8,7 @@
  */
 import { conv2dGeometryRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
+import { sgemm } from "../ops/gemm.js";
 
 export interface TaskContext {
   buffer(id: number): Float32Array;
@@ -125,6 +126,37 @@ const conv2dTask: Task = (ctx, a, start, end) => {
   conv2dGeometryRange(y, x, w, bias, g, decodeActivation(a[8]!, a[9]!, a[10]!), range);
 };
 
+// ── linear ──────────────────────────────────────────────────────────────────────────────
+//
+// y [rows, out] = x [rows, in] · W + b with the weight given transposed, Wt [out, in]
+// (contiguous dot products); no activation.
+// args: [yId, yOffset, xId, xOffset, wtId, wtOffset, biasId, biasOffset, rows, in, out]
+// Items are output columns j; each is summed over i in the GEMM's fixed order.
+const linearTask: Task = (ctx, a, start, end) => {
+  const rows = a[8]!, k = a[9]!, m = a[10]!;
+  const y = ctx.buffer(a[0]!);
+  const yOffset = a[1]!;
+  const b = ctx.buffer(a[6]!);
+  const bOffset = a[7]!;
+  sgemm(rows, end - start, k, ctx.buffer(a[2]!), a[3]!, k, 1, ctx.buffer(a[4]!), a[5]! + start * k, 1, k, y, yOffset + start, m);
+  for (let r = 0; r < rows; r++) {
+    const row = yOffset + r * m;
+    for (let j = start; j < end; j++) y[row + j] = y[row + j]! + b[bOffset + j]!;
+  }
+};
+
+// ── add (residual) ──────────────────────────────────────────────────────────────────────
+// args: [yId, yOffset, xId, xOffset, chunk]; items are chunks of `chunk` floats: y += x.
+// (The caller makes count·chunk cover the length; the last chunk may be cut by `length`.)
+// args[5] = length.
+const addTask: Task = (ctx, a, start, end) => {
+  const y = ctx.buffer(a[0]!);
+  const x = ctx.buffer(a[2]!);
+  const yOffset = a[1]!, xOffset = a[3]!, chunk = a[4]!, length = a[5]!;
+  const i1 = Math.min(length, end * chunk);
+  for (let i = start * chunk; i < i1; i++) y[yOffset + i] = y[yOffset + i]! + x[xOffset + i]!;
+};
+
 // ── fill (for tests of the pool itself) ─────────────────────────────────────────────────
 // args: [bufferId, value]; items are elements: buffer[i] = value + i.
 const fillTask: Task = (ctx, a, start, end) => {
@@ -135,6 +167,8 @@ const fillTask: Task = (ctx, a, start, end) => {
 
 export const TASKS = {
   conv2d: conv2dTask,
+  linear: linearTask,
+  add: addTask,
   fill: fillTask,
 } satisfies Record<string, Task>;
 

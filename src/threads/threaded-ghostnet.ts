@@ -4,9 +4,9 @@
  * It walks the typed network (src/ghostnet) layer by layer in the same order as
  * `GhostNet.forward`, with the layers' own (BatchNorm-folded) weights copied once into
  * shared memory and the activations planned in shared memory per input shape. Convs run
- * as pool jobs split by output channels (pointwise, depthwise) or output rows (the stem);
- * the small steps between them (SE block, residual add, pooling, fc_1, softmax) run on the
- * calling thread with the same ops the typed network uses. Every output element is
+ * as pool jobs split by output channels or output rows, and so do fc_1 (by output column)
+ * and the residual adds (by chunk); the small steps between them (SE block, pooling,
+ * softmax) run on the calling thread with the code the typed network uses. Every output element is
  * computed by the same kernel in the same order as on one thread, so the result is
  * bitwise identical to `GhostNet.forward` for any thread count.
  *
@@ -15,7 +15,6 @@
  * kernels, with its weights and the network's planned activations made by `pool.allocate`.
  */
 import { conv2dGeometry, fullConvRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
-import { add } from "../ops/elementwise.js";
 import { globalAveragePool } from "../ops/pooling.js";
 import { softmax } from "../ops/softmax.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
@@ -45,6 +44,8 @@ export class ThreadedGhostNet {
   private readonly weights = new Map<ConvBN, { w: SharedFloats; b: SharedFloats }>();
   private readonly activations = new Map<string, SharedFloats>();
   private planKey = "";
+  private readonly fc1Weight: SharedFloats;
+  private readonly fc1Bias: SharedFloats;
 
   constructor(
     readonly net: GhostNet,
@@ -57,6 +58,13 @@ export class ThreadedGhostNet {
       b.data.set(conv.bias.data);
       this.weights.set(conv, { w, b });
     }
+    // fc_1's weight transposed, Wt [out, in], so each output is a contiguous dot product.
+    const { in: k, out: m } = net.fc1.spec;
+    this.fc1Weight = pool.allocate(k * m);
+    const w = net.fc1.weight.data;
+    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) this.fc1Weight.data[j * k + i] = w[i * m + j]!;
+    this.fc1Bias = pool.allocate(m);
+    this.fc1Bias.data.set(net.fc1.bias.data);
   }
 
   /** A shared activation named `name` of `shape`, kept per input shape. */
@@ -128,9 +136,31 @@ export class ThreadedGhostNet {
       shortcut = this.activation(`b${index}.shortcut`, shapes.shortcut!);
       this.runConv(block.shortcutConv!, d, shortcut);
     }
-    const out = tensorOf(output);
-    add(out, out, tensorOf(shortcut));
+    this.addInPlace(output, shortcut);
     return output;
+  }
+
+  /** y += x (same length), in chunks across the pool. */
+  private addInPlace(y: SharedTensor, x: SharedTensor): void {
+    const length = sizeOf(y.shape);
+    const chunk = 4096;
+    const items = Math.ceil(length / chunk);
+    if (this.pool.size === 1 || items < 2 * this.pool.size) {
+      const yd = y.buffer.data;
+      const xd = x.buffer.data;
+      for (let i = 0; i < length; i++) yd[y.offset + i] = yd[y.offset + i]! + xd[x.offset + i]!;
+      return;
+    }
+    this.pool.parallelFor("add", items, [y.buffer.id, y.offset, x.buffer.id, x.offset, chunk, length]);
+  }
+
+  /** fc_1: logits [N, classes] = x [N, fc0] · W + b, split by output columns. */
+  private fc1(x: SharedTensor, logits: SharedTensor): void {
+    const fc1 = this.net.fc1;
+    const [rows, k] = x.shape as [number, number];
+    const m = fc1.spec.out;
+    const args = [logits.buffer.id, logits.offset, x.buffer.id, x.offset, this.fc1Weight.id, 0, this.fc1Bias.id, 0, rows, k, m];
+    this.pool.parallelFor("linear", m, args);
   }
 
   /** Runs the network on `input` [N, 3, H, W]; fresh logits and probabilities [N, classes]. */
@@ -157,8 +187,9 @@ export class ThreadedGhostNet {
     globalAveragePool(tensorOf(pooled), tensorOf(last));
     const fc0 = this.activation("fc_0", net.fc0.outputShape(pooled.shape));
     this.runConv(net.fc0, pooled, fc0);
-    const logits = new Tensor([n, net.config.classCount]);
-    net.fc1.forward(tensorOf(fc0).reshape([n, net.config.fc0]), logits);
+    const logitsShared = this.activation("fc_1", [n, net.config.classCount]);
+    this.fc1({ buffer: fc0.buffer, offset: fc0.offset, shape: [n, net.config.fc0] }, logitsShared);
+    const logits = new Tensor(logitsShared.shape, tensorOf(logitsShared).data.slice());
     const probabilities = new Tensor(logits.shape);
     softmax(probabilities, logits, { axis: -1 });
     return { logits, probabilities };
