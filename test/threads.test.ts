@@ -130,6 +130,44 @@ describe("Node pool with 2 threads", () => {
     expect(bitwiseEqual(plain, expected.data)).toBe(true);
   });
 
+  it("the add task covers a length that is not a multiple of its chunk, and stops at it", () => {
+    const y = pool.allocate(10_003 + 5);
+    const x = pool.allocate(10_003);
+    for (let i = 0; i < 10_003; i++) {
+      y.data[i] = i;
+      x.data[i] = 0.5;
+    }
+    y.data.fill(-1, 10_003);
+    pool.parallelFor("add", Math.ceil(10_003 / 1000), [y.id, 0, x.id, 0, 1000, 10_003]);
+    expect(y.data.subarray(0, 10_003).every((v, i) => v === i + 0.5)).toBe(true);
+    expect(Array.from(y.data.subarray(10_003))).toEqual([-1, -1, -1, -1, -1]);
+  });
+
+  it("the linear task equals one-thread sgemm + bias bitwise (split by output column)", () => {
+    const rows = 2, k = 37, m = 53;
+    const x = pool.allocate(rows * k);
+    x.data.set(randomFloats(rows * k, 31));
+    const wt = pool.allocate(m * k);
+    wt.data.set(randomFloats(m * k, 32));
+    const b = pool.allocate(m);
+    b.data.set(randomFloats(m, 33));
+    const y = pool.allocate(rows * m);
+    pool.parallelFor("linear", m, [y.id, 0, x.id, 0, wt.id, 0, b.id, 0, rows, k, m]);
+    const serial = new SerialPool();
+    const [xs, ws, bs, ys] = [serial.allocate(rows * k), serial.allocate(m * k), serial.allocate(m), serial.allocate(rows * m)];
+    xs.data.set(x.data); ws.data.set(wt.data); bs.data.set(b.data);
+    serial.parallelFor("linear", m, [ys.id, 0, xs.id, 0, ws.id, 0, bs.id, 0, rows, k, m]);
+    expect(bitwiseEqual(y.data, ys.data)).toBe(true);
+    // And it is the formula: y[r, j] = Σ_i x[r, i]·Wt[j, i] + b[j], within float32 rounding.
+    let worst = 0;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < m; j++) {
+      let sum = 0;
+      for (let i = 0; i < k; i++) sum += x.data[r * k + i]! * wt.data[j * k + i]!;
+      worst = Math.max(worst, Math.abs(sum + b.data[j]! - y.data[r * m + j]!));
+    }
+    expect(worst).toBeLessThan(1e-4);
+  });
+
   it("a worker's failure surfaces as an error on the caller, and the pool keeps working", () => {
     // Buffer id 999 does not exist: the task throws on every thread.
     expect(() => pool.parallelFor("fill", 10, [999, 0])).toThrow();
