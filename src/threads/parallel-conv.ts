@@ -21,7 +21,7 @@ import { CONV_SPLIT_CHANNELS, CONV_SPLIT_ROWS, type ConvJob, convJobArgs, convJo
 export const MIN_PARALLEL_MACS = 200_000;
 
 /** Output planes at least this large are split by rows (measured: see bench/threads-layers.ts). */
-export let ROWS_SPLIT_MIN_PLANE = 56 * 56;
+export let ROWS_SPLIT_MIN_PLANE = 28 * 28;
 
 /** For measurements: change the plane size from which convs are split by rows. */
 export function setRowsSplitMinPlane(pixels: number): void {
@@ -36,7 +36,7 @@ export function setRowsSplitMinPlane(pixels: number): void {
 export function convSplit(g: Conv2dGeometry, range: ConvWorkRange, threads: number): { split: ConvJob["split"]; unit: number } {
   const channels = range.channelEnd - range.channelStart;
   const rows = range.rowEnd - range.rowStart;
-  // Large planes (56×56 and up): rows, so each thread streams its own part of the input
+  // Large planes (28×28 and up): rows, so each thread streams its own part of the input
   // instead of all of it.
   if (rows >= 8 * threads && rows * g.outW >= ROWS_SPLIT_MIN_PLANE) return { split: CONV_SPLIT_ROWS, unit: 1 };
   if (conv2dPath(g) !== "general" && channels >= 8 * threads) return { split: CONV_SPLIT_CHANNELS, unit: 4 };
