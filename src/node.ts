@@ -1,12 +1,8 @@
 /**
- * ghostnet-ts for Node: everything of the core, plus file and package-data helpers,
- * and PNG decoding through pngjs (which needs Node's zlib) switched on.
+ * ghostnet-ts for Node: everything of the core, plus file and package-data helpers.
+ * PNG decoding uses the core's built-in inflate; `pngjsDecoder` stays available as an
+ * opt-in (`setPngDecoder(pngjsDecoder)`).
  */
-import { setPngDecoder } from "./image/png.js";
-import { pngjsDecoder } from "./image/png-node.js";
-
-setPngDecoder(pngjsDecoder);
-
 export * from "./index.js";
 export { pngjsDecoder } from "./image/png-node.js";
 export * from "./node/index.js";
