@@ -3,7 +3,8 @@
  * written from one set of calibrated weights, each run in onnxruntime-node, the typed
  * GhostNet (through weight binding) and, when it exists, the graph executor.
  */
-import { expect } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadModel } from "../../src/load-model.js";
 import { bindGhostNet } from "../../src/ghostnet/bind.js";
 import { ghostNetConfig } from "../../src/ghostnet/config.js";
 import { createGhostNetEngine } from "../../src/ghostnet/engine.js";
@@ -92,4 +93,52 @@ export function checkNotSaturated(probabilities: RefTensor): number[] {
   }
   for (const top of tops) expect(top).toBeLessThan(0.9);
   return tops;
+}
+
+/**
+ * The whole fixture suite for one scale: file size in [minMB, maxMB], unsaturated softmax,
+ * typed GhostNet vs onnxruntime per style, and loadModel's engine choice plus the graph
+ * executor vs onnxruntime. Each scale calls it from its own file so scales run in parallel.
+ */
+export function describeScaleFixtures(scale: number, sizeMB: { about: number; min: number; max: number }): void {
+  describe(`GhostNet x${scale} fixtures`, () => {
+    let fixtures: ReturnType<typeof makeScaleFixtures>;
+    const runs = new Map<string, StyleRun>();
+
+    beforeAll(async () => {
+      fixtures = makeScaleFixtures(scale, 7);
+      for (const style of STYLES) runs.set(style, await runStyleInOrt(fixtures, style));
+    });
+
+    it(`writes files of about ${sizeMB.about} MB and calibrates in seconds`, () => {
+      for (const run of runs.values()) expect(run.bytes.length / 1e6).toBeGreaterThan(sizeMB.min);
+      for (const run of runs.values()) expect(run.bytes.length / 1e6).toBeLessThan(sizeMB.max);
+      expect(fixtures.calibrationMs).toBeLessThan(20_000);
+    });
+
+    it("has an unsaturated softmax (top-1 below 0.9 for every image)", () => {
+      checkNotSaturated(runs.get("legacy")!.ort.probabilities);
+    });
+
+    for (const style of STYLES) {
+      it(`${style}: the typed GhostNet matches onnxruntime (probabilities, logits, intermediates)`, async () => {
+        await checkTypedGhostNet(runs.get(style)!, fixtures);
+      });
+    }
+
+    it("loadModel picks the typed engine, and the graph executor matches onnxruntime on every style", async () => {
+      for (const style of STYLES) {
+        const run = runs.get(style)!;
+        const auto = await loadModel(run.bytes);
+        expect(auto.engine).toBe("ghostnet");
+        auto.dispose();
+        const model = await loadModel(run.bytes, { engine: "graph" });
+        expect(model.engine).toBe("graph");
+        const outputs = await model.run({ x: fixtures.input });
+        const name = style === "legacy" ? "save_infer_model/scale_0.tmp_1" : "softmax_0.tmp_0";
+        expectClose(outputs[name]!, run.ort.probabilities as { shape: number[]; data: Float32Array }, 5e-5, `${style} graph executor`);
+        model.dispose();
+      }
+    });
+  });
 }
