@@ -12,6 +12,8 @@
  *                   so the mutation reaches the decoder instead of the CRC check
  */
 
+import { crc32 } from "../../src/image/png.js";
+
 /** mulberry32: a seeded uniform generator with a few helpers. */
 export class Rng {
   private state: number;
@@ -263,21 +265,6 @@ export function mutateJpegStructure(bytes: Uint8Array, rng: Rng): Mutant {
   return { bytes: out, what: `JPEG segment FF${segment.marker.toString(16)} at ${segment.at} length → ${length}` };
 }
 
-const crcTable = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 /** PNG: mutate IHDR fields or bytes inside a chunk, then fix the chunk's CRC. */
 export function mutatePngStructure(bytes: Uint8Array, rng: Rng): Mutant {

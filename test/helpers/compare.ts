@@ -3,6 +3,7 @@
  * max|a − b| ≤ tol · max(1, max|ref|).
  */
 import { expect } from "vitest";
+import { seededUniform } from "../../src/ghostnet/fixture.js";
 
 export function maxAbs(values: ArrayLike<number>): number {
   let m = 0;
@@ -40,17 +41,8 @@ export function expectClose(
   expect(diff, `${label}: max |diff| ${diff} vs allowed ${tol * scale}`).toBeLessThanOrEqual(tol * scale);
 }
 
-/** Seeded random numbers (mulberry32), so failures reproduce. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded random numbers in [0, 1) (mulberry32), so failures reproduce: the generator the fixtures use. */
+export const seededRandom = seededUniform;
 
 /** Uniform floats in [low, high) from a seeded generator. */
 export function randomFloats(n: number, seed: number, low = -1, high = 1): Float32Array {

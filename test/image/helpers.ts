@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { setPngDecoder } from "../../src/image/png.js";
+import { crc32, setPngDecoder } from "../../src/image/png.js";
 import { pngjsDecoder } from "../../src/image/png-node.js";
 
 // Every image test decodes PNGs the way the Node entry does.
@@ -46,21 +46,6 @@ export function readNpyFile(path: string): NpyArray {
 
 // ---- PNG writing -------------------------------------------------------------------------
 
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
 
 export function pngChunk(type: string, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + payload.length);
