@@ -5,16 +5,24 @@
  *   → validate (every problem of the file and the graph, reported together)
  *   → pick the engine: the typed GhostNet when the file is one ("auto"/"ghostnet"),
  *     else the generic graph executor
+ *   → threads: the typed GhostNet runs on a thread pool (src/threads) when `threads` > 1
+ *     and the runtime can start threads (see threads/provider.ts); the graph executor
+ *     always runs on the calling thread
+ *
+ * Options are checked first (load-options.ts): a wrong or unknown option is one InputError.
  */
 import { InputError, ModelValidationError } from "./errors.js";
-import { tryGhostNetEngine, createGhostNetEngine } from "./ghostnet/engine.js";
+import { type GhostNetEngine, tryGhostNetEngine, createGhostNetEngine } from "./ghostnet/engine.js";
 import { GraphExecutor, type ExecutorFeeds, type ExecutorOptions } from "./graph/executor.js";
 import { OP_TABLE } from "./graph/op-table.js";
 import { decodeModelCollecting, type DecodeOptions } from "./loader/decode.js";
 import type { OnnxModel } from "./loader/model.js";
 import { validateGraph } from "./loader/validate.js";
+import { checkLoadOptions } from "./load-options.js";
 import type { EngineName, Feeds, LoadOptions, Model } from "./model.js";
 import type { Tensor } from "./tensor/tensor.js";
+import { openPool } from "./threads/provider.js";
+import { ThreadedGhostNetEngine } from "./threads/threaded-engine.js";
 
 /** loadModel's options: the engine choice plus the loader's limits and the executor's switches. */
 export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOptions {}
@@ -22,6 +30,8 @@ export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOp
 /** The graph executor behind the `Model` interface. */
 export class GraphModel implements Model {
   readonly engine: EngineName = "graph";
+  /** The graph executor runs on the calling thread. */
+  readonly threads = 1;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
 
@@ -53,31 +63,44 @@ export function decodeAndValidate(bytes: Uint8Array | ArrayBuffer, options: Deco
 }
 
 export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: LoadModelOptions = {}): Promise<Model> {
-  const engine = options.engine ?? "auto";
-  if (engine !== "auto" && engine !== "graph" && engine !== "ghostnet") {
-    throw new InputError(`unknown engine '${String(engine)}'; use "auto", "graph" or "ghostnet"`);
-  }
   if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer)) {
     throw new InputError("loadModel expects the model's bytes as a Uint8Array or an ArrayBuffer");
   }
+  checkLoadOptions(options);
+  options ??= {};
+  const engine = options.engine ?? "auto";
+  const threads = options.threads ?? 1;
   if (engine === "ghostnet") {
     // The typed engine needs only a decodable file; it says itself why a file is not a GhostNet.
     const { model, problems } = decodeModelCollecting(bytes, options);
     if (problems.length > 0) throw new ModelValidationError(problems);
-    return createGhostNetEngine(model);
+    return withThreads(createGhostNetEngine(model), threads);
   }
   const model = decodeAndValidate(bytes, options);
 
   // ── The engine choice: "auto" takes the typed GhostNet when the file is one. ──
   if (engine === "auto") {
     const ghostnet = tryTypedGhostNet(model);
-    if (ghostnet !== undefined) return ghostnet;
+    if (ghostnet !== undefined) return withThreads(ghostnet, threads);
   }
   return new GraphModel(new GraphExecutor(model, OP_TABLE, options));
 }
 
+/** The typed engine on `threads` threads when a pool of more than one thread can be had, else as it is. */
+async function withThreads(single: GhostNetEngine, threads: number): Promise<Model> {
+  if (threads <= 1) return single;
+  const { pool } = await openPool(threads);
+  if (pool.size <= 1) return single;
+  try {
+    return new ThreadedGhostNetEngine(single, pool);
+  } catch (error) {
+    await pool.dispose();
+    throw error;
+  }
+}
+
 /** The typed GhostNet for `model`, or undefined when it is not one (then the graph executor runs it). */
-function tryTypedGhostNet(model: OnnxModel): Model | undefined {
+function tryTypedGhostNet(model: OnnxModel): GhostNetEngine | undefined {
   try {
     const result = tryGhostNetEngine(model);
     return result.engine ?? undefined;

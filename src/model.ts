@@ -16,13 +16,28 @@ export interface Model {
   readonly outputNames: readonly string[];
   /** Runs the model; outputs by name. Outputs are fresh tensors the caller owns. */
   run(feeds: Feeds): Promise<Record<string, Tensor>>;
-  /** Frees pooled buffers and worker threads; the model can't be used afterwards. */
-  dispose(): void;
+  /**
+   * Threads a run really uses, the calling thread included: `options.threads` for the
+   * typed GhostNet where threads could be started, else 1 (absent means 1).
+   */
+  readonly threads?: number;
+  /**
+   * Frees pooled buffers and stops worker threads; the model can't be used afterwards.
+   * A threaded model returns a promise that settles once its workers have exited.
+   */
+  dispose(): void | Promise<void>;
 }
 
 export interface LoadOptions {
   /** "auto" (default): the typed GhostNet when the file is one, else the graph executor. */
   engine?: "auto" | EngineName;
-  /** Worker threads for kernels (default 1: run on the calling thread). */
+  /**
+   * Threads for the typed GhostNet's layers, the calling thread included (default 1).
+   * An integer from 1 to 256. Needs shared memory and a way to start threads: in Node
+   * import `ghostnet-ts/node` (worker_threads); elsewhere Web Workers are used where
+   * SharedArrayBuffer is available (browsers: a cross-origin-isolated page). Otherwise, and
+   * for the graph executor, runs use one thread; `Model.threads` says how many are used.
+   * Results are bitwise identical for every thread count.
+   */
   threads?: number;
 }

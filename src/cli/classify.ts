@@ -6,6 +6,8 @@ import { basename } from "node:path";
 import type { Prediction } from "../classifier.js";
 import { GhostnetError } from "../errors.js";
 import { expandImageArguments, readFileBytes } from "../node/files.js";
+// --threads N: registers the worker_threads pool loadModel opens (every subcommand is loaded with these two).
+import "../node/threads.js";
 import type { Tensor } from "../tensor/tensor.js";
 import {
   type Command,

@@ -4,6 +4,8 @@
  */
 import { InputError } from "../errors.js";
 import { readFileBytes, writeFileBytes } from "../node/files.js";
+// --threads N: registers the worker_threads pool loadModel opens (every subcommand is loaded with these two).
+import "../node/threads.js";
 import { readNpy, writeNpy } from "../tensor/npy.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type Command, ENGINE_OPTIONS, engineOptions, expectPositionals, parseCommandLine, requiredOption } from "./args.js";

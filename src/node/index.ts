@@ -3,3 +3,4 @@
  */
 export { readModelFile, readFileBytes, writeFileBytes, listImages, expandImageArguments, isImageFileName, IMAGE_EXTENSIONS } from "./files.js";
 export { packageRoot, packageDataPath, loadImageNetLabels, readLabelFile } from "./data.js";
+export { createNodePool } from "./threads.js";

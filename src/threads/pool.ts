@@ -157,16 +157,21 @@ export class SharedPool implements ThreadPool {
   private readonly table = new BufferTable();
   private disposed = false;
 
+  /** Whether this thread may sleep in Atomics.wait (a browser's main thread may not: it spins). */
+  private readonly callerMayBlock: boolean;
+
   constructor(
     size: number,
     control: Int32Array,
     args: Float64Array,
     private readonly register: (buffer: SharedArrayBuffer, id: number) => void,
     private readonly terminate: () => Promise<void>,
+    options: { callerMayBlock?: boolean } = {},
   ) {
     this.size = size;
     this.control = control;
     this.args = args;
+    this.callerMayBlock = options.callerMayBlock ?? true;
   }
 
   allocate(length: number): SharedFloats {
@@ -201,7 +206,7 @@ export class SharedPool implements ThreadPool {
     } catch (e) {
       error = e;
     }
-    waitForCount(c, CONTROL.done, workers);
+    waitForCount(c, CONTROL.done, workers, this.callerMayBlock);
     const workerFailed = Atomics.exchange(c, CONTROL.failed, 0) !== 0;
     if (error !== undefined) throw error;
     if (workerFailed) throw new Error(`thread pool: a worker failed running ${task} (its error is logged above)`);
@@ -217,22 +222,99 @@ export class SharedPool implements ThreadPool {
   }
 }
 
-/** Spins, then sleeps, until control[slot] reaches `target`. */
-function waitForCount(c: Int32Array, slot: number, target: number): void {
+/** Spins, then (when `mayBlock`) sleeps, until control[slot] reaches `target`. */
+function waitForCount(c: Int32Array, slot: number, target: number, mayBlock: boolean): void {
   let spins = 0;
   for (;;) {
     const seen = Atomics.load(c, slot);
     if (seen >= target) return;
-    if (spins < SPIN_ITERATIONS) spins++;
+    if (spins < SPIN_ITERATIONS || !mayBlock) spins++;
     else Atomics.wait(c, slot, seen, 50);
   }
 }
 
+/** True when this thread may block in Atomics.wait (false on a browser's main thread). */
+export function canBlockHere(): boolean {
+  try {
+    // The value differs, so this returns "not-equal" at once where waiting is allowed.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A worker's loop: wait for a job (spin, then sleep), catch up on buffer registrations
- * (`receiveBuffers` drains them synchronously), run part `index` of the job, report done.
- * Returns when the pool stops.
+ * A worker's loop: wait for a job (spin, then sleep), catch up on buffer registrations,
+ * run part `index` of the job, report done.
+ *
+ * `receiveBuffers(table, wanted)` adds the buffers the caller registered since; it returns
+ * false when they have not arrived yet and can only arrive through this thread's event loop
+ * (Web Workers: messages are delivered only between tasks). Then `run` returns "starved"
+ * with the job still pending; call `run` again once the buffers are in `table`.
  */
+export class WorkerLoop {
+  readonly table = new BufferTable();
+  private generation: number;
+  private jobPending = false;
+
+  constructor(
+    private readonly control: Int32Array,
+    private readonly args: Float64Array,
+    private readonly index: number,
+    private readonly size: number,
+    private readonly receiveBuffers: (table: BufferTable, wanted: number) => boolean,
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.generation = Atomics.load(control, CONTROL.generation);
+  }
+
+  /** Runs jobs until the pool stops ("stopped") or a job waits for buffers ("starved"). */
+  run(): "stopped" | "starved" {
+    const control = this.control;
+    for (;;) {
+      if (!this.jobPending) {
+        this.waitForJob();
+        if (Atomics.load(control, CONTROL.stop) !== 0) return "stopped";
+        this.jobPending = true;
+      }
+      try {
+        const wanted = Atomics.load(control, CONTROL.buffers);
+        if (this.table.count < wanted && !this.receiveBuffers(this.table, wanted)) return "starved";
+        const task = TASKS[TASK_NAMES[Atomics.load(control, CONTROL.task)]!];
+        const [start, end] = partRange(Atomics.load(control, CONTROL.count), this.size, this.index);
+        if (start < end) task(this.table, this.args, start, end);
+      } catch (e) {
+        Atomics.store(control, CONTROL.failed, 1);
+        this.onError(e);
+      }
+      this.jobPending = false;
+      if (Atomics.add(control, CONTROL.done, 1) + 1 === this.size - 1) Atomics.notify(control, CONTROL.done);
+    }
+  }
+
+  /** Waits (spin, then sleep) for the generation to move on. */
+  private waitForJob(): void {
+    const control = this.control;
+    let spins = 0;
+    for (;;) {
+      const now = Atomics.load(control, CONTROL.generation);
+      if (now !== this.generation) {
+        this.generation = now;
+        return;
+      }
+      if (spins < SPIN_ITERATIONS) {
+        spins++;
+        continue;
+      }
+      Atomics.add(control, CONTROL.sleepers, 1);
+      Atomics.wait(control, CONTROL.generation, this.generation);
+      Atomics.sub(control, CONTROL.sleepers, 1);
+    }
+  }
+}
+
+/** A worker's loop for runtimes that can drain buffer messages synchronously (Node); returns when the pool stops. */
 export function runWorkerLoop(
   control: Int32Array,
   args: Float64Array,
@@ -241,36 +323,6 @@ export function runWorkerLoop(
   receiveBuffers: (table: BufferTable, wanted: number) => void,
   onError: (error: unknown) => void,
 ): void {
-  const table = new BufferTable();
-  let generation = Atomics.load(control, CONTROL.generation);
-  for (;;) {
-    // Wait for the generation to move on.
-    let spins = 0;
-    for (;;) {
-      const now = Atomics.load(control, CONTROL.generation);
-      if (now !== generation) {
-        generation = now;
-        break;
-      }
-      if (spins < SPIN_ITERATIONS) {
-        spins++;
-        continue;
-      }
-      Atomics.add(control, CONTROL.sleepers, 1);
-      Atomics.wait(control, CONTROL.generation, generation);
-      Atomics.sub(control, CONTROL.sleepers, 1);
-    }
-    if (Atomics.load(control, CONTROL.stop) !== 0) return;
-    try {
-      const wanted = Atomics.load(control, CONTROL.buffers);
-      if (table.count < wanted) receiveBuffers(table, wanted);
-      const task = TASKS[TASK_NAMES[Atomics.load(control, CONTROL.task)]!];
-      const [start, end] = partRange(Atomics.load(control, CONTROL.count), size, index);
-      if (start < end) task(table, args, start, end);
-    } catch (e) {
-      Atomics.store(control, CONTROL.failed, 1);
-      onError(e);
-    }
-    if (Atomics.add(control, CONTROL.done, 1) + 1 === size - 1) Atomics.notify(control, CONTROL.done);
-  }
+  const loop = new WorkerLoop(control, args, index, size, (table, wanted) => (receiveBuffers(table, wanted), true), onError);
+  loop.run();
 }

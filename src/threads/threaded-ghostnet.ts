@@ -42,8 +42,8 @@ function tensorOf(t: SharedTensor): Tensor {
 
 export class ThreadedGhostNet {
   private readonly weights = new Map<ConvBN, { w: SharedFloats; b: SharedFloats }>();
+  /** Shared activation buffers by layer name, each as large as the largest input so far needed. */
   private readonly activations = new Map<string, SharedFloats>();
-  private planKey = "";
   private readonly fc1Weight: SharedFloats;
   private readonly fc1Bias: SharedFloats;
 
@@ -67,13 +67,17 @@ export class ThreadedGhostNet {
     this.fc1Bias.data.set(net.fc1.bias.data);
   }
 
-  /** A shared activation named `name` of `shape`, kept per input shape. */
+  /**
+   * A shared activation named `name` of `shape`. One buffer per name serves every input
+   * shape (a larger shape replaces it with a larger one), so runs that alternate between
+   * sizes reuse their buffers: the pool cannot free a buffer once the workers hold it.
+   */
   private activation(name: string, shape: readonly number[]): SharedTensor {
-    const key = `${name}:${shape.join("x")}`;
-    let buffer = this.activations.get(key);
-    if (buffer === undefined) {
-      buffer = this.pool.allocate(sizeOf(shape));
-      this.activations.set(key, buffer);
+    const size = sizeOf(shape);
+    let buffer = this.activations.get(name);
+    if (buffer === undefined || buffer.data.length < size) {
+      buffer = this.pool.allocate(size);
+      this.activations.set(name, buffer);
     }
     return { buffer, offset: 0, shape };
   }
@@ -167,12 +171,6 @@ export class ThreadedGhostNet {
   forward(input: TensorLike): { logits: Tensor; probabilities: Tensor } {
     const net = this.net;
     checkInput("GhostNet input", input, net.config.inputChannels);
-    const key = input.shape.join("x");
-    if (key !== this.planKey) {
-      // Buffers are kept for the latest input shape only.
-      this.activations.clear();
-      this.planKey = key;
-    }
     const x = this.activation("input", input.shape);
     x.buffer.data.set(input.data);
     let h = this.activation("conv1", net.conv1.outputShape(input.shape));
