@@ -4,8 +4,8 @@
  *   across runs        the same input three times → the same bits
  *   batch positions    an image's scores are the same alone and at every position of a
  *                      batch of 8 (among 7 other images); no row leaks into another
- *   thread counts      threads 1, 2 and 4 give the same bits (until the worker pool is
- *                      wired the option does not change the arithmetic, and this holds)
+ *   thread counts      threads 1, 2 and 4 give the same bits (the worker_threads pool is
+ *                      registered, so the typed GhostNet really runs on 2 and 4 threads)
  *   classifier         classifyBatch of 8 images = classify of each alone
  */
 import { describe, expect, it } from "vitest";
@@ -13,6 +13,7 @@ import { createClassifier } from "../../src/classifier.js";
 import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
 import { loadModel } from "../../src/load-model.js";
 import type { Model } from "../../src/model.js";
+import "../../src/node/threads.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { bitwiseEqual, images, smallGhostNetBytes, tinyGraphBytes } from "./models.js";
 
@@ -77,8 +78,9 @@ for (const { title, bytes, engine } of setups) {
       const results: Float32Array[] = [];
       for (const threads of [1, 2, 4]) {
         const model = await loadModel(bytes(), { engine, threads });
+        expect(model.threads ?? 1).toBe(engine === "ghostnet" ? threads : 1);
         results.push(await scores(model, x));
-        model.dispose();
+        await model.dispose();
       }
       expect(bitwiseEqual(results[1]!, results[0]!)).toBe(true);
       expect(bitwiseEqual(results[2]!, results[0]!)).toBe(true);
@@ -99,6 +101,14 @@ describe("determinism: GhostNet x0.5 at 224×224 (the real size, where kernels t
       const out = await scores(model, stack(list));
       expect(bitwiseEqual(out.subarray(position * 1000, (position + 1) * 1000), alone), `position ${position}`).toBe(true);
     }
+    // And on 2 threads (planes from 28×28 up are split by rows there): the same bits.
+    const threaded = await loadModel(bytes, { threads: 2 });
+    expect(threaded.threads).toBe(2);
+    const list = [...others];
+    list.splice(3, 0, probe!);
+    expect(bitwiseEqual(await scores(threaded, stack(list)), await scores(model, stack(list)))).toBe(true);
+    expect(bitwiseEqual(await scores(threaded, probe!), alone)).toBe(true);
+    await threaded.dispose();
     model.dispose();
   });
 });
