@@ -2,16 +2,16 @@
  * Our engines for the benchmark: the typed GhostNet (what `loadModel(bytes)` picks for a
  * GhostNet file, engine "auto") and the generic graph executor (engine "graph").
  *
- * Threads: while `loadModel` does not take `threads` yet, N > 1 threads run the typed
- * network through src/threads' ThreadedGhostNet on a worker_threads pool (bitwise equal
- * to one thread).
+ * Threads: `loadModel(bytes, { threads })` with the worker_threads pool registered (as the
+ * `ghostnet-ts/node` entry does); N > 1 runs the typed network on the pool (bitwise equal
+ * to one thread). The graph executor has one thread only.
  */
 import type { GhostNetEngine } from "../../src/ghostnet/engine.js";
 import { loadModel } from "../../src/load-model.js";
 import type { Model } from "../../src/model.js";
+import "../../src/node/threads.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
-import { createNodePool } from "../../src/threads/node-pool.js";
-import { ThreadedGhostNet } from "../../src/threads/threaded-ghostnet.js";
+import type { ThreadedGhostNetEngine } from "../../src/threads/threaded-engine.js";
 import type { BenchEngine } from "./engine.js";
 
 /** A step's time from a profiled run: PaddleClas layer name or ONNX node, its kind, milliseconds. */
@@ -33,10 +33,9 @@ function outputOf(result: Record<string, Tensor>): Float32Array {
 export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", threads: number): Promise<OurEngine> {
   const t0 = performance.now();
   const model: Model = await loadModel(bytes, { engine, threads });
-  let threaded: ThreadedGhostNet | undefined;
-  if (threads > 1) {
-    if (model.engine !== "ghostnet") throw new Error(`threads > 1 needs the typed GhostNet (got engine ${model.engine})`);
-    threaded = new ThreadedGhostNet((model as GhostNetEngine).ghostnet, await createNodePool(threads));
+  if ((model.threads ?? 1) !== threads) {
+    model.dispose();
+    throw new Error(`asked for ${threads} threads, the ${model.engine} engine runs on ${model.threads ?? 1}`);
   }
   const loadMs = performance.now() - t0;
   let input: { shape: readonly number[]; data: Float32Array } = { shape: [], data: new Float32Array(0) };
@@ -44,7 +43,7 @@ export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", th
   const graph = model.engine === "graph";
   return {
     name: graph ? "ghostnet-ts-graph" : "ghostnet-ts",
-    label: graph ? "ghostnet-ts, graph executor" : `ghostnet-ts, typed GhostNet${threads > 1 ? " (thread pool)" : ""}`,
+    label: graph ? "ghostnet-ts, graph executor" : `ghostnet-ts, typed GhostNet${threads > 1 ? ` (${threads} threads)` : ""}`,
     threads,
     loadMs,
     async setInput(shape, data) {
@@ -52,7 +51,7 @@ export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", th
     },
     async run() {
       const t = performance.now();
-      last = threaded ? threaded.forward(input).probabilities.data : outputOf(await model.run([input]));
+      last = outputOf(await model.run([input]));
       return performance.now() - t;
     },
     async output() {
@@ -62,7 +61,8 @@ export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", th
       const entries: ProfileEntry[] = [];
       if (model.engine === "ghostnet") {
         // GhostNet.forward(x, { profile }) fills one entry per layer (src/ghostnet/profile.ts).
-        const net = (model as GhostNetEngine).ghostnet;
+        // The single-threaded network of either typed engine.
+        const net = (model as GhostNetEngine | ThreadedGhostNetEngine).ghostnet;
         const timings: { name: string; kind: string; ms: number }[] = [];
         net.forward(input, { profile: timings } as Parameters<typeof net.forward>[1]);
         entries.push(...timings);
@@ -75,8 +75,7 @@ export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", th
       return entries;
     },
     async dispose() {
-      await threaded?.pool.dispose();
-      model.dispose();
+      await model.dispose();
     },
   };
 }
