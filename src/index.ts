@@ -12,10 +12,8 @@ export { readNpy, writeNpy } from "./tensor/npy.js";
 export type { Model, LoadOptions, Feeds, EngineName } from "./model.js";
 export { loadModel, decodeAndValidate, GraphModel, type LoadModelOptions } from "./load-model.js";
 export { KNOWN_OPTIONS, MAX_THREADS } from "./load-options.js";
-// Threads: the pool provider hook (the Node entry registers worker_threads) and the threaded typed engine.
-export { setPoolProvider, type PoolProvider } from "./threads/provider.js";
-export type { ThreadPool } from "./threads/pool.js";
-export { ThreadedGhostNetEngine } from "./threads/threaded-engine.js";
+// Threads: which way to start them is registered (ghostnet-ts/node, ghostnet-ts/web-threads), if any.
+export { threadProviderName } from "./threads/registry.js";
 export { decodeModel, type DecodeOptions as ModelDecodeOptions } from "./loader/decode.js";
 export { validateGraph, MIN_OPSET, MAX_OPSET } from "./loader/validate.js";
 export { GraphExecutor, type ExecutorOptions, type StepTiming } from "./graph/executor.js";

@@ -6,8 +6,8 @@
  *   → pick the engine: the typed GhostNet when the file is one ("auto"/"ghostnet"),
  *     else the generic graph executor
  *   → threads: the typed GhostNet runs on a thread pool (src/threads) when `threads` > 1
- *     and the runtime can start threads (see threads/provider.ts); the graph executor
- *     always runs on the calling thread
+ *     and an entry point registered a way to start threads (threads/registry.ts); the
+ *     graph executor always runs on the calling thread
  *
  * Options are checked first (load-options.ts): a wrong or unknown option is one InputError.
  */
@@ -21,8 +21,7 @@ import { validateGraph } from "./loader/validate.js";
 import { checkLoadOptions } from "./load-options.js";
 import type { EngineName, Feeds, LoadOptions, Model } from "./model.js";
 import type { Tensor } from "./tensor/tensor.js";
-import { openPool } from "./threads/provider.js";
-import { ThreadedGhostNetEngine } from "./threads/threaded-engine.js";
+import { typedEngineOnThreads } from "./threads/registry.js";
 
 /** loadModel's options: the engine choice plus the loader's limits and the executor's switches. */
 export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOptions {}
@@ -74,29 +73,16 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: LoadMo
     // The typed engine needs only a decodable file; it says itself why a file is not a GhostNet.
     const { model, problems } = decodeModelCollecting(bytes, options);
     if (problems.length > 0) throw new ModelValidationError(problems);
-    return withThreads(createGhostNetEngine(model), threads);
+    return typedEngineOnThreads(createGhostNetEngine(model), threads);
   }
   const model = decodeAndValidate(bytes, options);
 
   // ── The engine choice: "auto" takes the typed GhostNet when the file is one. ──
   if (engine === "auto") {
     const ghostnet = tryTypedGhostNet(model);
-    if (ghostnet !== undefined) return withThreads(ghostnet, threads);
+    if (ghostnet !== undefined) return typedEngineOnThreads(ghostnet, threads);
   }
   return new GraphModel(new GraphExecutor(model, OP_TABLE, options));
-}
-
-/** The typed engine on `threads` threads when a pool of more than one thread can be had, else as it is. */
-async function withThreads(single: GhostNetEngine, threads: number): Promise<Model> {
-  if (threads <= 1) return single;
-  const { pool } = await openPool(threads);
-  if (pool.size <= 1) return single;
-  try {
-    return new ThreadedGhostNetEngine(single, pool);
-  } catch (error) {
-    await pool.dispose();
-    throw error;
-  }
 }
 
 /** The typed GhostNet for `model`, or undefined when it is not one (then the graph executor runs it). */

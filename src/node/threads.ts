@@ -15,3 +15,6 @@ import { setPoolProvider } from "../threads/provider.js";
 setPoolProvider("worker_threads", createNodePool);
 
 export { createNodePool };
+export { setPoolProvider, type PoolProvider } from "../threads/provider.js";
+export type { ThreadPool } from "../threads/pool.js";
+export { ThreadedGhostNetEngine } from "../threads/threaded-engine.js";

@@ -1,61 +1,36 @@
 /**
- * Where `loadModel(bytes, { threads: N })` gets its thread pool: a pool provider, a
- * function `(threads) → Promise<ThreadPool>` that a runtime's entry point registers. The
- * core imports no runtime's thread API itself:
+ * Registering a thread pool for loadModel: `setPoolProvider(name, createPool)` makes every
+ * later `loadModel(bytes, { threads: N > 1 })` of a GhostNet open a pool of N threads with
+ * `createPool` and run the typed network on it (ThreadedGhostNetEngine). Entry points call
+ * it: src/node/threads.ts (worker_threads) and src/web-threads.ts (Web Workers).
  *
- *   ghostnet-ts/node     registers `createNodePool` (worker_threads) when imported
- *   anything else        the Web Worker pool (web-pool.ts) where `Worker` exists and
- *                        memory can be shared (SharedArrayBuffer + Atomics; in browsers a
- *                        cross-origin-isolated page), else one thread
- *
- * Falling back to one thread never changes a result: a job's parts are computed with the
- * same code in the same order on any number of threads, so outputs are bitwise identical.
+ * Where memory cannot be shared (no SharedArrayBuffer: a browser page that is not
+ * cross-origin isolated) or the provider gives a one-thread pool, the model stays on the
+ * calling thread; `Model.threads` says which.
  */
-import { SerialPool, canShareMemory, type ThreadPool } from "./pool.js";
-import { canStartWebWorkers, createWebPool } from "./web-pool.js";
+import type { GhostNetEngine } from "../ghostnet/engine.js";
+import type { Model } from "../model.js";
+import { canShareMemory, type ThreadPool } from "./pool.js";
+import { setThreadedEngineMaker } from "./registry.js";
+import { ThreadedGhostNetEngine } from "./threaded-engine.js";
 
 /** Starts a pool of `threads` threads (the caller's included). */
 export type PoolProvider = (threads: number) => Promise<ThreadPool>;
 
-let registered: { name: string; create: PoolProvider } | undefined;
-
-/** Makes `create` the source of every pool loadModel opens from now on (`name` is for messages). */
-export function setPoolProvider(name: string, create: PoolProvider): void {
-  registered = { name, create };
-}
-
-/** The name of the registered provider, if any. */
-export function poolProviderName(): string | undefined {
-  return registered?.name;
-}
-
-/** A pool and, when it has fewer threads than asked for, why. */
-export interface OpenedPool {
-  pool: ThreadPool;
-  /** Why the pool has one thread although more were asked for (undefined otherwise). */
-  fallback?: string;
-}
-
-/** A pool of `threads` threads from the registered provider, the Web Worker pool, or one thread saying why. */
-export async function openPool(threads: number): Promise<OpenedPool> {
-  if (threads <= 1) return { pool: new SerialPool() };
-  if (!canShareMemory()) {
-    return {
-      pool: new SerialPool(),
-      fallback: "SharedArrayBuffer is not available (a browser page must be cross-origin isolated: COOP same-origin and COEP require-corp)",
-    };
+/** The typed engine on a pool from `createPool`, or `single` when no pool of 2+ threads can be had. */
+async function onPool(createPool: PoolProvider, single: GhostNetEngine, threads: number): Promise<Model> {
+  if (!canShareMemory()) return single;
+  const pool = await createPool(threads);
+  if (pool.size <= 1) return single;
+  try {
+    return new ThreadedGhostNetEngine(single, pool);
+  } catch (error) {
+    await pool.dispose();
+    throw error;
   }
-  if (registered !== undefined) return { pool: await registered.create(threads) };
-  if (canStartWebWorkers()) {
-    try {
-      return { pool: await createWebPool(threads) };
-    } catch (error) {
-      // E.g. a bundle that did not ship web-worker.js beside this module.
-      return { pool: new SerialPool(), fallback: `Web Workers did not start (${(error as Error).message})` };
-    }
-  }
-  return {
-    pool: new SerialPool(),
-    fallback: "no way to start threads here (in Node, import 'ghostnet-ts/node', which registers worker_threads)",
-  };
+}
+
+/** Makes `createPool` the source of the pools loadModel opens from now on (`name` is for messages). */
+export function setPoolProvider(name: string, createPool: PoolProvider): void {
+  setThreadedEngineMaker(name, (single, threads) => onPool(createPool, single, threads));
 }

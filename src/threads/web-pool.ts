@@ -13,7 +13,7 @@
  * The worker script is found as `new URL("./web-worker.js", import.meta.url)`, the form
  * bundlers (Vite, webpack 5, esbuild with its worker plugins) recognise and copy.
  */
-import { CONTROL, MAX_TASK_ARGS, SharedPool, canBlockHere, type ThreadPool } from "./pool.js";
+import { CONTROL, MAX_TASK_ARGS, SerialPool, SharedPool, canBlockHere, type ThreadPool } from "./pool.js";
 
 /** The messages a pool worker receives: once the setup, then one per registered buffer. */
 export type WebPoolMessage =
@@ -71,4 +71,17 @@ export async function createWebPool(threads: number): Promise<ThreadPool> {
     },
     { callerMayBlock: canBlockHere() },
   );
+}
+
+/**
+ * A Web Worker pool, or one thread (a SerialPool) where no Web Worker can start: no
+ * `Worker` in this runtime, or a bundle that did not ship web-worker.js beside this module.
+ */
+export async function createWebPoolOrSerial(threads: number): Promise<ThreadPool> {
+  if (threads <= 1 || !canStartWebWorkers()) return new SerialPool();
+  try {
+    return await createWebPool(threads);
+  } catch {
+    return new SerialPool();
+  }
 }
