@@ -98,7 +98,7 @@ export const classifyCommand: Command = {
         io.out(JSON.stringify(results, null, 2));
       } else {
         io.out(formatResults(results.map((r) => ({ ...r, image: images.length > 1 ? basename(r.image) : r.image }))));
-        io.err(`${results.length} image${results.length === 1 ? "" : "s"} in ${formatDuration(elapsed)} (${model.engine} engine)`);
+        io.err(`${results.length} image${results.length === 1 ? "" : "s"} in ${formatDuration(elapsed)} (${model.engine} engine, ${model.threads ?? 1} thread${(model.threads ?? 1) === 1 ? "" : "s"})`);
       }
       return 0;
     } finally {

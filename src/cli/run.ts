@@ -50,7 +50,7 @@ export const runCommand: Command = {
       await writeFileBytes(outputPath, writeNpy(output), "output");
       io.err(
         `${model.inputNames[0]} ${formatShape(input.shape)} → ${name} ${formatShape(output.shape)} ` +
-          `in ${formatDuration(elapsed)} (${model.engine} engine); wrote ${outputPath}`,
+          `in ${formatDuration(elapsed)} (${model.engine} engine, ${model.threads ?? 1} thread${(model.threads ?? 1) === 1 ? "" : "s"}); wrote ${outputPath}`,
       );
       return 0;
     } finally {
