@@ -20,7 +20,8 @@
  * measured on, and GhostNet has ~150 layer barriers per run). Likewise the caller spins
  * before it sleeps waiting for the workers.
  *
- * This file is runtime-neutral; `node-pool.ts` starts the workers with worker_threads.
+ * This file is runtime-neutral; `node-pool.ts` starts the workers with worker_threads,
+ * `web-pool.ts` with Web Workers.
  * Where SharedArrayBuffer is unavailable, `SerialPool` runs every part on the calling thread.
  */
 import { TASKS, type TaskContext, type TaskName } from "./tasks.js";
