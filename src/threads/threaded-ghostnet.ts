@@ -3,7 +3,7 @@
  *
  * It walks the typed network (src/ghostnet) layer by layer in the same order as
  * `GhostNet.forward`, with the layers' own (BatchNorm-folded) weights copied once into
- * shared memory and the activations planned in shared memory per input shape. Convs run
+ * shared memory and one shared activation buffer per layer (grown to the largest input seen). Convs run
  * as pool jobs split by output channels or output rows, and so do fc_1 (by output column)
  * and the residual adds (by chunk); the small steps between them (SE block, pooling,
  * softmax) run on the calling thread with the code the typed network uses. Every output element is
