@@ -33,11 +33,11 @@ export interface LoadOptions {
   engine?: "auto" | EngineName;
   /**
    * Threads for the typed GhostNet's layers, the calling thread included (default 1).
-   * An integer from 1 to 256. Needs shared memory and a way to start threads: in Node
-   * import `ghostnet-ts/node` (worker_threads); elsewhere Web Workers are used where
-   * SharedArrayBuffer is available (browsers: a cross-origin-isolated page). Otherwise, and
-   * for the graph executor, runs use one thread; `Model.threads` says how many are used.
-   * Results are bitwise identical for every thread count.
+   * An integer from 1 to 256. Needs shared memory and a registered way to start threads:
+   * import `ghostnet-ts/node` (worker_threads) or `ghostnet-ts/web-threads` (Web Workers:
+   * browsers, where the page must be cross-origin isolated for SharedArrayBuffer, Deno,
+   * Bun). Otherwise, and for the graph executor, runs use one thread; `Model.threads` says
+   * how many are used. Results are bitwise identical for every thread count.
    */
   threads?: number;
 }
