@@ -6,6 +6,7 @@
  * checked as on one thread; dispose() stops the workers so that a process ends by itself.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DisposedError, InputError, ShapeError, imageLikeBatch, loadModel, makeGhostNetFixture, ThreadedGhostNetEngine } from "../src/node.js";
@@ -84,6 +85,19 @@ describe("loadModel threads: feeds, dispose, engines", () => {
     await expect(model.run({ x: imageLikeBatch(1, 1, 32) })).rejects.toBeInstanceOf(DisposedError);
     await expect(Promise.resolve(model.dispose())).resolves.toBeUndefined();
   });
+
+  it("10 models loaded with threads 2, run and disposed leave no thread behind (Linux: /proc/self/task)", async () => {
+    const osThreads = (): number => (existsSync("/proc/self/task") ? readdirSync("/proc/self/task").length : -1);
+    const before = osThreads();
+    for (let k = 0; k < 10; k++) {
+      const model = await loadModel(bytes, { threads: 2 });
+      expect(model.threads).toBe(2);
+      await output(model, imageLikeBatch(1, k, 32));
+      await model.dispose();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    if (before > 0) expect(osThreads()).toBeLessThanOrEqual(before);
+  }, 60_000);
 
   it("the graph executor runs on the calling thread whatever threads says", async () => {
     const model = await loadModel(bytes, { engine: "graph", threads: 2 });
