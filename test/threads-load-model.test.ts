@@ -96,7 +96,9 @@ describe("loadModel threads: feeds, dispose, engines", () => {
       await model.dispose();
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
-    if (before > 0) expect(osThreads()).toBeLessThanOrEqual(before);
+    // Ten workers left running would be 10 more threads; allow for libuv's pool of 4
+    // starting meanwhile.
+    if (before > 0) expect(osThreads() - before).toBeLessThan(5);
   }, 60_000);
 
   it("the graph executor runs on the calling thread whatever threads says", async () => {
