@@ -101,6 +101,22 @@ describe("loadModel threads: feeds, dispose, engines", () => {
     if (before > 0) expect(osThreads() - before).toBeLessThan(5);
   }, 60_000);
 
+  it("where memory can't be shared (a page that is not cross-origin isolated) threads 2 falls back to 1, same bits", async () => {
+    const x = imageLikeBatch(2, 5, 48);
+    const expected = await output(await loadModel(bytes, { threads: 1 }), x);
+    const scope = globalThis as { crossOriginIsolated?: boolean };
+    scope.crossOriginIsolated = false;
+    try {
+      const model = await loadModel(bytes, { threads: 2 });
+      expect(model.threads ?? 1).toBe(1);
+      expect(model).not.toBeInstanceOf(ThreadedGhostNetEngine);
+      expect(bitwiseEqual(await output(model, x), expected)).toBe(true);
+      await model.dispose();
+    } finally {
+      delete scope.crossOriginIsolated;
+    }
+  });
+
   it("the graph executor runs on the calling thread whatever threads says", async () => {
     const model = await loadModel(bytes, { engine: "graph", threads: 2 });
     expect(model.threads).toBe(1);
