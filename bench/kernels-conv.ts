@@ -1,8 +1,11 @@
 /**
- * Micro-benchmark of the convolution kernels (not a test): `npx tsx bench/kernels-conv.ts [gemm|depthwise|conv|all]`.
+ * Micro-benchmark of the convolution kernels (not a test): `npx tsx bench/kernels-conv.ts [gemm|pointwise|depthwise|conv|all]`.
  *
  *   gemm       GFLOP/s of sgemm at GhostNet x1.0's pointwise shapes (M = Cout, K = Cin,
- *              N = H·W), for a few block-size variants run interleaved, medians.
+ *              N = H·W), for a few block-size variants run interleaved, medians; then
+ *              the pointwise section.
+ *   pointwise  GFLOP/s of pointwiseConv2dRange (bias + relu): sgemmEpilogue path vs the
+ *              tile kernel and a few of its tunings.
  *   depthwise  ms per call of the specialised depthwise kernels vs the generic bounds-checked
  *              loop, at GhostNet's depthwise shapes.
  *   conv       ms of conv1 (3×3 stride 2, 3→16 at 224²) through the general path.
@@ -11,6 +14,7 @@
  * reports the median over rounds.
  */
 import { setGemmBlocking, sgemm } from "../src/ops/gemm.js";
+import { pointwiseConv2dRange, setPointwiseTuning } from "../src/ops/pointwise.js";
 import { conv2d, conv2dGeometry, conv2dReference, conv2dShape } from "../src/ops/conv2d.js";
 import { depthwiseConv2dGeneric, depthwiseConv2dPaddedRange } from "../src/ops/depthwise.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -113,6 +117,45 @@ function benchGemm(): void {
     console.log(row.join("\t"));
   }
   setGemmBlocking(64, 512, 1024, 64);
+  benchPointwise();
+}
+
+/**
+ * Pointwise conv (bias + relu) through pointwiseConv2dRange: the sgemmEpilogue path against
+ * the tile kernel with a few tunings, GFLOP/s, interleaved medians.
+ */
+function benchPointwise(): void {
+  const variants: Record<string, Parameters<typeof setPointwiseTuning>[0]> = {
+    gemm: { kernel: "gemm" },
+    "tiles (default)": { kernel: "tiles" },
+    "tiles X in place K≤256": { kernel: "tiles", inPlaceMaxK: 256 },
+    "tiles row block 16K": { kernel: "tiles", rowBlockFloats: 16384 },
+    "tiles X packed always": { kernel: "tiles", inPlaceMaxK: 0 },
+    "tiles col block 16K": { kernel: "tiles", columnBlockFloats: 16384 },
+  };
+  console.log(`\npointwise conv + bias + relu GFLOP/s (median of interleaved rounds), ${new Date().toISOString()}`);
+  console.log(["M", "K", "N", ...Object.keys(variants)].join("\t"));
+  const relu = { kind: "relu" } as const;
+  for (const [M, K, N] of pointwiseShapes) {
+    const side = Math.round(Math.sqrt(N));
+    const g = conv2dGeometry([1, K, side, side], [M, K, 1, 1], { kernelShape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 });
+    const x = randomArray(K * N, 2);
+    const w = randomArray(M * K, 1);
+    const b = randomArray(M, 3);
+    const y = new Float32Array(M * N);
+    const range = { channelStart: 0, channelEnd: M, rowStart: 0, rowEnd: side };
+    const fns: Record<string, () => void> = {};
+    for (const [name, t] of Object.entries(variants)) {
+      fns[name] = () => {
+        setPointwiseTuning({ kernel: "tiles", inPlaceMaxK: 64, rowBlockFloats: 65536, columnBlockFloats: 8192, ...t });
+        pointwiseConv2dRange(y, x, w, b, g, relu, range);
+      };
+    }
+    const ms = interleaved(fns, 7, 25);
+    const flops = 2 * M * N * K;
+    console.log([M, K, N, ...Object.keys(fns).map((n) => (flops / (ms[n]! * 1e6)).toFixed(2))].join("\t"));
+  }
+  setPointwiseTuning({ kernel: "tiles", inPlaceMaxK: 64, rowBlockFloats: 65536, columnBlockFloats: 8192 });
 }
 
 // GhostNet x1.0 depthwise convolutions: [C, H (= W), k, stride].
@@ -173,5 +216,6 @@ function benchConv(): void {
 
 const which = process.argv[2] ?? "all";
 if (which === "gemm" || which === "all") benchGemm();
+if (which === "pointwise") benchPointwise();
 if (which === "depthwise" || which === "all") benchDepthwise();
 if (which === "conv" || which === "all") benchConv();

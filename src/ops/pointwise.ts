@@ -1,16 +1,146 @@
 /**
- * Pointwise (1×1, stride 1, no padding, group 1) convolution as one GEMM per image:
+ * Pointwise (1×1, stride 1, no padding, group 1) convolution:
  *
  *   x [N, C, H, W], w [M, C, 1, 1], b [M] → y [N, M, H, W]
  *   Y_n [M, H·W] = act( W [M, C] · X_n [C, H·W] + b )
  *
  * NCHW makes X_n a row-major [C, H·W] matrix and Y_n a row-major [M, H·W] one, so no data
- * is rearranged. Bias and activation run in the GEMM's epilogue. A work range selects
- * rows of W (output channels) and a contiguous span of columns (output rows × W).
+ * is rearranged. A work range selects rows of W (output channels) and a contiguous span of
+ * columns (output rows × W).
+ *
+ * The default kernel ("tiles", pointwise-tiles.ts) runs 4×4 register tiles (4 output
+ * channels × 4 pixels) over W read in place and X read in place when C is small, or from a
+ * float32 pack of a block of columns when C is large (rows of X are then too far apart to
+ * stay cached). Bias and activation are applied in the tile's store, so C is written once.
+ * Blocking: row blocks of W of at most `rowBlockFloats` (stay in L2 while the columns pass)
+ * and column blocks whose K × cols slice of X is at most `columnBlockFloats` (stays in L1
+ * while every row tile of the block passes over it).
+ *
+ * Maps of fewer than 4 pixels (fully connected layers as 1×1 convs) and the "gemm" kernel
+ * (kept for comparison in benchmarks) go through sgemmEpilogue. The two paths agree on the
+ * sums (float64, k ascending, K ≤ 1024) but round differently around the bias: sgemm rounds
+ * the sum to float32 before adding it, the tiles round once after the activation.
  */
 import type { Conv2dGeometry, ConvWorkRange } from "./conv2d.js";
 import type { FusedActivation } from "./fused-activation.js";
 import { sgemmEpilogue, type GemmEpilogue } from "./gemm.js";
+import {
+  ACT_CLIP, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_NONE, ACT_RELU, ACT_SIGMOID, pointwiseTile, type TileStore,
+} from "./pointwise-tiles.js";
+
+export type PointwiseKernel = "tiles" | "gemm";
+
+/** Tuning knobs (benchmarks only; results do not depend on them). */
+const tuning = {
+  kernel: "tiles" as PointwiseKernel,
+  /** Read X in place when C ≤ this; otherwise pack each column block. */
+  inPlaceMaxK: 64,
+  /** Float32 elements of W per row block (256 KB). */
+  rowBlockFloats: 65536,
+  /** Float32 elements of X per column block (32 KB). */
+  columnBlockFloats: 8192,
+};
+
+export function setPointwiseTuning(t: Partial<typeof tuning>): void {
+  Object.assign(tuning, t);
+}
+
+export function getPointwiseTuning(): typeof tuning {
+  return { ...tuning };
+}
+
+// Column pack of X: [tile][k][4] float32, zero padded past the last column; grown on demand.
+let columnPack = new Float32Array(0);
+
+function storeFor(activation: FusedActivation, ldy: number): TileStore {
+  switch (activation.kind) {
+    case "none": return { ldy, code: ACT_NONE, p0: 0, p1: 0 };
+    case "relu": return { ldy, code: ACT_RELU, p0: 0, p1: 0 };
+    case "clip": return { ldy, code: ACT_CLIP, p0: activation.min, p1: activation.max };
+    case "hardSigmoid": return { ldy, code: ACT_HARD_SIGMOID, p0: activation.alpha, p1: activation.beta };
+    case "hardSwish": return { ldy, code: ACT_HARD_SWISH, p0: 0, p1: 0 };
+    case "sigmoid": return { ldy, code: ACT_SIGMOID, p0: 0, p1: 0 };
+  }
+}
+
+/** Packs columns [col, col + cols) of X (rows k < K, row stride `plane`) as [tile][k][4]. */
+function packColumns(x: Float32Array, base: number, plane: number, K: number, cols: number): void {
+  const tiles = Math.ceil(cols / 4);
+  if (columnPack.length < tiles * 4 * K) columnPack = new Float32Array(tiles * 4 * K);
+  const dst = columnPack;
+  let d = 0;
+  for (let t = 0; t < tiles; t++) {
+    const c0 = base + 4 * t;
+    const n = Math.min(4, cols - 4 * t);
+    if (n === 4) {
+      for (let p = 0, o = c0; p < K; p++, o += plane, d += 4) {
+        dst[d] = x[o]!; dst[d + 1] = x[o + 1]!; dst[d + 2] = x[o + 2]!; dst[d + 3] = x[o + 3]!;
+      }
+    } else {
+      for (let p = 0, o = c0; p < K; p++, o += plane, d += 4) {
+        for (let c = 0; c < 4; c++) dst[d + c] = c < n ? x[o + c]! : 0;
+      }
+    }
+  }
+}
+
+function checkPointwise(y: Float32Array, x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, r: ConvWorkRange): void {
+  const plane = g.outH * g.outW;
+  const ok =
+    g.kH === 1 && g.kW === 1 && g.inH === g.outH && g.inW === g.outW &&
+    Number.isInteger(r.channelStart) && Number.isInteger(r.channelEnd) && Number.isInteger(r.rowStart) && Number.isInteger(r.rowEnd) &&
+    0 <= r.channelStart && r.channelStart <= r.channelEnd && r.channelEnd <= g.outChannels && 0 <= r.rowStart && r.rowStart <= r.rowEnd && r.rowEnd <= g.outH;
+  if (!ok) throw new RangeError(`pointwise conv: geometry or work range channels [${r.channelStart}, ${r.channelEnd}) rows [${r.rowStart}, ${r.rowEnd}) invalid`);
+  if (x.length < g.batch * g.inChannels * plane || y.length < g.batch * g.outChannels * plane || w.length < r.channelEnd * g.inChannels || (bias !== null && bias.length < r.channelEnd)) {
+    throw new RangeError(`pointwise conv: x (${x.length}), y (${y.length}), w (${w.length}) or bias too short for [${g.batch}, ${g.inChannels}→${g.outChannels}, ${g.outH}, ${g.outW}]`);
+  }
+}
+
+/**
+ * Y rows [m0, m1) × columns [c0, c1) of one image (x at xBase, y at yBase, both with row
+ * stride `plane`; W row-major [*, K] from row 0), in 4×4 tiles.
+ */
+function tilesImage(
+  y: Float32Array, yBase: number, x: Float32Array, xBase: number, plane: number, K: number,
+  w: Float32Array, bias: Float32Array | null, m0: number, m1: number, c0: number, c1: number, store: TileStore,
+): void {
+  const inPlace = K <= tuning.inPlaceMaxK;
+  const rowBlock = Math.max(4, Math.floor(tuning.rowBlockFloats / K / 4) * 4);
+  const colBlock = Math.max(4, Math.floor(tuning.columnBlockFloats / K / 4) * 4);
+  const fullEnd = c1 - ((c1 - c0) & 3); // columns [c0, fullEnd) form whole tiles
+  for (let ib = m0; ib < m1; ib += rowBlock) {
+    const ibEnd = Math.min(m1, ib + rowBlock);
+    for (let jb = c0; jb < c1; jb += colBlock) {
+      const jbEnd = Math.min(c1, jb + colBlock);
+      if (!inPlace) packColumns(x, xBase + jb, plane, K, jbEnd - jb);
+      for (let i = ib; i < ibEnd; i += 4) {
+        const rows = Math.min(4, m1 - i);
+        // Rows past m1 re-read the last row (computed, never stored).
+        const d1 = Math.min(1, rows - 1) * K, d2 = Math.min(2, rows - 1) * K, d3 = Math.min(3, rows - 1) * K;
+        const b0 = bias === null ? 0 : bias[i]!;
+        const b1 = bias === null || rows < 2 ? 0 : bias[i + 1]!;
+        const b2 = bias === null || rows < 3 ? 0 : bias[i + 2]!;
+        const b3 = bias === null || rows < 4 ? 0 : bias[i + 3]!;
+        const wi = i * K;
+        const yRow = yBase + i * plane;
+        if (inPlace) {
+          let j = jb;
+          const wholeEnd = Math.min(jbEnd, fullEnd);
+          for (; j < wholeEnd; j += 4) pointwiseTile(K, w, wi, d1, d2, d3, x, xBase + j, plane, y, yRow + j, rows, 4, b0, b1, b2, b3, store);
+          if (j < jbEnd) {
+            // Ragged last columns: pack them (zero padded) so the tile reads 4 columns.
+            packColumns(x, xBase + j, plane, K, jbEnd - j);
+            pointwiseTile(K, w, wi, d1, d2, d3, columnPack, 0, 4, y, yRow + j, rows, jbEnd - j, b0, b1, b2, b3, store);
+          }
+        } else {
+          for (let j = jb, t = 0; j < jbEnd; j += 4, t += 4 * K) {
+            pointwiseTile(K, w, wi, d1, d2, d3, columnPack, t, 4, y, yRow + j, rows, Math.min(4, jbEnd - j), b0, b1, b2, b3, store);
+          }
+        }
+      }
+    }
+  }
+}
 
 /** Pointwise conv on channels [channelStart, channelEnd) × rows [rowStart, rowEnd) of every image. */
 export function pointwiseConv2dRange(
@@ -25,17 +155,29 @@ export function pointwiseConv2dRange(
   const inChannels = g.inChannels;
   const plane = g.outH * g.outW; // = H·W (1×1, stride 1, no padding)
   const m0 = range.channelStart;
-  const rows = range.channelEnd - m0;
+  const m1 = range.channelEnd;
   const col0 = range.rowStart * g.outW;
-  const cols = (range.rowEnd - range.rowStart) * g.outW;
-  const epilogue: GemmEpilogue = { bias, biasOffset: m0, activation };
+  const col1 = range.rowEnd * g.outW;
+  if (m1 <= m0 || col1 <= col0) return;
+  // Fewer than 4 pixels (a 1×1 map: a fully connected layer): W would be streamed once per
+  // pixel, so sgemm's dot products over W in place win (4× at 1280×960×1). Decided by the
+  // plane, never the range, so every range of one conv takes the same path.
+  if (tuning.kernel === "gemm" || plane < 4) {
+    const epilogue: GemmEpilogue = { bias, biasOffset: m0, activation };
+    for (let n = 0; n < g.batch; n++) {
+      sgemmEpilogue(
+        m1 - m0, col1 - col0, inChannels,
+        w, m0 * inChannels, inChannels, 1,
+        x, n * inChannels * plane + col0, plane, 1,
+        y, (n * g.outChannels + m0) * plane + col0, plane,
+        epilogue,
+      );
+    }
+    return;
+  }
+  checkPointwise(y, x, w, bias, g, range);
+  const store = storeFor(activation, plane);
   for (let n = 0; n < g.batch; n++) {
-    sgemmEpilogue(
-      rows, cols, inChannels,
-      w, m0 * inChannels, inChannels, 1,
-      x, n * inChannels * plane + col0, plane, 1,
-      y, (n * g.outChannels + m0) * plane + col0, plane,
-      epilogue,
-    );
+    tilesImage(y, n * g.outChannels * plane, x, n * inChannels * plane, plane, inChannels, w, bias, m0, m1, col0, col1, store);
   }
 }

@@ -1,0 +1,135 @@
+/**
+ * The direct pointwise (1×1 convolution) tile kernel: Y = act(W·X + b) for one image, with
+ * W [M, K] (row-major weights) read in place and X [K, P] (P = H·W pixels, row-major, one
+ * row per input channel) read in place or from a small column pack.
+ *
+ *   Y[i, j] = act( Σ_{k<K} W[i, k]·X[k, j]  +  b[i] )
+ *
+ * Summation order: one float64 sum over k ascending per output element, then + b[i] in
+ * float64, the activation in float64, one rounding to float32 at the store. Nothing
+ * depends on which rows or columns a caller asks for (a tile only decides which sums run
+ * side by side), so work ranges split across threads give bitwise-identical results.
+ *
+ * Layouts:
+ *   W: the tile's 4 rows are 4 sequential streams w[wi + d_r + k] (no packing, so nothing
+ *     to cache or invalidate; float64 panels packed once measured the same in the network).
+ *   X operand of a tile: row k of the tile's 4 columns starts at x[xi + k·xStep]; in place
+ *     xStep = P (the plane), packed xStep = 4 (columns past the edge are zero).
+ */
+
+/** Activation codes for the tile store (a number, so the kernel's call sites stay monomorphic). */
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export const ACT_CLIP = 2;
+export const ACT_HARD_SIGMOID = 3;
+export const ACT_HARD_SWISH = 4;
+export const ACT_SIGMOID = 5;
+
+/** The activation of fused-activation.ts by code; p0/p1 are (min, max) or (alpha, beta). */
+function act(v: number, code: number, p0: number, p1: number): number {
+  switch (code) {
+    case ACT_NONE:
+      return v;
+    case ACT_RELU:
+      return v < 0 ? 0 : v; // NaN stays NaN
+    case ACT_CLIP:
+      return v < p0 ? p0 : v > p1 ? p1 : v;
+    case ACT_HARD_SIGMOID: {
+      const t = p0 * v + p1;
+      return t < 0 ? 0 : t > 1 ? 1 : t;
+    }
+    case ACT_HARD_SWISH: {
+      const t = v / 6 + 0.5;
+      return t <= 0 ? 0 : t >= 1 ? v : v * t;
+    }
+    default:
+      return 1 / (1 + Math.exp(-v));
+  }
+}
+
+/** Bias, activation and the rows/columns of a tile that are stored. */
+export interface TileStore {
+  /** Row stride of y: y[yi + r·ldy + c] receives tile element (r, c). */
+  ldy: number;
+  code: number;
+  p0: number;
+  p1: number;
+}
+
+/**
+ * One tile of 4 output channels × 4 pixels: sums over k < K of W[row r, k] · X[k, column c],
+ * 16 float64 accumulators, then the fused store of rows [0, rows) and columns [0, cols)
+ * with bias b0..b3 per row. Row r of W starts at w[wi + d_r] (d0 = 0, d1..d3: multiples of
+ * K; a tile with fewer than 4 rows passes the last row's offset again, computed but never
+ * stored). Row k of the tile's 4 columns of X starts at x[xi + k·xStep]; when cols < 4, x
+ * must still hold 4 readable columns per row (callers pass a zero-padded pack).
+ */
+export function pointwiseTile(
+  K: number, w: Float32Array, wi: number, d1: number, d2: number, d3: number, x: Float32Array, xi: number, xStep: number,
+  y: Float32Array, yi: number, rows: number, cols: number,
+  b0: number, b1: number, b2: number, b3: number, s: TileStore,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  const wEnd = wi + K;
+  for (; wi < wEnd; wi++) {
+    const x0 = x[xi]!, x1 = x[xi + 1]!, x2 = x[xi + 2]!, x3 = x[xi + 3]!;
+    const a0 = w[wi]!, a1 = w[wi + d1]!, a2 = w[wi + d2]!, a3 = w[wi + d3]!;
+    c00 += a0 * x0; c01 += a0 * x1; c02 += a0 * x2; c03 += a0 * x3;
+    c10 += a1 * x0; c11 += a1 * x1; c12 += a1 * x2; c13 += a1 * x3;
+    c20 += a2 * x0; c21 += a2 * x1; c22 += a2 * x2; c23 += a2 * x3;
+    c30 += a3 * x0; c31 += a3 * x1; c32 += a3 * x2; c33 += a3 * x3;
+    xi += xStep;
+  }
+  const ldy = s.ldy, code = s.code;
+  if (rows === 4 && cols === 4 && code <= ACT_RELU) {
+    // The common whole tile with no activation or relu, spelled out (a per-element switch
+    // here costs ~30% at small K).
+    const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
+    let v: number;
+    if (code === ACT_NONE) {
+      y[yi] = c00 + b0; y[yi + 1] = c01 + b0; y[yi + 2] = c02 + b0; y[yi + 3] = c03 + b0;
+      y[r1] = c10 + b1; y[r1 + 1] = c11 + b1; y[r1 + 2] = c12 + b1; y[r1 + 3] = c13 + b1;
+      y[r2] = c20 + b2; y[r2 + 1] = c21 + b2; y[r2 + 2] = c22 + b2; y[r2 + 3] = c23 + b2;
+      y[r3] = c30 + b3; y[r3 + 1] = c31 + b3; y[r3 + 2] = c32 + b3; y[r3 + 3] = c33 + b3;
+    } else {
+      // relu without a branch (signs are random): (v + |v|)/2 is v for v ≥ 0, 0 for v < 0
+      // (exact: 2v cannot overflow a double) and NaN for NaN.
+      v = c00 + b0; y[yi] = (v + Math.abs(v)) * 0.5; v = c01 + b0; y[yi + 1] = (v + Math.abs(v)) * 0.5;
+      v = c02 + b0; y[yi + 2] = (v + Math.abs(v)) * 0.5; v = c03 + b0; y[yi + 3] = (v + Math.abs(v)) * 0.5;
+      v = c10 + b1; y[r1] = (v + Math.abs(v)) * 0.5; v = c11 + b1; y[r1 + 1] = (v + Math.abs(v)) * 0.5;
+      v = c12 + b1; y[r1 + 2] = (v + Math.abs(v)) * 0.5; v = c13 + b1; y[r1 + 3] = (v + Math.abs(v)) * 0.5;
+      v = c20 + b2; y[r2] = (v + Math.abs(v)) * 0.5; v = c21 + b2; y[r2 + 1] = (v + Math.abs(v)) * 0.5;
+      v = c22 + b2; y[r2 + 2] = (v + Math.abs(v)) * 0.5; v = c23 + b2; y[r2 + 3] = (v + Math.abs(v)) * 0.5;
+      v = c30 + b3; y[r3] = (v + Math.abs(v)) * 0.5; v = c31 + b3; y[r3 + 1] = (v + Math.abs(v)) * 0.5;
+      v = c32 + b3; y[r3 + 2] = (v + Math.abs(v)) * 0.5; v = c33 + b3; y[r3 + 3] = (v + Math.abs(v)) * 0.5;
+    }
+    return;
+  }
+  // Edge tiles and the other activations: through a scratch tile (rare; keeps this
+  // function small enough for V8 to compile the hot loop well).
+  const t = tileSums;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
+  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+  storeTile(y, yi, rows, cols, b0, b1, b2, b3, s);
+}
+
+const tileSums = new Float64Array(16);
+
+/** Stores rows [0, rows) × columns [0, cols) of tileSums with bias and activation. */
+function storeTile(
+  y: Float32Array, yi: number, rows: number, cols: number,
+  b0: number, b1: number, b2: number, b3: number, s: TileStore,
+): void {
+  const t = tileSums;
+  const code = s.code, p0 = s.p0, p1 = s.p1;
+  for (let r = 0; r < rows; r++) {
+    const b = r === 0 ? b0 : r === 1 ? b1 : r === 2 ? b2 : b3;
+    const o = yi + r * s.ldy;
+    for (let c = 0; c < cols; c++) y[o + c] = act(t[4 * r + c]! + b, code, p0, p1);
+  }
+}
