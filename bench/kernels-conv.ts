@@ -14,10 +14,11 @@
  * reports the median over rounds.
  */
 import { setGemmBlocking, sgemm } from "../src/ops/gemm.js";
-import { pointwiseConv2dRange, setPointwiseTuning } from "../src/ops/pointwise.js";
+import { getPointwiseTuning, pointwiseConv2dRange, setPointwiseTuning } from "../src/ops/pointwise.js";
 import { conv2d, conv2dGeometry, conv2dReference, conv2dShape } from "../src/ops/conv2d.js";
 import { depthwiseConv2dGeneric, depthwiseConv2dPaddedRange } from "../src/ops/depthwise.js";
 import { Tensor } from "../src/tensor/tensor.js";
+import { loadavg } from "node:os";
 
 function median(values: number[]): number {
   const s = values.slice().sort((a, b) => a - b);
@@ -128,14 +129,15 @@ function benchPointwise(): void {
   const variants: Record<string, Parameters<typeof setPointwiseTuning>[0]> = {
     gemm: { kernel: "gemm" },
     "tiles (default)": { kernel: "tiles" },
-    "tiles X in place K≤256": { kernel: "tiles", inPlaceMaxK: 256 },
-    "tiles row block 16K": { kernel: "tiles", rowBlockFloats: 16384 },
-    "tiles X packed always": { kernel: "tiles", inPlaceMaxK: 0 },
-    "tiles col block 16K": { kernel: "tiles", columnBlockFloats: 16384 },
+    "one call per tile": { kernel: "tiles", strips: false },
+    "float32 packs": { kernel: "tiles", f64: false },
+    "X packed always": { kernel: "tiles", inPlaceMaxK: 0 },
+    "X in place K≤256": { kernel: "tiles", inPlaceMaxK: 256 },
   };
-  console.log(`\npointwise conv + bias + relu GFLOP/s (median of interleaved rounds), ${new Date().toISOString()}`);
+  console.log(`\npointwise conv + bias + relu GFLOP/s (median of interleaved rounds), ${new Date().toISOString()}, load ${loadavg()[0]!.toFixed(2)}`);
   console.log(["M", "K", "N", ...Object.keys(variants)].join("\t"));
   const relu = { kind: "relu" } as const;
+  const defaults = getPointwiseTuning();
   for (const [M, K, N] of pointwiseShapes) {
     const side = Math.round(Math.sqrt(N));
     const g = conv2dGeometry([1, K, side, side], [M, K, 1, 1], { kernelShape: [1, 1], strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 });
@@ -147,7 +149,7 @@ function benchPointwise(): void {
     const fns: Record<string, () => void> = {};
     for (const [name, t] of Object.entries(variants)) {
       fns[name] = () => {
-        setPointwiseTuning({ kernel: "tiles", inPlaceMaxK: 64, rowBlockFloats: 65536, columnBlockFloats: 8192, ...t });
+        setPointwiseTuning({ ...defaults, ...t });
         pointwiseConv2dRange(y, x, w, b, g, relu, range);
       };
     }
@@ -155,7 +157,7 @@ function benchPointwise(): void {
     const flops = 2 * M * N * K;
     console.log([M, K, N, ...Object.keys(fns).map((n) => (flops / (ms[n]! * 1e6)).toFixed(2))].join("\t"));
   }
-  setPointwiseTuning({ kernel: "tiles", inPlaceMaxK: 64, rowBlockFloats: 65536, columnBlockFloats: 8192 });
+  setPointwiseTuning(defaults);
 }
 
 // GhostNet x1.0 depthwise convolutions: [C, H (= W), k, stride].

@@ -108,14 +108,14 @@ describe("pointwise conv vs a plain reference", () => {
     }
   });
 
-  it("X in place, X packed and small blocks give bitwise the same output", () => {
+  it("X in place, X packed, one call per tile or per strip, small blocks: bitwise the same output", () => {
     for (const [M, K, H, W] of [[10, 16, 9, 11], [7, 70, 5, 5], [17, 200, 3, 7]] as const) {
       const g = geometry(1, K, M, H, W);
       const x = randomFloats(K * H * W, M);
       const w = randomFloats(M * K, K);
       const bias = randomFloats(M, 9);
       const base = run(x, w, bias, g, { kind: "hardSwish" });
-      for (const t of [{ inPlaceMaxK: 0 }, { inPlaceMaxK: 1 << 20 }, { columnBlockFloats: 1, rowBlockFloats: 1 }, { inPlaceMaxK: 0, columnBlockFloats: 100 * K }]) {
+      for (const t of [{ strips: false }, { strips: false, inPlaceMaxK: 0, f64: false }, { inPlaceMaxK: 0, f64: false }, { inPlaceMaxK: 0 }, { inPlaceMaxK: 0, rowBlockFloats: 1 }, { inPlaceMaxK: 1 << 20 }, { columnBlockFloats: 1, rowBlockFloats: 1 }, { inPlaceMaxK: 0, columnBlockFloats: 100 * K }]) {
         setPointwiseTuning({ ...defaults, ...t });
         expect(run(x, w, bias, g, { kind: "hardSwish" }), JSON.stringify(t)).toEqual(base);
       }
@@ -133,8 +133,8 @@ describe("pointwise conv work ranges", () => {
     const x = randomFloats(2 * 37 * 63, 11);
     const w = randomFloats(23 * 37, 12);
     const bias = randomFloats(23, 13);
-    for (const inPlaceMaxK of [0, 64]) {
-      setPointwiseTuning({ ...defaults, inPlaceMaxK });
+    for (const [inPlaceMaxK, strips, f64] of [[0, true, true], [0, true, false], [64, true, true], [64, false, true]] as const) {
+      setPointwiseTuning({ ...defaults, inPlaceMaxK, strips, f64 });
       const all = run(x, w, bias, g, { kind: "relu" });
       for (const cut of [1, 2, 5, 6, 13, 22]) {
         const byChannels = new Float32Array(all.length).fill(-7);
