@@ -131,8 +131,8 @@ function benchPointwise(): void {
     "tiles (default)": { kernel: "tiles" },
     "one call per tile": { kernel: "tiles", strips: false },
     "float32 packs": { kernel: "tiles", f64: false },
-    "X packed always": { kernel: "tiles", inPlaceMaxK: 0 },
-    "X in place K≤256": { kernel: "tiles", inPlaceMaxK: 256 },
+    "in place K≤64": { kernel: "tiles", inPlaceMaxK: 64 },
+    "packed always": { kernel: "tiles", inPlaceMaxK: 0 },
   };
   console.log(`\npointwise conv + bias + relu GFLOP/s (median of interleaved rounds), ${new Date().toISOString()}, load ${loadavg()[0]!.toFixed(2)}`);
   console.log(["M", "K", "N", ...Object.keys(variants)].join("\t"));

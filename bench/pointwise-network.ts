@@ -39,15 +39,3 @@ for (let r = -3; r < rounds; r++) {
 setPointwiseTuning({ kernel: "tiles" });
 console.log(`GhostNet x${scale} batch 1 224², ${rounds} interleaved rounds, ${new Date().toISOString()}, load ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)}`);
 for (const k of kernels) console.log(`  ${k.padEnd(6)} forward ${median(whole.get(k)!).toFixed(1)} ms   pointwise ${median(pointwise.get(k)!).toFixed(1)} ms`);
-const pw = (globalThis as any).__pw as any[] | undefined;
-if (pw !== undefined) {
-  const agg = new Map<string, number[]>();
-  for (const [k, m, kk, n, , a, nb, ms] of pw) { const key = `${m}x${kk}x${n} ${a}${nb ? " nobias" : ""}|${k}`; agg.set(key, [...(agg.get(key) ?? []), ms]); }
-  const keys = [...new Set([...agg.keys()].map((s) => s.split("|")[0]!))];
-  for (const key of keys) {
-    if (!agg.has(key + "|gemm") || !agg.has(key + "|tiles")) continue;
-    const g = median(agg.get(key + "|gemm")!), t = median(agg.get(key + "|tiles")!);
-    const [m, k, n] = key.split(" ")[0]!.split("x").map(Number);
-    console.log(key.padEnd(28), "gemm", g.toFixed(3), "tiles", t.toFixed(3), "GF/s", (2 * m! * k! * n! / g / 1e6).toFixed(2), (2 * m! * k! * n! / t / 1e6).toFixed(2));
-  }
-}

@@ -48,6 +48,44 @@
  * 1.27 → 1.40 GFLOP/s; K = 24–40: +5%; K = 80–240: equal within noise; K = 960: 1.96 →
  * 1.56 (rows too far apart to stay cached). So depth blocks of at most 64 read B in place.
  *
+ * Pointwise (1×1) convolution no longer runs through here (except 1×1 maps): pointwise.ts
+ * has its own tile kernel (pointwise-tiles.ts), because sgemm's general strides and
+ * separate epilogue pass cost it 15–40%. What changed, measured 2026-11-29 (Node 20.20,
+ * shared 2-core Xeon, load average 0.8–1.4 from other jobs), interleaved in one process:
+ *
+ *   whole network (bench/pointwise-network.ts, GhostNet x1.0 224² batch 1, profiled
+ *   forward, medians of 20 rounds alternating kernels; the machine's speed drifts ~2×
+ *   between runs, so only ratios within a row mean anything):
+ *                                         sgemm path   tiles    pointwise ratio
+ *     00:40 UTC, load 0.94, first tiles       92.5 ms   85.3 ms   1.08×
+ *     00:43 UTC, load 1.37, final tiles      140.6 ms  122.5 ms   1.15×
+ *
+ *   per shape (bench/kernels-conv.ts pointwise: conv + bias + relu, GFLOP/s, medians of
+ *   7 rounds, 00:44 UTC, load 0.84; defaults: in place for K ≤ 16, float64 packs above):
+ *     M    K      N   sgemm path  tiles  one call/tile  float32 packs  in place K≤64
+ *     8   16  12544      1.06      1.62      1.52          1.66           1.64
+ *    24   16  12544      1.06      1.62      1.52          1.63           1.63
+ *    36   24   3136      1.25      1.89      1.88          1.65           1.73
+ *    60   40    784      1.47      2.07      2.06          1.80           1.86
+ *    40  240    196      1.72      2.10      2.09          1.87           2.10
+ *   100   80    196      1.63      2.14      2.14          1.90           2.16
+ *   240  112    196      2.73      3.84      3.84          3.18           3.75
+ *    80  960     49      2.52      2.90      3.06          2.89           3.04
+ *   480  160     49      2.56      2.99      3.08          2.93           3.08
+ *   960  160     49      2.61      3.13      3.18          3.08           3.12
+ *
+ * Where the gains came from: the relu of the old epilogue (`v > 0 ? v : 0` in
+ * fused-activation.ts) mispredicts on random signs, the tile store uses the branch-free
+ * (v + |v|)/2 (+15–40% at K = 16 with signed data); one call per strip of tiles instead
+ * of one per tile (+3–8%); float64 packs of W and X from K = 24 on (+3–17%). Packing W
+ * once per weight buffer (float64 panels cached in a WeakMap) measured no better in the
+ * network than packing it per call, and needs invalidation, so nothing is cached. The
+ * in-network rate matched the micro-benchmark once measured on a quiet machine: the
+ * "1.1 GFLOP/s in the network" was load, not a deopt (--trace-deopt: 7 deopts while warming
+ * up, none in steady state). The goal of 1.8× on pointwise was not reached: the 4×4 scalar
+ * float64 tile tops out near 3–4 GFLOP/s in V8 (8 loads + 32 flops per step, 16
+ * accumulators already at the 16 XMM registers).
+ *
  * Matrix-vector shapes (GhostNet's fc_0: M 1280, N 1, K 960; fc_1: M 1, N 1000, K 1280)
  * skip packing and run four dot products side by side: 1.6 and 2.4 ms, against 3.6 ms for
  * one dot product at a time (N = 1) and 4.7 ms for an axpy loop over rows of B (M = 1).
