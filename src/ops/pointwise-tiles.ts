@@ -183,10 +183,11 @@ export function pointwiseStrip(
 /**
  * pointwiseStrip on float64 operands: W as a panel [k][4] at w[wi0..] (4 rows side by side)
  * and X as packed tiles [k][4] at x[xi0 + t·xTileStep], so the inner loop converts nothing.
+ * The last tile stores `lastCols` (1–4) columns (its pack is zero padded).
  */
 export function pointwiseStripPacked(
   K: number, w: Float64Array, wi0: number, x: Float64Array, xi0: number, xTileStep: number,
-  y: Float32Array, yi: number, rows: number, tiles: number,
+  y: Float32Array, yi: number, rows: number, tiles: number, lastCols: number,
   b0: number, b1: number, b2: number, b3: number, s: TileStore,
 ): void {
   const ldy = s.ldy, code = s.code;
@@ -206,7 +207,8 @@ export function pointwiseStripPacked(
       c30 += a3 * x0; c31 += a3 * x1; c32 += a3 * x2; c33 += a3 * x3;
       xi += 4;
     }
-    if (rows === 4 && code <= ACT_RELU) {
+    const cols = t === tiles - 1 ? lastCols : 4;
+    if (rows === 4 && cols === 4 && code <= ACT_RELU) {
       // The common whole tile with no activation or relu, spelled out (a per-element switch
       // here costs ~30% at small K).
       const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
@@ -237,7 +239,7 @@ export function pointwiseStripPacked(
     sums[4] = c10; sums[5] = c11; sums[6] = c12; sums[7] = c13;
     sums[8] = c20; sums[9] = c21; sums[10] = c22; sums[11] = c23;
     sums[12] = c30; sums[13] = c31; sums[14] = c32; sums[15] = c33;
-    storeTile(y, yi, rows, 4, b0, b1, b2, b3, s);
+    storeTile(y, yi, rows, cols, b0, b1, b2, b3, s);
   }
 }
 

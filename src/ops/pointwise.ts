@@ -65,14 +65,22 @@ let columnPack = new Float32Array(0);
 let columnPack64 = new Float64Array(0);
 let rowPack64 = new Float64Array(0);
 
-/** Packs the whole 4-column tiles of columns [0, cols) of X (from base) as float64 [tile][k][4]. */
-function packColumns64(x: Float32Array, base: number, plane: number, K: number, tiles: number): void {
+/** Packs columns [0, cols) of X (from base) as float64 tiles [tile][k][4], the last one zero padded. */
+function packColumns64(x: Float32Array, base: number, plane: number, K: number, cols: number): void {
+  const tiles = Math.ceil(cols / 4);
   if (columnPack64.length < tiles * 4 * K) columnPack64 = new Float64Array(tiles * 4 * K);
   const dst = columnPack64;
   let d = 0;
   for (let t = 0; t < tiles; t++) {
-    for (let p = 0, o = base + 4 * t; p < K; p++, o += plane, d += 4) {
-      dst[d] = x[o]!; dst[d + 1] = x[o + 1]!; dst[d + 2] = x[o + 2]!; dst[d + 3] = x[o + 3]!;
+    const n = Math.min(4, cols - 4 * t);
+    if (n === 4) {
+      for (let p = 0, o = base + 4 * t; p < K; p++, o += plane, d += 4) {
+        dst[d] = x[o]!; dst[d + 1] = x[o + 1]!; dst[d + 2] = x[o + 2]!; dst[d + 3] = x[o + 3]!;
+      }
+    } else {
+      for (let p = 0, o = base + 4 * t; p < K; p++, o += plane, d += 4) {
+        for (let c = 0; c < 4; c++) dst[d + c] = c < n ? x[o + c]! : 0;
+      }
     }
   }
 }
@@ -154,8 +162,7 @@ function tilesImage(
     if (f64) packRows64(w, ib, ibEnd, K);
     for (let jb = c0; jb < c1; jb += colBlock) {
       const jbEnd = Math.min(c1, jb + colBlock);
-      const wholeTiles = (jbEnd - jb) >> 2;
-      if (f64) packColumns64(x, xBase + jb, plane, K, wholeTiles);
+      if (f64) packColumns64(x, xBase + jb, plane, K, jbEnd - jb);
       else if (!inPlace) packColumns(x, xBase + jb, plane, K, jbEnd - jb);
       for (let i = ib; i < ibEnd; i += 4) {
         const rows = Math.min(4, m1 - i);
@@ -184,12 +191,9 @@ function tilesImage(
         } else {
           let j = jb, t = 0;
           if (f64) {
-            pointwiseStripPacked(K, rowPack64, ((i - ib) >> 2) * 4 * K, columnPack64, 0, 4 * K, y, yRow + j, rows, wholeTiles, b0, b1, b2, b3, store);
-            j += 4 * wholeTiles;
-            if (j < jbEnd) {
-              packColumns(x, xBase + j, plane, K, jbEnd - j);
-              pointwiseTile(K, w, wi, d1, d2, d3, columnPack, 0, 4, y, yRow + j, rows, jbEnd - j, b0, b1, b2, b3, store);
-            }
+            const tiles = (jbEnd - jb + 3) >> 2;
+            const lastCols = jbEnd - jb - 4 * (tiles - 1);
+            pointwiseStripPacked(K, rowPack64, ((i - ib) >> 2) * 4 * K, columnPack64, 0, 4 * K, y, yRow + j, rows, tiles, lastCols, b0, b1, b2, b3, store);
             continue;
           }
           if (tuning.strips) {
