@@ -58,7 +58,9 @@
  *   between runs, so only ratios within a row mean anything):
  *                                         sgemm path   tiles    pointwise ratio
  *     00:40 UTC, load 0.94, first tiles       92.5 ms   85.3 ms   1.08×
- *     00:43 UTC, load 1.37, final tiles      140.6 ms  122.5 ms   1.15×
+ *     00:43 UTC, load 1.37, float64 packs    140.6 ms  122.5 ms   1.15×
+ *     00:46 UTC, load 1.14, float64 packs     96.0 ms   84.9 ms   1.13×
+ *     01:08 UTC, load 2.35, + ragged in strip 100.1 ms   86.3 ms   1.16×
  *
  *   per shape (bench/kernels-conv.ts pointwise: conv + bias + relu, GFLOP/s, medians of
  *   7 rounds, 00:44 UTC, load 0.84; defaults: in place for K ≤ 16, float64 packs above):
@@ -77,7 +79,9 @@
  * Where the gains came from: the relu of the old epilogue (`v > 0 ? v : 0` in
  * fused-activation.ts) mispredicts on random signs, the tile store uses the branch-free
  * (v + |v|)/2 (+15–40% at K = 16 with signed data); one call per strip of tiles instead
- * of one per tile (+3–8%); float64 packs of W and X from K = 24 on (+3–17%). Packing W
+ * of one per tile (+3–8%); float64 packs of W and X from K = 24 on (+3–17%); ragged last
+ * columns in the float64 strip instead of a float32 tile (+8% at 7×7 maps). Unrolling k
+ * by two in the float64 strip lost 5–10%. Packing W
  * once per weight buffer (float64 panels cached in a WeakMap) measured no better in the
  * network than packing it per call, and needs invalidation, so nothing is cached. The
  * in-network rate matched the micro-benchmark once measured on a quiet machine: the
