@@ -110,10 +110,9 @@ describe("ONNX fuzzing (seeded)", () => {
   });
 
   // Differential: when "auto" picks the typed GhostNet for a mutant, its answer must be the
-  // graph executor's (which follows the file literally). Today the binder accepts files that
-  // compute something else (see regressions.test.ts); kept as it.fails until bind.ts checks
-  // every node, then this becomes a plain `it`.
-  it.fails("typed GhostNet vs graph executor on structure mutants: no silent disagreement [KNOWN BUG: src/ghostnet/bind.ts]", async () => {
+  // graph executor's (which follows the file literally): bind.ts replays GhostNet's dataflow
+  // over the file and refuses any node that differs (see regressions.test.ts).
+  it("typed GhostNet vs graph executor on structure mutants: no silent disagreement", async () => {
     const bytes = new Uint8Array(
       makeGhostNetFixture({ scale: 0.1, style: "modern", seed: 7, classCount: 10, calibrationBatch: 2, calibrationSize: 64, inputSize: "dynamic" }),
     );
