@@ -7,10 +7,59 @@ export class GhostnetError extends Error {
   /** Stable machine-readable code, e.g. "ONNX_DECODE". */
   readonly code: string;
   constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Safety net for the one-line promise: a control character that reached a message
+    // (a name from a file not passed through quoteName) is escaped here.
+    super(escapeControls(message), options);
     this.name = new.target.name;
     this.code = code;
   }
+}
+
+/** Longest name (in characters) quoteName keeps before shortening it with an ellipsis. */
+export const MAX_QUOTED_NAME = 80;
+
+/** C0 controls, DEL and C1 controls (ESC starts ANSI sequences; U+2028/9 break lines too). */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+
+/** `text` with every control character written as \n, \t or \u001b (so it stays one line). */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/**
+ * A string from a file (a tensor, node or op name) made safe to put into a one-line
+ * message: control characters escaped, and a name longer than MAX_QUOTED_NAME characters
+ * cut to its first MAX_QUOTED_NAME − 1 and "…" (with its full length). No quotes are added.
+ */
+export function quoteName(name: unknown): string {
+  const text = typeof name === "string" ? name : String(name);
+  const short = text.length > MAX_QUOTED_NAME ? `${text.slice(0, MAX_QUOTED_NAME - 1)}… (${text.length} chars)` : text;
+  return escapeControls(short);
+}
+
+/** Longest ModelValidationError message: further problems are counted, not listed. */
+export const MAX_VALIDATION_MESSAGE = 1000;
+
+/** "N problems: a; b; … and K more", at most MAX_VALIDATION_MESSAGE characters of problems. */
+function joinProblems(problems: string[]): string {
+  if (problems.length === 1) return shorten(problems[0]!, MAX_VALIDATION_MESSAGE);
+  const shown: string[] = [];
+  let length = 0;
+  for (const problem of problems) {
+    const line = shorten(problem, MAX_VALIDATION_MESSAGE);
+    if (shown.length > 0 && length + line.length + 2 > MAX_VALIDATION_MESSAGE) break;
+    shown.push(line);
+    length += line.length + 2;
+  }
+  const rest = problems.length - shown.length;
+  return `${problems.length} problems: ${shown.join("; ")}${rest > 0 ? `; … and ${rest} more` : ""}`;
+}
+
+function shorten(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** The bytes are not a readable ONNX model (truncated, corrupted, not protobuf). */
@@ -22,10 +71,10 @@ export class ModelFormatError extends GhostnetError {
 
 /** The model is readable but cannot be run: an unknown op, a dangling name, a cycle. */
 export class ModelValidationError extends GhostnetError {
-  /** Every problem found, one line each; `message` joins them. */
+  /** Every problem found, one line each; `message` joins them (the first ~1000 characters, then "… and N more"). */
   readonly problems: string[];
   constructor(problems: string[]) {
-    super("MODEL_VALIDATION", problems.length === 1 ? problems[0]! : `${problems.length} problems: ${problems.join("; ")}`);
+    super("MODEL_VALIDATION", joinProblems(problems));
     this.problems = problems;
   }
 }

@@ -3,7 +3,7 @@
  * (src/model.ts), with the input and output names of the file it was bound from.
  * `loadModel(bytes, { engine: "auto" })` uses it when `tryGhostNetEngine` returns one.
  */
-import { DisposedError, InputError, ShapeError } from "../errors.js";
+import { DisposedError, InputError, ShapeError, quoteName } from "../errors.js";
 import type { OnnxModel } from "../loader/model.js";
 import type { Feeds, Model } from "../model.js";
 import { Tensor, type TensorLike, formatShape } from "../tensor/tensor.js";
@@ -38,20 +38,31 @@ export class GhostNetEngine implements Model {
   }
 
   private feed(feeds: Feeds): TensorLike {
-    const name = this.inputNames[0]!;
+    const name = quoteName(this.inputNames[0]!);
+    if (feeds === null || typeof feeds !== "object") throw new InputError(`feeds must be an object or an array holding input ${name}`);
     let x: TensorLike | undefined;
     if (Array.isArray(feeds)) {
       if (feeds.length !== 1) throw new InputError(`this GhostNet takes 1 input (${name}), got ${feeds.length}`);
       x = feeds[0];
     } else {
       const record = feeds as Record<string, TensorLike>;
-      x = record[name];
-      const extra = Object.keys(record).filter((k) => k !== name);
-      if (x === undefined) throw new InputError(`missing input ${name}${extra.length ? ` (got ${extra.join(", ")})` : ""}`);
-      if (extra.length > 0) throw new InputError(`unknown input ${extra[0]}; this model's input is ${name}`);
+      const key = this.inputNames[0]!;
+      x = record[key];
+      const extra = Object.keys(record).filter((k) => k !== key);
+      if (x === undefined) throw new InputError(`missing input ${name}${extra.length ? ` (got ${extra.map(quoteName).join(", ")})` : ""}`);
+      if (extra.length > 0) throw new InputError(`unknown input ${quoteName(extra[0])}; this model's input is ${name}`);
     }
-    if (x === undefined || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
+    if (x === null || typeof x !== "object" || !(x.data instanceof Float32Array) || !Array.isArray(x.shape)) {
       throw new InputError(`input ${name} must be a { shape, data: Float32Array } tensor`);
+    }
+    // Every dimension a whole number ≥ 0, and the data exactly as long as the shape says.
+    const badDim = x.shape.find((d) => typeof d !== "number" || !Number.isSafeInteger(d) || d < 0);
+    if (badDim !== undefined) {
+      throw new InputError(`input ${name} has invalid dimension ${String(badDim)} in shape [${x.shape.map(String).join(", ")}]`);
+    }
+    const size = x.shape.reduce((a, d) => a * d, 1);
+    if (x.data.length !== size) {
+      throw new InputError(`input ${name} has shape ${formatShape(x.shape)} (${size} values) but ${x.data.length} values of data`);
     }
     const expected = this.inputShape;
     if (expected !== undefined) {

@@ -10,6 +10,8 @@
  *   sigmoid      y = 1 / (1 + e^(−x))
  *
  * The formulas are ONNX's; they are evaluated in float64 and rounded once to float32.
+ * Every activation maps NaN to NaN, as onnxruntime does (comparisons are written so that
+ * a NaN falls through to the value itself: `v < 0 ? 0 : v`, never `v > 0 ? v : 0`).
  */
 
 export type FusedActivation =
@@ -40,7 +42,7 @@ export function applyBiasActivation(
     case "relu":
       for (let i = start; i < end; i++) {
         const v = data[i]! + bias;
-        data[i] = v > 0 ? v : 0;
+        data[i] = v < 0 ? 0 : v; // NaN stays NaN, as in onnxruntime
       }
       return;
     case "clip": {
@@ -85,7 +87,7 @@ export function activate(x: number, activation: FusedActivation): number {
     case "none":
       return x;
     case "relu":
-      return x > 0 ? x : 0;
+      return x < 0 ? 0 : x;
     case "clip":
       return Math.min(activation.max, Math.max(activation.min, x));
     case "hardSigmoid":

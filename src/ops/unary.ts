@@ -22,14 +22,14 @@ function checkSameShape(op: string, output: NumericTensor, input: NumericTensor)
   }
 }
 
-/** Relu: y = max(0, x). */
+/** Relu: y = max(0, x); NaN stays NaN, as in onnxruntime (hence `v < 0 ? 0 : v`). */
 export function relu(output: Tensor, input: Tensor): void {
   checkSameShape("Relu", output, input);
   const x = input.data;
   const y = output.data;
   for (let i = 0; i < x.length; i++) {
     const v = x[i]!;
-    y[i] = v > 0 ? v : 0;
+    y[i] = v < 0 ? 0 : v;
   }
 }
 
