@@ -139,11 +139,15 @@ function readHeader(payload: Uint8Array, limits: Required<DecodeLimits>): PngHea
   const height = view.getUint32(4);
   const depth = payload[8]!;
   const colorType = payload[9]!;
-  const interlace = payload[12]!;
+  const compression = payload[10]!; // PNG defines only method 0 (deflate)
+  const filterMethod = payload[11]!; // PNG defines only method 0 (the five adaptive filters)
+  const interlace = payload[12]!; // 0 none, 1 Adam7
   checkImageSize(width, height, "PNG", limits);
   const depths = VALID_DEPTHS[colorType];
   if (depths === undefined) throw new ImageDecodeError(`corrupt PNG: unknown colour type ${colorType}`);
   if (!depths.includes(depth)) throw new ImageDecodeError(`corrupt PNG: bit depth ${depth} is not allowed for colour type ${colorType}`);
+  if (compression !== 0) throw new ImageDecodeError(`corrupt PNG: unknown compression method ${compression}`);
+  if (filterMethod !== 0) throw new ImageDecodeError(`corrupt PNG: unknown filter method ${filterMethod}`);
   if (interlace > 1) throw new ImageDecodeError(`corrupt PNG: unknown interlace method ${interlace}`);
   return { width, height, depth, colorType, interlaced: interlace === 1 };
 }

@@ -187,8 +187,8 @@ describe("fuzz regressions", () => {
   // sequences) into a server's logs or a terminal. Names should be quoted with control
   // characters escaped (and very long ones shortened). Owner: src/loader (validate.ts,
   // decode.ts) and every message that quotes a file's string (H3).
-  it.fails(
-    "error messages quote a file's names with control characters escaped [KNOWN BUG: src/loader/validate.ts puts raw names in messages]",
+  it(
+    "error messages quote a file's names with control characters escaped",
     async () => {
       const bytes = encodeModel({
         opset: 13,
@@ -206,8 +206,8 @@ describe("fuzz regressions", () => {
   // Found by comparing the two PNG decoders on mutants (when both decode, their pixels are
   // identical on 1,060 mutants): the built-in decoder accepts an IHDR whose compression or
   // filter method is not 0, which the PNG spec (and pngjs, libpng, OpenCV) refuse.
-  it.fails(
-    "the built-in PNG decoder refuses an IHDR filter method other than 0 [KNOWN BUG: src/image/png.ts readPngStructure does not check IHDR bytes 10–11]",
+  it(
+    "the built-in PNG decoder refuses an IHDR filter method other than 0",
     () => {
       const bytes = new Uint8Array(readFileSync("test/fixtures/images/palette8.png"));
       bytes[8 + 8 + 11] = 1; // IHDR data starts at 16; byte 11 is the filter method
