@@ -170,6 +170,8 @@ function checkOps(g: GraphIndex): void {
   if (foreign.length > 0) fail(`it uses ops GhostNet does not have: ${foreign.slice(0, 5).join(", ")}`);
   if (model.graph.inputs.length !== 1) fail(`it has ${model.graph.inputs.length} inputs, GhostNet has one`);
   if (model.graph.outputs.length !== 1) fail(`it has ${model.graph.outputs.length} outputs, GhostNet has one`);
+  const input = model.graph.inputs[0]!;
+  if (input.dtype !== "float32") fail(`its input ${input.name} is ${input.onnxType ?? input.dtype}, GhostNet takes float32`);
   const shape = model.graph.inputs[0]!.shape;
   if (shape !== undefined && (shape.length !== 4 || (typeof shape[1] === "number" && shape[1] !== 3))) {
     fail(`its input has shape [${shape.join(", ")}], GhostNet takes [N, 3, H, W]`);
@@ -670,6 +672,11 @@ function bind(model: OnnxModel): GhostNetBinding {
     if (spec.kind === "convbn") bindConvBn(g, spec, nodes[i]!, weights);
     else bindLinear(g, spec, nodes[i]!, weights);
   });
+  // The typed network folds BatchNorm and reorders sums, which keeps finite results within
+  // rounding but not where a parameter is NaN or ±∞ (or folding overflows): those files run as written.
+  for (const [name, tensor] of weights) {
+    if (!tensor.data.every(Number.isFinite)) fail(`parameter ${name} has a NaN or infinite value (after folding its BatchNorm)`);
+  }
   const softmaxCount = model.graph.nodes.filter((n) => n.opType === "Softmax").length;
   const seCount = config.bottlenecks.filter((b) => b.se).length;
   const clipCount = model.graph.nodes.filter((n) => n.opType === "Clip").length;

@@ -26,7 +26,7 @@ interface PNode {
   opType: string;
   input: string[];
   output: string[];
-  attribute: PAttribute[];
+  attribute: (PAttribute & { t?: PTensor })[];
 }
 interface PTensor {
   name: string;
@@ -37,7 +37,23 @@ interface PTensor {
 }
 interface PModel {
   opsetImport: { domain: string; version: number }[];
-  graph: { node: PNode[]; output: { name: string }[]; initializer: PTensor[] };
+  graph: { node: PNode[]; input: { type: { tensorType: { elemType: number } } }[]; output: { name: string }[]; initializer: PTensor[] };
+}
+
+/** A weight by name: an initializer (modern) or a Constant node's tensor (legacy). */
+function tensorNamed(m: PModel, name: string): PTensor {
+  const t = m.graph.initializer.find((i) => i.name === name) ?? m.graph.node.find((n) => n.opType === "Constant" && n.output[0] === name)?.attribute[0]?.t;
+  if (t === undefined) throw new Error(`no tensor ${name}`);
+  return t;
+}
+
+/** Writes `value` into element `index` of a float32 tensor (raw_data or float_data). */
+function setFloat(t: PTensor, index: number, value: number): void {
+  if (t.rawData !== undefined && t.rawData.length > 0) {
+    const raw = new Uint8Array(t.rawData);
+    new DataView(raw.buffer).setFloat32(index * 4, value, true);
+    t.rawData = raw;
+  } else t.floatData![index] = value;
 }
 
 type Style = "legacy" | "modern";
@@ -148,6 +164,21 @@ const refusals: Record<string, Refusal[]> = {
       title: "opset 11 declared for a file written for opset 9 (legacy) / 13 (modern)",
       edit: (m) => void (m.opsetImport = [{ domain: "", version: 11 }]),
       message: /opset 11/,
+    },
+  ],
+  "input type": [
+    { title: "the graph input declared float64", edit: (m) => void (m.graph.input[0]!.type.tensorType.elemType = 11), message: /input x is .*float32/i },
+  ],
+  "parameter values": [
+    {
+      title: "a BatchNorm mean that is NaN (folding would spread it differently)",
+      edit: (m) => setFloat(tensorNamed(m, "conv_last_bn_mean"), 0, Number.NaN),
+      message: /NaN or infinite/,
+    },
+    {
+      title: "an SE weight that is +∞",
+      edit: (m) => setFloat(tensorNamed(m, "_ghostbottleneck_3_se_1_weights"), 1, Number.POSITIVE_INFINITY),
+      message: /NaN or infinite/,
     },
   ],
   "extra node": [
