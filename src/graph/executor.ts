@@ -7,7 +7,7 @@
  *          execute the plan's steps, taking intermediate buffers from an arena and
  *          giving each back after its last reader → return fresh output tensors
  */
-import { DisposedError, GhostnetError, InputError, ModelValidationError } from "../errors.js";
+import { DisposedError, GhostnetError, InputError, ModelValidationError, quoteName } from "../errors.js";
 import type { OnnxModel, OnnxValueInfo } from "../loader/model.js";
 import { topologicalOrder, validateGraph } from "../loader/validate.js";
 import { BufferArena } from "../tensor/arena.js";
@@ -78,7 +78,7 @@ export class GraphExecutor {
 
     const available = new Set<string>([...this.inputNames, ...graph.constants.keys()]);
     const { order, stuck } = topologicalOrder(graph.nodes, available);
-    if (stuck.length > 0) throw new ModelValidationError([`the graph has a cycle through node '${stuck[0]!.name}'`]);
+    if (stuck.length > 0) throw new ModelValidationError([`the graph has a cycle through node '${quoteName(stuck[0]!.name)}'`]);
     this.nodes = order;
 
     const problems: string[] = [];
@@ -226,19 +226,19 @@ export class GraphExecutor {
     let list: FeedTensor[];
     if (Array.isArray(feeds)) {
       if (feeds.length !== this.inputs.length) {
-        throw new InputError(`the model has ${this.inputs.length} input(s) (${this.inputNames.join(", ")}), got ${feeds.length} feed(s)`);
+        throw new InputError(`the model has ${this.inputs.length} input(s) (${this.inputNames.map(quoteName).join(", ")}), got ${feeds.length} feed(s)`);
       }
       list = feeds.slice();
     } else {
       const byName = feeds as Record<string, FeedTensor>;
       for (const name of Object.keys(byName)) {
         if (!this.inputNames.includes(name)) {
-          throw new InputError(`unknown input '${name}'; the model's inputs are: ${this.inputNames.join(", ")}`);
+          throw new InputError(`unknown input '${quoteName(name)}'; the model's inputs are: ${this.inputNames.map(quoteName).join(", ")}`);
         }
       }
       list = this.inputNames.map((name) => {
         const feed = byName[name];
-        if (feed === undefined) throw new InputError(`missing feed for input '${name}'`);
+        if (feed === undefined) throw new InputError(`missing feed for input '${quoteName(name)}'`);
         return feed;
       });
     }
@@ -261,30 +261,30 @@ function copyOf(t: AnyTensor): AnyTensor {
 function checkFeed(feed: FeedTensor, input: OnnxValueInfo, dynamicDims: Map<string, { value: number; input: string }>): AnyTensor {
   const name = input.name;
   if (feed === null || typeof feed !== "object" || !Array.isArray(feed.shape) || feed.data === undefined) {
-    throw new InputError(`input '${name}': a feed must be an object with 'shape' (number[]) and 'data'`);
+    throw new InputError(`input '${quoteName(name)}': a feed must be an object with 'shape' (number[]) and 'data'`);
   }
   const shape = feed.shape as readonly number[];
   for (const d of shape) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new InputError(`input '${name}': invalid dimension ${d} in shape ${formatShape(shape)}`);
+    if (!Number.isSafeInteger(d) || d < 0) throw new InputError(`input '${quoteName(name)}': invalid dimension ${d} in shape ${formatShape(shape)}`);
   }
   const size = sizeOf(shape);
   if (feed.data.length !== size) {
-    throw new InputError(`input '${name}': shape ${formatShape(shape)} needs ${size} values, the data holds ${feed.data.length}`);
+    throw new InputError(`input '${quoteName(name)}': shape ${formatShape(shape)} needs ${size} values, the data holds ${feed.data.length}`);
   }
   const declared = input.shape;
   if (declared !== undefined) {
     const expected = `[${declared.join(", ")}]`;
     if (declared.length !== shape.length) {
-      throw new InputError(`input '${name}': expected rank ${declared.length} ${expected}, found shape ${formatShape(shape)}`);
+      throw new InputError(`input '${quoteName(name)}': expected rank ${declared.length} ${expected}, found shape ${formatShape(shape)}`);
     }
     declared.forEach((d, k) => {
       const found = shape[k]!;
       if (typeof d === "number") {
-        if (d !== found) throw new InputError(`input '${name}': dimension ${k} must be ${d} (declared ${expected}), found shape ${formatShape(shape)}`);
+        if (d !== found) throw new InputError(`input '${quoteName(name)}': dimension ${k} must be ${d} (declared ${expected}), found shape ${formatShape(shape)}`);
       } else if (!d.startsWith("?")) {
         const seen = dynamicDims.get(d);
         if (seen !== undefined && seen.value !== found) {
-          throw new InputError(`input '${name}': dimension ${k} ('${d}') is ${found}, but input '${seen.input}' set it to ${seen.value}`);
+          throw new InputError(`input '${quoteName(name)}': dimension ${k} ('${d}') is ${found}, but input '${quoteName(seen.input)}' set it to ${seen.value}`);
         }
         dynamicDims.set(d, { value: found, input: name });
       }
@@ -292,18 +292,18 @@ function checkFeed(feed: FeedTensor, input: OnnxValueInfo, dynamicDims: Map<stri
   }
   if (input.dtype === "float32") {
     if (!(feed.data instanceof Float32Array)) {
-      throw new InputError(`input '${name}' expects float32 data (a Float32Array), got ${feed.data.constructor?.name ?? typeof feed.data}`);
+      throw new InputError(`input '${quoteName(name)}' expects float32 data (a Float32Array), got ${feed.data.constructor?.name ?? typeof feed.data}`);
     }
     return feed instanceof Tensor ? feed : new Tensor(shape, feed.data);
   }
-  if (input.dtype === "unsupported") throw new InputError(`input '${name}' has an unsupported element type`);
+  if (input.dtype === "unsupported") throw new InputError(`input '${quoteName(name)}' has an unsupported element type`);
   if (feed instanceof IntTensor) return feed;
   // Integer data as any typed array (BigInt64Array included) or plain numbers.
   const values = feed.data as ArrayLike<number | bigint>;
   const data = new Float64Array(size);
   for (let i = 0; i < size; i++) {
     const v = Number(values[i]);
-    if (!Number.isInteger(v)) throw new InputError(`input '${name}' expects ${input.dtype} values, found ${String(values[i])} at index ${i}`);
+    if (!Number.isInteger(v)) throw new InputError(`input '${quoteName(name)}' expects ${input.dtype} values, found ${String(values[i])} at index ${i}`);
     data[i] = v;
   }
   return new IntTensor(input.dtype, shape, data);

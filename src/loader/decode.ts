@@ -10,7 +10,7 @@
  * collected, so a user sees all of them at once in one `ModelValidationError`.
  * No file system: the caller hands us the bytes.
  */
-import { ModelFormatError, ModelValidationError } from "../errors.js";
+import { ModelFormatError, ModelValidationError, quoteName } from "../errors.js";
 import { IntTensor, Tensor, type AnyTensor } from "../tensor/tensor.js";
 import { int64ToNumber, int64ToSafeInteger, type Int64Like } from "./int64.js";
 import type { AttributeValue, OnnxGraph, OnnxModel, OnnxNode, OnnxValueInfo } from "./model.js";
@@ -167,14 +167,14 @@ function buildModel(raw: RawModel, limits: TensorLimits, problems: string[], bro
 function buildGraph(raw: RawGraph, limits: TensorLimits, problems: string[], brokenConstants: Set<string>): OnnxGraph {
   const constants = new Map<string, AnyTensor>();
   const addConstant = (name: string, tensor: AnyTensor | undefined, label: string): void => {
-    if (constants.has(name)) problems.push(`${label} redefines '${name}', which another initializer or Constant already defines`);
+    if (constants.has(name)) problems.push(`${label} redefines '${quoteName(name)}', which another initializer or Constant already defines`);
     else if (tensor !== undefined) constants.set(name, tensor);
     else brokenConstants.add(name);
   };
 
   for (const init of raw.initializer ?? []) {
     const name = init.name ?? "";
-    const label = `initializer '${name}'`;
+    const label = `initializer '${quoteName(name)}'`;
     addConstant(name, decodeTensor(init, label, limits, problems), label);
   }
 
@@ -184,11 +184,11 @@ function buildGraph(raw: RawGraph, limits: TensorLimits, problems: string[], bro
     const name = rawNode.name || `${opType || "node"}_${index}`;
     let domain = rawNode.domain ?? "";
     if (domain === "ai.onnx") domain = "";
-    const where = `node '${name}' (${opType})`;
+    const where = `node '${quoteName(name)}' (${quoteName(opType)})`;
     const attributes = new Map<string, AttributeValue>();
     const problemsBefore = problems.length;
     for (const a of rawNode.attribute ?? []) {
-      const value = decodeAttribute(a, `${where} attribute '${a.name ?? ""}'`, limits, problems);
+      const value = decodeAttribute(a, `${where} attribute '${quoteName(a.name ?? "")}'`, limits, problems);
       if (value !== undefined) attributes.set(a.name ?? "", value);
     }
     const node: OnnxNode = {
@@ -234,7 +234,7 @@ function decodeValueInfo(raw: RawValueInfo, what: string, problems: string[]): O
       if (!has(d, "dimValue")) return `?${i}`;
       const n = int64ToSafeInteger(d.dimValue);
       if (n === undefined || n > 2 ** 31) {
-        problems.push(`${what} '${name}' declares dimension ${i} as ${int64ToNumber(d.dimValue)}, which is not a usable size`);
+        problems.push(`${what} '${quoteName(name)}' declares dimension ${i} as ${int64ToNumber(d.dimValue)}, which is not a usable size`);
         return `?${i}`;
       }
       // Some exporters write -1 for "any size".
@@ -293,6 +293,6 @@ function constantValue(node: OnnxNode, where: string, problems: string[]): AnyTe
   if (typeof valueInt === "number") return new IntTensor("int64", [], Float64Array.of(valueInt));
   const valueInts = a.get("value_ints");
   if (Array.isArray(valueInts)) return IntTensor.fromValues(valueInts as number[]);
-  problems.push(`${where} has no supported value attribute (value, value_float(s), value_int(s)); found: ${[...a.keys()].join(", ") || "none"}`);
+  problems.push(`${where} has no supported value attribute (value, value_float(s), value_int(s)); found: ${[...a.keys()].map(quoteName).join(", ") || "none"}`);
   return undefined;
 }

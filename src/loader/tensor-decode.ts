@@ -12,6 +12,7 @@
  * `raw_data` is a view into the file's buffer at any byte offset, so it is copied into a
  * fresh (aligned) buffer rather than viewed in place.
  */
+import { quoteName } from "../errors.js";
 import { IntTensor, Tensor, type AnyTensor, type IntegerType } from "../tensor/tensor.js";
 import { int64ToNumber, int64ToSafeInteger, type Int64Like } from "./int64.js";
 import { OnnxDataType } from "./onnx-schema.js";
@@ -151,7 +152,7 @@ export function decodeTensor(raw: RawTensor, label: string, limits: TensorLimits
   if (raw.dataLocation === 1) {
     const location = raw.externalData?.find((e) => e.key === "location")?.value;
     problems.push(
-      `${label} stores its data in an external file${location ? ` ('${location}')` : ""}; external data is not supported: ` +
+      `${label} stores its data in an external file${location ? ` ('${quoteName(location)}')` : ""}; external data is not supported: ` +
         `save the model with its weights inside (onnx.save_model(..., save_as_external_data=False))`,
     );
     return undefined;

@@ -4,6 +4,7 @@
  * type, with a node that uses it), inputs nothing produces, names produced twice, cycles,
  * graph inputs of an unsupported element type, graph outputs nothing produces.
  */
+import { quoteName } from "../errors.js";
 import type { OnnxModel, OnnxNode } from "./model.js";
 
 /** The opsets whose per-version operator rules the engine implements. */
@@ -39,31 +40,31 @@ export function validateGraph(model: OnnxModel, supported: SupportedOps, brokenC
   }
   for (const [key, nodes] of missing) {
     const more = nodes.length > 1 ? ` and ${nodes.length - 1} more` : "";
-    problems.push(`unsupported op type '${key}' (node '${nodes[0]!.name}'${more})`);
+    problems.push(`unsupported op type '${quoteName(key)}' (node '${quoteName(nodes[0]!.name)}'${more})`);
   }
 
   // Every name must be produced once: by a graph input, a constant or one node output.
   const producer = new Map<string, string>();
   for (const input of graph.inputs) {
-    if (producer.has(input.name)) problems.push(`graph input '${input.name}' is listed twice`);
-    producer.set(input.name, `graph input '${input.name}'`);
+    if (producer.has(input.name)) problems.push(`graph input '${quoteName(input.name)}' is listed twice`);
+    producer.set(input.name, `graph input '${quoteName(input.name)}'`);
     if (input.dtype === "unsupported") {
-      problems.push(`graph input '${input.name}' has element type ${input.onnxType ?? "?"}; float32, int64, int32 and bool inputs are supported`);
+      problems.push(`graph input '${quoteName(input.name)}' has element type ${input.onnxType ?? "?"}; float32, int64, int32 and bool inputs are supported`);
     }
   }
-  for (const name of brokenConstants) producer.set(name, `constant '${name}'`);
+  for (const name of brokenConstants) producer.set(name, `constant '${quoteName(name)}'`);
   for (const name of graph.constants.keys()) {
-    if (producer.has(name)) problems.push(`'${name}' is both a graph input and a constant`);
-    producer.set(name, `constant '${name}'`);
+    if (producer.has(name)) problems.push(`'${quoteName(name)}' is both a graph input and a constant`);
+    producer.set(name, `constant '${quoteName(name)}'`);
   }
   for (const node of graph.nodes) {
     for (const output of node.outputs) {
       if (output === "") continue;
       const earlier = producer.get(output);
       if (earlier !== undefined) {
-        problems.push(`node '${node.name}' (${node.opType}) writes '${output}', which ${earlier} already produces`);
+        problems.push(`node '${quoteName(node.name)}' (${quoteName(node.opType)}) writes '${quoteName(output)}', which ${earlier} already produces`);
       } else {
-        producer.set(output, `node '${node.name}'`);
+        producer.set(output, `node '${quoteName(node.name)}'`);
       }
     }
   }
@@ -72,18 +73,18 @@ export function validateGraph(model: OnnxModel, supported: SupportedOps, brokenC
   for (const node of graph.nodes) {
     for (const input of node.inputs) {
       if (input !== "" && !producer.has(input)) {
-        problems.push(`node '${node.name}' (${node.opType}) reads '${input}', which no node, graph input or initializer produces`);
+        problems.push(`node '${quoteName(node.name)}' (${quoteName(node.opType)}) reads '${quoteName(input)}', which no node, graph input or initializer produces`);
       }
     }
   }
   for (const output of graph.outputs) {
-    if (!producer.has(output.name)) problems.push(`graph output '${output.name}' is not produced by any node, input or initializer`);
+    if (!producer.has(output.name)) problems.push(`graph output '${quoteName(output.name)}' is not produced by any node, input or initializer`);
   }
   if (graph.outputs.length === 0) problems.push("the graph declares no outputs");
 
   const order = topologicalOrder(graph.nodes, new Set([...graph.inputs.map((i) => i.name), ...graph.constants.keys(), ...brokenConstants]));
   if (order.stuck.length > 0) {
-    const names = order.stuck.slice(0, 5).map((n) => `'${n.name}'`);
+    const names = order.stuck.slice(0, 5).map((n) => `'${quoteName(n.name)}'`);
     const more = order.stuck.length > 5 ? ` and ${order.stuck.length - 5} more` : "";
     problems.push(`the graph has a cycle: nodes ${names.join(", ")}${more} wait on each other's outputs`);
   }
