@@ -7,7 +7,7 @@
  *          execute the plan's steps, taking intermediate buffers from an arena and
  *          giving each back after its last reader → return fresh output tensors
  */
-import { DisposedError, GhostnetError, InputError, ModelValidationError, quoteName } from "../errors.js";
+import { DisposedError, GhostnetError, InputError, LimitError, ModelValidationError, quoteName } from "../errors.js";
 import type { OnnxModel, OnnxValueInfo } from "../loader/model.js";
 import { topologicalOrder, validateGraph } from "../loader/validate.js";
 import { BufferArena } from "../tensor/arena.js";
@@ -30,7 +30,16 @@ export interface StepTiming {
 export interface ExecutorOptions extends RewriteOptions {
   /** How many plans (one per distinct set of input shapes) to keep (default 8). */
   maxCachedPlans?: number;
+  /**
+   * Most bytes one run may hold in intermediate and output tensors at once (default
+   * DEFAULT_MAX_RUN_BYTES, 2 GiB). Checked when the plan for a set of input shapes is built,
+   * before anything is allocated: a run over it is refused with a LimitError.
+   */
+  maxRunBytes?: number;
 }
+
+/** Default per-run memory budget: 2 GiB of live tensors (a GhostNet x1.3 batch of 64 at 224² needs well under 1 GiB). */
+export const DEFAULT_MAX_RUN_BYTES = 2 ** 31;
 
 export class GraphExecutor {
   readonly inputNames: readonly string[];
@@ -47,6 +56,7 @@ export class GraphExecutor {
   private readonly plans = new Map<string, Plan>();
   private readonly maxCachedPlans: number;
   private readonly maxTensorElements: number;
+  private readonly maxRunBytes: number;
   private arena: BufferArena | undefined = new BufferArena();
 
   /**
@@ -57,6 +67,8 @@ export class GraphExecutor {
   constructor(model: OnnxModel, opTable: Readonly<Record<string, OpDefinition>>, options: ExecutorOptions = {}) {
     this.maxCachedPlans = options.maxCachedPlans ?? 8;
     this.maxTensorElements = options.maxTensorElements ?? 2 ** 28;
+    this.maxRunBytes = options.maxRunBytes ?? DEFAULT_MAX_RUN_BYTES;
+    if (!(this.maxRunBytes > 0)) throw new InputError(`maxRunBytes must be a positive number of bytes, got ${String(options.maxRunBytes)}`);
     // Checked here too, so an executor built without loadModel never runs a broken graph.
     const graphProblems = validateGraph(model, { has: (op) => op in opTable });
     if (graphProblems.length > 0) throw new ModelValidationError(graphProblems);
@@ -86,7 +98,7 @@ export class GraphExecutor {
     for (const node of order) {
       const define = opTable[node.opType];
       if (define === undefined) {
-        problems.push(`unsupported op type '${node.opType}' (node '${node.name}')`);
+        problems.push(`unsupported op type '${quoteName(node.opType)}' (node '${quoteName(node.name)}')`);
         continue;
       }
       try {
@@ -121,37 +133,10 @@ export class GraphExecutor {
       values[this.inputSlots[i]!] = t;
     });
     const outputSet = new Set(this.outputSlots);
-    const timings = options.timings;
-    for (const step of plan.steps) {
-      const inputs = step.inputs.map((s) => (s < 0 ? undefined : values[s])) as AnyTensor[];
-      const outputs: AnyTensor[] = step.outputMeta.map((meta, k) => {
-        const source = step.aliasOf[k]!;
-        if (source >= 0) {
-          const from = values[source]!;
-          return from instanceof Tensor ? new Tensor(meta.shape, from.data) : new IntTensor(from.dtype, meta.shape, from.data);
-        }
-        if (meta.dtype !== "float32") return new IntTensor(meta.dtype, meta.shape);
-        const slot = step.outputs[k]!;
-        if (outputSet.has(slot) || slot < 0) return new Tensor(meta.shape);
-        return new Tensor(meta.shape, arena.take(sizeOf(meta.shape)));
-      });
-      if (step.aliasOf.every((a) => a < 0)) {
-        const start = timings ? performance.now() : 0;
-        try {
-          step.run(inputs, outputs);
-        } catch (error) {
-          throw withNodeContext(step.node, error);
-        }
-        timings?.push({ name: step.node.name, opType: step.node.opType, ms: performance.now() - start });
-      }
-      step.outputs.forEach((slot, k) => {
-        if (slot >= 0) values[slot] = outputs[k];
-      });
-      for (const slot of step.release) {
-        const t = values[slot];
-        if (t instanceof Tensor) arena.give(t.data);
-        values[slot] = undefined;
-      }
+    try {
+      runSteps(plan, values, outputSet, arena, options.timings);
+    } catch (error) {
+      throw asLimitError(error) ?? error;
     }
     // (A step that throws leaves its buffers to the garbage collector; the arena stays consistent.)
 
@@ -203,6 +188,12 @@ export class GraphExecutor {
         outputSlots: new Set(this.outputSlots),
         maxTensorElements: this.maxTensorElements,
       });
+      const peak = peakRunBytes(plan);
+      if (peak > this.maxRunBytes) {
+        throw new LimitError(
+          `a run on inputs ${key} would hold ${formatBytes(peak)} of tensors at once, more than the limit of ${formatBytes(this.maxRunBytes)} (option maxRunBytes)`,
+        );
+      }
       if (this.plans.size >= this.maxCachedPlans) this.plans.delete(this.plans.keys().next().value!);
       this.plans.set(key, plan);
     }
@@ -307,4 +298,90 @@ function checkFeed(feed: FeedTensor, input: OnnxValueInfo, dynamicDims: Map<stri
     data[i] = v;
   }
   return new IntTensor(input.dtype, shape, data);
+}
+
+/** Executes the plan's steps over `values` (by slot), taking and giving buffers from `arena`. */
+function runSteps(
+  plan: Plan,
+  values: (AnyTensor | undefined)[],
+  outputSet: ReadonlySet<number>,
+  arena: BufferArena,
+  timings: StepTiming[] | undefined,
+): void {
+  for (const step of plan.steps) {
+    const inputs = step.inputs.map((s) => (s < 0 ? undefined : values[s])) as AnyTensor[];
+    const outputs: AnyTensor[] = step.outputMeta.map((meta, k) => {
+      const source = step.aliasOf[k]!;
+      if (source >= 0) {
+        const from = values[source]!;
+        return from instanceof Tensor ? new Tensor(meta.shape, from.data) : new IntTensor(from.dtype, meta.shape, from.data);
+      }
+      if (meta.dtype !== "float32") return new IntTensor(meta.dtype, meta.shape);
+      const slot = step.outputs[k]!;
+      if (outputSet.has(slot) || slot < 0) return new Tensor(meta.shape);
+      return new Tensor(meta.shape, arena.take(sizeOf(meta.shape)));
+    });
+    if (step.aliasOf.every((a) => a < 0)) {
+      const start = timings ? performance.now() : 0;
+      try {
+        step.run(inputs, outputs);
+      } catch (error) {
+        throw withNodeContext(step.node, error);
+      }
+      timings?.push({ name: step.node.name, opType: step.node.opType, ms: performance.now() - start });
+    }
+    step.outputs.forEach((slot, k) => {
+      if (slot >= 0) values[slot] = outputs[k];
+    });
+    for (const slot of step.release) {
+      const t = values[slot];
+      if (t instanceof Tensor) arena.give(t.data);
+      values[slot] = undefined;
+    }
+  }
+}
+
+/**
+ * Bytes a run over `plan` holds at its peak: outputs of steps that are not Reshape-like
+ * (float32 4 bytes, integer tensors 8 bytes per element) are added when the step runs and
+ * subtracted when the step's release list frees them; graph outputs are never freed.
+ * Feeds and constants exist before the run and are not counted.
+ */
+export function peakRunBytes(plan: Plan): number {
+  const held = new Map<number, number>(); // buffer-owning slot → its bytes
+  const ownerOf = new Map<number, number>(); // Reshape-like slot → the slot owning its buffer
+  let live = 0;
+  let peak = 0;
+  for (const step of plan.steps) {
+    step.outputMeta.forEach((meta, k) => {
+      const slot = step.outputs[k]!;
+      const source = step.aliasOf[k]!;
+      if (source >= 0) {
+        if (slot >= 0) ownerOf.set(slot, ownerOf.get(source) ?? source);
+        return;
+      }
+      const bytes = sizeOf(meta.shape) * (meta.dtype === "float32" ? 4 : 8);
+      live += bytes;
+      if (slot >= 0) held.set(slot, bytes);
+    });
+    peak = Math.max(peak, live);
+    // Releasing any name of a buffer gives the buffer back (as run() does with the arena).
+    for (const slot of step.release) {
+      const owner = ownerOf.get(slot) ?? slot;
+      live -= held.get(owner) ?? 0;
+      held.delete(owner);
+    }
+  }
+  return peak;
+}
+
+/** A RangeError from a failed typed-array allocation, as a LimitError; otherwise undefined. */
+function asLimitError(error: unknown): LimitError | undefined {
+  if (!(error instanceof RangeError)) return undefined;
+  if (!/allocation failed|Invalid typed array length|Array buffer/i.test(error.message)) return undefined;
+  return new LimitError(`out of memory during the run (${error.message}); lower the batch or the input size`);
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 2 ** 20 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${bytes} bytes`;
 }

@@ -159,7 +159,7 @@ describe("fuzz regressions", () => {
   // allocation failed" instead of a typed error. Needs a per-run memory budget checked when
   // the plan is built (the plan knows every shape and the arena's peak), e.g. an option
   // `maxRunBytes`, and allocation failures turned into LimitError. Owner: src/graph (H3).
-  it.skip("a small model whose run needs 3 GB at once is refused before allocating [SKIPPED: running it allocates 3 GB; needs a run-level budget in src/graph]", async () => {
+  it("a small model whose run needs 3 GB at once is refused before allocating", async () => {
     const k = 12;
     const nodes = [
       ...Array.from({ length: k }, (_, i) => ({ opType: "Expand", inputs: ["x", "shape"], outputs: [`e${i}`] })),
@@ -179,6 +179,7 @@ describe("fuzz regressions", () => {
     const model = await loadModel(bytes);
     const error = await model.run({ x: { shape: [1, 1], data: new Float32Array([1]) } }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GhostnetError);
+    expect((error as Error).message).toMatch(/maxRunBytes/);
   });
 
   // Found by the ONNX fuzzer (a byte mutation turned an op type into "\n\u0007epsilon…"):
