@@ -16,7 +16,7 @@
 import { InputError, ShapeError } from "./errors.js";
 import { decodeImage } from "./image/decode.js";
 import { preprocess as preprocessImage } from "./image/preprocess.js";
-import { type RgbaPixels, fromImageData } from "./image/rgb-image.js";
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits, type RgbaPixels, fromImageData } from "./image/rgb-image.js";
 import { type Prediction, topK } from "./image/topk.js";
 import type { Model } from "./model.js";
 import { Tensor, type TensorLike, formatShape } from "./tensor/tensor.js";
@@ -35,6 +35,13 @@ export interface ClassifierOptions {
   topk?: number;
   /** Replaces PaddleClas's preprocessing for encoded images and pixels; must give [1, 3, H, W]. */
   preprocess?: (input: Uint8Array | RgbaPixels) => TensorLike | Promise<TensorLike>;
+  /**
+   * Limits for decoding encoded images (checked from the header, before the pixels are
+   * allocated; a larger image is refused with LimitError): `maxPixels` (width·height,
+   * default 50,000,000), `maxDimension` (width or height, default 65,535), `maxMemoryMB`
+   * (the JPEG decoder's memory cap, default 1024). Unset fields keep their defaults.
+   */
+  imageLimits?: DecodeLimits;
 }
 
 export interface Classifier {
@@ -56,8 +63,8 @@ function isRgbaPixels(input: ClassifierInput): input is RgbaPixels {
 }
 
 /** PaddleClas preprocessing of encoded bytes or RGBA pixels → [1, 3, 224, 224]. */
-function paddleClasPreprocess(input: Uint8Array | RgbaPixels): Tensor {
-  return preprocessImage(input instanceof Uint8Array ? decodeImage(input) : fromImageData(input));
+function paddleClasPreprocess(input: Uint8Array | RgbaPixels, limits: DecodeLimits): Tensor {
+  return preprocessImage(input instanceof Uint8Array ? decodeImage(input, limits) : fromImageData(input));
 }
 
 /** A preprocessed tensor as [1, 3, H, W] (a [3, H, W] gets its batch axis). */
@@ -116,21 +123,44 @@ function softmaxRows(scores: Float32Array, rows: number, classes: number): void 
  * Any classifier input as the [1, 3, H, W] tensor the model is fed: encoded bytes and
  * RGBA pixels through PaddleClas's preprocessing (or `custom`), tensors as they are.
  */
-export async function prepareImage(input: ClassifierInput, custom?: ClassifierOptions["preprocess"]): Promise<Tensor> {
+export async function prepareImage(
+  input: ClassifierInput,
+  custom?: ClassifierOptions["preprocess"],
+  imageLimits: DecodeLimits = {},
+): Promise<Tensor> {
   if (isTensorLike(input)) return asSingleImage(input, "classify");
   if (!(input instanceof Uint8Array) && !isRgbaPixels(input)) {
     throw new InputError("classify: expected image bytes (Uint8Array), RGBA pixels { width, height, data } or a tensor { shape, data: Float32Array }");
   }
-  const tensor = custom ? await custom(input) : paddleClasPreprocess(input);
+  const tensor = custom ? await custom(input) : paddleClasPreprocess(input, imageLimits);
   return asSingleImage(tensor, "preprocess");
+}
+
+/** The caller's image limits, each a positive number of its kind (unknown fields refused). */
+function checkImageLimits(limits: DecodeLimits | undefined): DecodeLimits {
+  if (limits === undefined) return {};
+  if (limits === null || typeof limits !== "object") throw new InputError("imageLimits must be an object { maxPixels?, maxDimension?, maxMemoryMB? }");
+  const checked: DecodeLimits = {};
+  for (const [key, value] of Object.entries(limits)) {
+    if (!(key in DEFAULT_DECODE_LIMITS)) {
+      throw new InputError(`unknown image limit '${key}'; known: ${Object.keys(DEFAULT_DECODE_LIMITS).join(", ")}`);
+    }
+    if (value === undefined) continue;
+    if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+      throw new InputError(`imageLimits.${key} must be a positive finite number, got ${String(value)}`);
+    }
+    checked[key as keyof DecodeLimits] = value;
+  }
+  return checked;
 }
 
 export function createClassifier(model: Model, options: ClassifierOptions = {}): Classifier {
   const k = options.topk ?? 5;
   if (!(Number.isSafeInteger(k) && k >= 1)) throw new InputError(`topk must be a positive integer, got ${k}`);
   const labels = options.labels;
+  const imageLimits = checkImageLimits(options.imageLimits);
 
-  const preprocess = (input: ClassifierInput): Promise<Tensor> => prepareImage(input, options.preprocess);
+  const preprocess = (input: ClassifierInput): Promise<Tensor> => prepareImage(input, options.preprocess, imageLimits);
 
   async function classifyBatch(inputs: readonly ClassifierInput[]): Promise<Prediction[][]> {
     if (inputs.length === 0) return [];
