@@ -7,10 +7,17 @@
  *
  *                                         npm test        night (GHOSTNET_SOAK=1)
  *   GhostNet x0.5, 224×224, typed engine   40 runs         10,000 runs
+ *   GhostNet x0.5, 16×16, typed engine     10,000 runs     10,000 runs
  *   GhostNet x0.5, 112×112, graph engine   60 runs         2,000 runs
  *   tiny graph, graph executor             5,000 runs      100,000 runs
  *   40 input sizes in turn (caches bound)  80 runs         800 runs
  *   load → run → dispose                   100 models      1,000 models
+ *
+ * The 16×16 case is the issue's "10,000 runs of GhostNet x0.5" on every CI run: the same
+ * model, weights, layers, arena and per-run code path (feed checks, every block, output
+ * copies), so a leak per run of any object, closure or tensor shows; what it does NOT
+ * cover is anything that scales with the image: per-size buffers of 224×224 maps (the
+ * 40-run 224² case and the 40-sizes case check those, the night run does 10,000 at 224²).
  *
  * Bound: after a full gc, heap + ArrayBuffer bytes may grow by at most a few MB over the
  * baseline taken after warm-up (a leak of one 1000-float output per run would be 4 MB
@@ -44,6 +51,21 @@ describe("memory: the heap stays flat over many runs", () => {
     expect(trace.secondHalfGrowth).toBeLessThan(2 * MB);
     model.dispose();
   }, timeout(60_000));
+
+  // Measured 2026-11-29 01:18 UTC with the other engineers running (load average ~3): 53 s
+  // (32×32 took 62 s; per-layer overhead, ~3.5 ms a run, dominates below 32×32). Over the
+  // ~30 s the issue hoped for: it needs a faster per-run path, not fewer runs.
+  it("GhostNet x0.5 at 16×16, typed engine: 10,000 runs (the issue's count, in CI)", async () => {
+    const model = await loadModel(ghostnetX05());
+    expect(model.engine).toBe("ghostnet");
+    const [x] = images(1, 16);
+    const trace = await traceHeap(10_000, 20, () => model.run({ x: x! }));
+    console.log(formatTrace("x0.5 typed 16²", trace));
+    // One leaked 1000-float output per run would be 40 MB over 10,000 runs.
+    expect(trace.growth).toBeLessThan(4 * MB);
+    expect(trace.secondHalfGrowth).toBeLessThan(2 * MB);
+    model.dispose();
+  }, timeout(120_000));
 
   it(`GhostNet x0.5 at 112×112, graph executor: ${pick(60, 2_000)} runs`, async () => {
     const model = await loadModel(ghostnetX05(), { engine: "graph" });
