@@ -187,3 +187,41 @@ describe("GraphExecutor", () => {
     expect(() => executor.run([{ shape: [3], data: Float32Array.of(0.5, 1, 2) }])).toThrow(/input 'indices' expects int64 values, found 0.5/);
   });
 });
+
+describe("graph executor: per-run memory budget (maxRunBytes)", () => {
+  // x [1, 1] → Expand to [64, 64] (16 KiB) → Add → Relu: at the Add step the Expand output
+  // and the Add output are both live (2 × 16384 bytes); the Relu output (graph output)
+  // is live together with the Add output: peak 32768 bytes, by hand.
+  const model = (): ReturnType<typeof decodeModel> =>
+    decodeModel(
+      encodeModel({
+        opset: 13,
+        nodes: [
+          { opType: "Expand", inputs: ["x", "shape"], outputs: ["e"] },
+          { opType: "Add", inputs: ["e", "c"], outputs: ["a"] },
+          { opType: "Relu", inputs: ["a"], outputs: ["y"] },
+        ],
+        initializers: [
+          { name: "shape", dtype: "int64", dims: [2], data: [64, 64] },
+          { name: "c", dtype: "float32", dims: [1], data: [1] },
+        ],
+        inputs: [{ name: "x", shape: [1, 1] }],
+        outputs: [{ name: "y" }],
+      }),
+    );
+  const feed = { x: { shape: [1, 1], data: new Float32Array([2]) } };
+
+  it("runs at a budget equal to the hand-computed peak (32768 bytes) and refuses one byte less", () => {
+    const fits = new GraphExecutor(model(), OP_TABLE, { maxRunBytes: 32768 });
+    expect(Array.from(fits.run(feed).y!.data.subarray(0, 3))).toEqual([3, 3, 3]);
+    const tight = new GraphExecutor(model(), OP_TABLE, { maxRunBytes: 32767 });
+    expect(() => tight.run(feed)).toThrow(LimitError);
+    expect(() => tight.run(feed)).toThrow(/maxRunBytes/);
+    expect(tight.arenaStats().allocatedBytes).toBe(0);
+  });
+
+  it("refuses a non-positive budget", () => {
+    expect(() => new GraphExecutor(model(), OP_TABLE, { maxRunBytes: 0 })).toThrow(InputError);
+    expect(() => new GraphExecutor(model(), OP_TABLE, { maxRunBytes: Number.NaN })).toThrow(InputError);
+  });
+});
