@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { attr } from "../../src/loader/writer.js";
 import { type Conv2dAttributes, conv2d, conv2dGeometry, conv2dPath, conv2dReference, conv2dShape } from "../../src/ops/conv2d.js";
-import { depthwiseConv2dGeneric, depthwiseConv2dPaddedRange } from "../../src/ops/depthwise.js";
+import { depthwiseConv2dGeneric, depthwiseConv2dPaddedRange, depthwiseConv2dRange } from "../../src/ops/depthwise.js";
 import type { FusedActivation } from "../../src/ops/fused-activation.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
@@ -119,4 +119,70 @@ describe("depthwise vs onnxruntime", () => {
       expectClose(ours, ref!, 1e-4);
     });
   }
+});
+
+describe("fused relu (branch-free store)", () => {
+  // Hand reference: relu(v) = v < 0 ? 0 : v applied to the plain conv's output (bias included).
+  function reluReference(d: DepthwiseCase, x: Tensor, w: Tensor, b: Tensor): Tensor {
+    const attrs = attrsOf(d);
+    const plain = new Tensor(conv2dShape(x.shape, w.shape, attrs));
+    conv2dReference(plain, x, w, b, attrs);
+    for (let i = 0; i < plain.data.length; i++) plain.data[i] = plain.data[i]! < 0 ? 0 : plain.data[i]!;
+    return plain;
+  }
+
+  for (const d of cases.filter((_, i) => i % 2 === 0)) {
+    it(`${describeCase(d)}: any channel × row split is bitwise equal, and close to conv + relu`, () => {
+      const attrs = attrsOf(d);
+      const x = randomTensor([d.batch ?? 1, d.c, d.h, d.w], d.h * 7 + d.w);
+      const w = randomTensor([d.c, 1, ...d.k], 11);
+      const b = randomTensor([d.c], 12);
+      const g = conv2dGeometry(x.shape, w.shape, attrs);
+      const relu: FusedActivation = { kind: "relu" };
+      const whole = new Float32Array(g.batch * d.c * g.outH * g.outW);
+      depthwiseConv2dRange(whole, x.data, w.data, b.data, g, relu, { channelStart: 0, channelEnd: d.c, rowStart: 0, rowEnd: g.outH });
+      const split = new Float32Array(whole.length);
+      const cutC = d.c >> 1;
+      const cutH = g.outH >> 1;
+      for (const [c0, c1] of [[0, cutC], [cutC, d.c]]) {
+        for (const [r0, r1] of [[0, cutH], [cutH, g.outH]]) {
+          depthwiseConv2dRange(split, x.data, w.data, b.data, g, relu, { channelStart: c0!, channelEnd: c1!, rowStart: r0!, rowEnd: r1! });
+        }
+      }
+      expect(split).toEqual(whole);
+      expectClose(new Tensor([g.batch, d.c, g.outH, g.outW], whole), reluReference(d, x, w, b), 1e-5, "vs conv2dReference + relu");
+    });
+  }
+
+  it("propagates NaN, clamps −∞ and negatives to +0, keeps +∞", () => {
+    // 1 channel, 1×4 image, 1×1 kernel of weight 1, no bias: the output is relu of the input.
+    const attrs: Conv2dAttributes = { strides: [1, 1], pads: [0, 0, 0, 0], dilations: [1, 1], group: 1 };
+    const x = new Tensor([1, 1, 1, 4], Float32Array.from([NaN, -Infinity, -2, Infinity]));
+    const w = new Tensor([1, 1, 1, 1], Float32Array.from([1]));
+    const g = conv2dGeometry(x.shape, w.shape, attrs);
+    const y = new Float32Array(4);
+    depthwiseConv2dRange(y, x.data, w.data, null, g, { kind: "relu" }, { channelStart: 0, channelEnd: 1, rowStart: 0, rowEnd: 1 });
+    expect(Number.isNaN(y[0]!)).toBe(true);
+    expect(Object.is(y[1], 0)).toBe(true);
+    expect(Object.is(y[2], 0)).toBe(true);
+    expect(y[3]).toBe(Infinity);
+  });
+
+  it("3×3 stride 1: a NaN input makes exactly its 3×3 neighbourhood NaN", () => {
+    const attrs: Conv2dAttributes = { strides: [1, 1], pads: [1, 1, 1, 1], dilations: [1, 1], group: 1 };
+    const xData = new Float32Array(36).fill(-1);
+    xData[2 * 6 + 3] = NaN; // row 2, column 3 of a 6×6 plane
+    const x = new Tensor([1, 1, 6, 6], xData);
+    const w = new Tensor([1, 1, 3, 3], new Float32Array(9).fill(1));
+    const g = conv2dGeometry(x.shape, w.shape, attrs);
+    const y = new Float32Array(36);
+    depthwiseConv2dRange(y, x.data, w.data, null, g, { kind: "relu" }, { channelStart: 0, channelEnd: 1, rowStart: 0, rowEnd: 6 });
+    for (let r = 0; r < 6; r++) {
+      for (let c = 0; c < 6; c++) {
+        const near = Math.abs(r - 2) <= 1 && Math.abs(c - 3) <= 1;
+        if (near) expect(Number.isNaN(y[r * 6 + c]!), `(${r}, ${c})`).toBe(true);
+        else expect(Object.is(y[r * 6 + c], 0), `(${r}, ${c})`).toBe(true); // all-negative window sums
+      }
+    }
+  });
 });
