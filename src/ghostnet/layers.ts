@@ -207,7 +207,7 @@ export class Linear {
       if (act.kind === "relu") {
         for (let j = 0; j < m; j++) {
           const v = Math.fround(y[row + j]! + b[j]!);
-          y[row + j] = v > 0 ? v : 0;
+          y[row + j] = v < 0 ? 0 : v; // keeps NaN
         }
       } else if (act.kind === "clip") {
         const lo = act.min;

@@ -60,6 +60,22 @@ describe("SEBlock", () => {
     se.forward(x, y);
     expectClose(y, { shape: [1, 4, 1, 2], data: f32(0.6, 1.8, 4, 4, 0, 0, -1, -1) }, 1e-6);
   });
+
+  it("keeps a NaN through the squeeze relu (relu(NaN) is NaN, not 0)", () => {
+    const weights = new Map<string, WeightTensor>([
+      ["se_1_weights", { shape: [2, 1], data: f32(1, 1) }],
+      ["se_1_offset", { shape: [1], data: f32(0) }],
+      ["se_2_weights", { shape: [1, 2], data: f32(0, 0) }],
+      ["se_2_offset", { shape: [2], data: f32(0.5, 0.5) }],
+    ]);
+    const se = new SEBlock("se", { kind: "linear", name: "se_1", in: 2, out: 1 }, { kind: "linear", name: "se_2", in: 1, out: 2 }, weights);
+    // Channel 0 holds a NaN, so its mean, the squeeze and (NaN·0 = NaN) every scale are NaN:
+    // a relu that turned NaN into 0 would give scale clip(0.5) = 0.5 and finite outputs.
+    const y = new Tensor([1, 2, 1, 1]);
+    se.forward(new Tensor([1, 2, 1, 1], f32(Number.NaN, 2)), y);
+    expect(Number.isNaN(y.data[0]!)).toBe(true);
+    expect(Number.isNaN(y.data[1]!)).toBe(true);
+  });
 });
 
 describe("GhostNet construction", () => {
