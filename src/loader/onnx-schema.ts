@@ -6,7 +6,7 @@
  * snake_case (`raw_data` → `rawData`). Keeping the schema in code (not a
  * .proto file read at run time) lets the core run without a file system.
  */
-import protobuf from "protobufjs";
+import protobuf from "protobufjs/light.js";
 
 const repeated = "repeated" as const;
 
