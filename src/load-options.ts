@@ -6,8 +6,7 @@
  * Every option loadModel knows is listed here (KNOWN_OPTIONS). A key that is not listed is
  * refused too ("unknown option 'thread'"): an option that means nothing is almost always
  * a misspelled one. Whoever adds an option to LoadOptions, DecodeOptions or
- * ExecutorOptions adds it here as well (tsc says so; `maxRunBytes` is listed ahead of
- * ExecutorOptions getting it).
+ * ExecutorOptions adds it here as well (tsc says so).
  */
 import { InputError } from "./errors.js";
 import type { LoadModelOptions } from "./load-model.js";

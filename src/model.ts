@@ -18,7 +18,8 @@ export interface Model {
   run(feeds: Feeds): Promise<Record<string, Tensor>>;
   /**
    * Threads a run really uses, the calling thread included: `options.threads` for the
-   * typed GhostNet where threads could be started, else 1 (absent means 1).
+   * typed GhostNet where threads could be started, else 1. Optional so that a caller's own
+   * Model (e.g. wrapped for createClassifier) needn't say; absent means 1.
    */
   readonly threads?: number;
   /**

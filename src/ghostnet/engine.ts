@@ -12,6 +12,8 @@ import { GhostNet } from "./ghostnet.js";
 
 export class GhostNetEngine implements Model {
   readonly engine = "ghostnet" as const;
+  /** Runs use the calling thread only (loadModel's `threads` > 1 gives ThreadedGhostNetEngine). */
+  readonly threads = 1;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   /** The file's input shape; strings are dynamic dimensions. */
@@ -37,7 +39,12 @@ export class GhostNetEngine implements Model {
     return this.net;
   }
 
-  private feed(feeds: Feeds): TensorLike {
+  /**
+   * The one input tensor from `feeds`, checked: its name, that it is a float32 tensor whose
+   * data fits its shape, and that the shape fits the file's declared input (InputError or
+   * ShapeError naming the input otherwise). The threaded engine runs the same checks.
+   */
+  checkFeed(feeds: Feeds): TensorLike {
     const name = quoteName(this.inputNames[0]!);
     if (feeds === null || typeof feeds !== "object") throw new InputError(`feeds must be an object or an array holding input ${name}`);
     let x: TensorLike | undefined;
@@ -76,7 +83,7 @@ export class GhostNetEngine implements Model {
 
   async run(feeds: Feeds): Promise<Record<string, Tensor>> {
     const net = this.ghostnet;
-    const result = net.forward(this.feed(feeds));
+    const result = net.forward(this.checkFeed(feeds));
     return { [this.outputNames[0]!]: this.binding.hasSoftmax ? result.probabilities : result.logits };
   }
 

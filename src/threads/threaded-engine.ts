@@ -52,7 +52,7 @@ export class ThreadedGhostNetEngine implements Model {
     if (threaded === undefined) throw new DisposedError();
     // The single-threaded engine's own feed checks (names, type, shape against the file),
     // so both engines refuse the same feeds with the same messages.
-    const x: TensorLike = (this.single as unknown as { feed(feeds: Feeds): TensorLike }).feed(feeds);
+    const x: TensorLike = this.single.checkFeed(feeds);
     const result = threaded.forward(x);
     return { [this.outputNames[0]!]: this.single.binding.hasSoftmax ? result.probabilities : result.logits };
   }
