@@ -43,7 +43,7 @@ const GHOSTNET_OPS = new Set([
   "Conv", "BatchNormalization", "Relu", "Concat", "GlobalAveragePool", "Squeeze", "Unsqueeze",
   "MatMul", "Gemm", "Add", "Clip", "Mul", "Reshape", "Flatten", "Softmax", "Identity", "Dropout",
   // Shape arithmetic some exports feed Reshape with (the typed network reshapes by itself).
-  "Shape", "Cast", "Slice", "Gather", "Concat",
+  "Shape", "Cast", "Slice", "Gather",
 ]);
 
 export interface GhostNetBinding {

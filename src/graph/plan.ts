@@ -11,7 +11,15 @@
  *
  * The executor caches one plan per input-shape signature.
  */
-import { GhostnetError, InputError, LimitError, ModelValidationError, ShapeError, UnsupportedOperatorError } from "../errors.js";
+import {
+  GhostnetError,
+  InputError,
+  LimitError,
+  ModelValidationError,
+  ShapeError,
+  UnsupportedOperatorError,
+  quoteName,
+} from "../errors.js";
 import { IntTensor, Tensor, formatShape, type AnyTensor } from "../tensor/tensor.js";
 import type { ExecNode, OpPlan, OpPlanner, OutputMeta, ValueMeta } from "./op-types.js";
 
@@ -62,7 +70,7 @@ const aliasingOps = new Set(["Reshape", "Flatten", "Squeeze", "Unsqueeze", "Iden
 /** Puts the node's name in front of an error thrown while planning or running it. */
 export function withNodeContext(node: ExecNode, error: unknown): unknown {
   if (!(error instanceof GhostnetError)) return error;
-  const prefix = `node '${node.name}' (${node.opType}): `;
+  const prefix = `node '${quoteName(node.name)}' (${quoteName(node.opType)}): `;
   if (error.message.startsWith("node '")) return error;
   if (error instanceof ShapeError) return new ShapeError(prefix + error.message);
   if (error instanceof UnsupportedOperatorError) return new UnsupportedOperatorError(prefix + error.message);
@@ -102,7 +110,7 @@ export function buildPlan(context: PlanContext): Plan {
       for (const d of out.shape) size *= d;
       if (size > context.maxTensorElements) {
         throw new LimitError(
-          `node '${node.name}' (${node.opType}) would produce a tensor of shape ${formatShape(out.shape)}, more than the limit of ${context.maxTensorElements} elements (option maxTensorElements)`,
+          `node '${quoteName(node.name)}' (${quoteName(node.opType)}) would produce a tensor of shape ${formatShape(out.shape)}, more than the limit of ${context.maxTensorElements} elements (option maxTensorElements)`,
         );
       }
     }
