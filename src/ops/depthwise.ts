@@ -14,10 +14,12 @@
  * (kh, kw ascending), so a pixel's value does not depend on which loop computed it, and
  * any split of channels × rows gives bitwise-identical results.
  *
- * 3×3 stride 1 slides its window along the row, loading three new inputs per output.
- * For 5×5 stride 1 a second layout is faster: copy the rows a range needs into a
- * zero-bordered scratch plane and run the unrolled loop on every pixel (the zeros add
- * exactly nothing). `preferPadded` picks between the two.
+ * 3×3 stride 1 slides its window along the row, loading three new inputs per output;
+ * with padding 1 all round (GhostNet's cheap operation) the border pixels slide too, with
+ * zeros for the columns and rows outside the image (`planeSame3x3`). For 5×5 a second
+ * layout is faster: copy the rows a range needs into a zero-bordered scratch plane and run
+ * the unrolled loop on every pixel (the zeros add exactly nothing). `preferPadded` picks
+ * between the two.
  *
  * Relu runs branch-free (`biasRelu`): conv outputs are negative about half the time, so the
  * `v < 0 ? 0 : v` pass mispredicted on most pixels. Before/after, interleaved in one process
@@ -156,6 +158,79 @@ function plane3x3(
   }
 }
 
+/**
+ * 3×3 stride 1 with padding 1 on every side ("same": the output is the input's size),
+ * GhostNet's cheap operation. The border pixels take the sliding window too: the column
+ * left of the image and the one right of it enter the window as zeros, and the top and
+ * bottom rows use the two image rows they have (`sameRow2`). Adding those zero terms
+ * changes nothing but the sign of an all-zero sum, so values equal the bounds-checked
+ * loop's, while a small plane no longer spends most of its time in `windowSum` (at 14×14,
+ * 52 of 196 pixels are on the border).
+ */
+function sameRow3(
+  y: Float32Array, yRow: number, x: Float32Array, r0: number, r1: number, r2: number, width: number,
+  w: Float32Array, wBase: number,
+): void {
+  const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
+  const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
+  const w20 = w[wBase + 6]!, w21 = w[wBase + 7]!, w22 = w[wBase + 8]!;
+  let a0 = 0, a1 = x[r0]!, a2 = 0;
+  let b0 = 0, b1 = x[r1]!, b2 = 0;
+  let c0 = 0, c1 = x[r2]!, c2 = 0;
+  const last = width - 1;
+  for (let ow = 0; ow < last; ow++) {
+    a2 = x[r0 + ow + 1]!; b2 = x[r1 + ow + 1]!; c2 = x[r2 + ow + 1]!;
+    y[yRow + ow] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+    a0 = a1; a1 = a2;
+    b0 = b1; b1 = b2;
+    c0 = c1; c1 = c2;
+  }
+  // The last column: the window's right column is outside the image.
+  a2 = 0; b2 = 0; c2 = 0;
+  y[yRow + last] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+}
+
+/** As sameRow3 for the first or last output row: two image rows with weight rows at wA, wB. */
+function sameRow2(
+  y: Float32Array, yRow: number, x: Float32Array, rA: number, rB: number, width: number,
+  w: Float32Array, wA: number, wB: number,
+): void {
+  const a0w = w[wA]!, a1w = w[wA + 1]!, a2w = w[wA + 2]!;
+  const b0w = w[wB]!, b1w = w[wB + 1]!, b2w = w[wB + 2]!;
+  let a0 = 0, a1 = x[rA]!, a2 = 0;
+  let b0 = 0, b1 = x[rB]!, b2 = 0;
+  const last = width - 1;
+  for (let ow = 0; ow < last; ow++) {
+    a2 = x[rA + ow + 1]!; b2 = x[rB + ow + 1]!;
+    y[yRow + ow] = a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2;
+    a0 = a1; a1 = a2;
+    b0 = b1; b1 = b2;
+  }
+  a2 = 0; b2 = 0;
+  y[yRow + last] = a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2;
+}
+
+/** 3×3 "same" (see sameRow3): one channel plane, output rows [rowStart, rowEnd). */
+function planeSame3x3(
+  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, rowStart: number, rowEnd: number,
+): void {
+  const { inW: width, inH: height } = g;
+  for (let oh = rowStart; oh < rowEnd; oh++) {
+    const yRow = yPlane + oh * width;
+    const mid = plane + oh * width;
+    if (oh === 0) sameRow2(y, yRow, x, mid, mid + width, width, w, wBase + 3, wBase + 6);
+    else if (oh === height - 1) sameRow2(y, yRow, x, mid - width, mid, width, w, wBase, wBase + 3);
+    else sameRow3(y, yRow, x, mid - width, mid, mid + width, width, w, wBase);
+  }
+}
+
+/** Whether planeSame3x3 applies: 3×3, stride 1, no dilation, padding 1 all round, planes ≥ 2×2. */
+function isSame3x3(g: Conv2dGeometry): boolean {
+  return g.kH === 3 && g.kW === 3 && g.strideH === 1 && g.strideW === 1 && g.dilationH === 1 && g.dilationW === 1 &&
+    g.padTop === 1 && g.padLeft === 1 && g.padBottom === 1 && g.padRight === 1 && g.inH >= 2 && g.inW >= 2;
+}
+
 /** 5×5, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
 function plane5x5(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
@@ -233,17 +308,14 @@ let paddedPlane = new Float32Array(0);
 function copyPadded(x: Float32Array, plane: number, g: Conv2dGeometry, ihFirst: number, rows: number, paddedW: number): void {
   const dst = paddedPlane;
   const { inH, inW, padLeft } = g;
-  let d = 0;
-  for (let r = 0; r < rows; r++) {
-    const ih = ihFirst + r;
-    if (ih < 0 || ih >= inH) {
-      dst.fill(0, d, d + paddedW);
-    } else {
-      dst.fill(0, d, d + padLeft);
-      for (let s = plane + ih * inW, e = s + inW, o = d + padLeft; s < e; s++, o++) dst[o] = x[s]!;
-      dst.fill(0, d + padLeft + inW, d + paddedW);
-    }
-    d += paddedW;
+  // One fill for the whole block, then the image rows over it: a native fill call costs
+  // about as much as copying a 14-pixel row, so three per row (left, right, missing rows)
+  // made the copy the larger part of a 14×14 plane's time.
+  dst.fill(0, 0, rows * paddedW);
+  const first = Math.max(0, -ihFirst);
+  const end = Math.min(rows, inH - ihFirst);
+  for (let r = first; r < end; r++) {
+    for (let s = plane + (ihFirst + r) * inW, e = s + inW, o = r * paddedW + padLeft; s < e; s++, o++) dst[o] = x[s]!;
   }
 }
 
@@ -339,22 +411,29 @@ export function depthwiseConv2dPaddedRange(
 }
 
 /**
- * Which of the two fast layouts to use. Measured with bench/kernels-conv.ts (2026-11-28,
- * GhostNet shapes, medians of interleaved runs on a loaded machine, ms):
+ * Which of the two fast layouts to use. Measured with bench/kernels-conv.ts (GhostNet
+ * shapes, ms per call, medians of interleaved runs on a shared 2-core machine; "interior
+ * + border" is planeSame3x3 for the 3×3 stride-1 rows since 2026-11-29):
  *
  *   C × H², kernel, stride      interior+border  padded copy  generic
- *   8 × 112², 3×3, s1                     0.82         0.95      3.97
- *   48 × 112², 3×3, s2                    2.02         2.75      5.90
- *   36 × 56², 3×3, s1                     1.02         1.15      5.63
- *   100 × 14², 3×3, s1                    1.14         1.25      2.55
- *   480 × 7², 5×5, s1                     3.32         2.63      5.51
- *   (earlier run, before the sliding 3×3: 60 × 28², 5×5, s1: 2.58 vs 1.75; 480 × 7²: 2.11 vs 1.43)
+ *   2026-11-29 06:05 UTC, after the one-fill copy:
+ *   8 × 112², 3×3, s1                     0.75         0.95      4.03
+ *   48 × 112², 3×3, s2                    1.62         2.66      6.18
+ *   36 × 56², 3×3, s1                     0.83         1.06      4.69
+ *   72 × 56², 5×5, s2                     1.74         1.73      5.50
+ *   60 × 28², 5×5, s1                     1.30         1.24      4.73
+ *   240 × 28², 3×3, s2                    0.79         0.89      2.32
+ *   100 × 14², 3×3, s1                    0.18         0.25      0.83
+ *   672 × 14², 5×5, s2                    1.64         1.08      2.89
+ *   480 × 7², 5×5, s1                     0.61         0.60      1.71
  *
- * The padded copy wins for 5×5 stride 1, where the border is a large share of small
- * planes; everything else takes interior + border.
+ * The padded copy wins or ties for every 5×5 (the border is a large share of small planes,
+ * and 5×5 has two border columns a side); 3×3 takes interior + border, where the copy
+ * costs more than the borders. Before the copy filled its block once (three `fill` calls
+ * per row), 672 × 14² 5×5 s2 took 1.61 ms padded against 1.74 ms.
  */
 function preferPadded(g: Conv2dGeometry): boolean {
-  return g.kH === 5 && g.kW === 5 && g.dilationH === 1 && g.dilationW === 1 && g.strideH === 1 && g.strideW === 1;
+  return g.kH === 5 && g.kW === 5 && g.dilationH === 1 && g.dilationW === 1;
 }
 
 /**
@@ -375,6 +454,17 @@ export function depthwiseConv2dRange(
   }
   if (preferPadded(g)) {
     depthwiseConv2dPaddedRange(y, x, w, bias, g, activation, range);
+    return;
+  }
+  if (isSame3x3(g)) {
+    const plane = g.inH * g.inW;
+    for (let n = 0; n < g.batch; n++) {
+      for (let c = range.channelStart; c < range.channelEnd; c++) {
+        const at = (n * g.inChannels + c) * plane;
+        planeSame3x3(y, at, x, at, w, c * 9, g, range.rowStart, range.rowEnd);
+        biasActivation(y, at + range.rowStart * g.outW, at + range.rowEnd * g.outW, bias === null ? 0 : bias[c]!, activation);
+      }
+    }
     return;
   }
   const [owLo, owHi] = interiorColumns(g);

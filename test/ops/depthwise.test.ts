@@ -35,6 +35,9 @@ for (const k of [3, 5]) {
     cases.push({ c: 2, h: 9, w: 9, k: [k, k], stride, pads: [0, 0, 0, 0] });
   }
 }
+// 3×3 stride 1 padding 1 ("same", planeSame3x3): two-column planes, batch 2; one row (generic).
+cases.push({ c: 3, h: 3, w: 2, k: [3, 3], stride: 1, pads: [1, 1, 1, 1], batch: 2 });
+cases.push({ c: 2, h: 1, w: 5, k: [3, 3], stride: 1, pads: [1, 1, 1, 1] });
 cases.push({ c: 3, h: 12, w: 11, k: [3, 3], stride: 1, pads: [2, 2, 2, 2], dilation: 2 });
 cases.push({ c: 2, h: 15, w: 14, k: [5, 5], stride: 2, pads: [4, 3, 4, 3], dilation: 2 });
 cases.push({ c: 4, h: 9, w: 10, k: [7, 7], stride: 1, pads: [3, 3, 3, 3] });
