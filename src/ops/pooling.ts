@@ -131,7 +131,8 @@ function checkOutput(opName: string, output: Tensor, expected: readonly number[]
 
 /**
  * MaxPool: y[n,c,oh,ow] = max over kh<kH, kw<kW of x[n,c, oh·sH − padTop + kh·dH, ow·sW − padLeft + kw·dW],
- * in-bounds positions only.
+ * in-bounds positions only. NaN as in onnxruntime (probed on 4×4 planes, kernels 2 and 3,
+ * strides 1 and 2): the output is NaN exactly when the window's last element is NaN.
  */
 export function maxPool(output: Tensor, input: Tensor, attrs: PoolAttributes): void {
   const g = poolGeometry("MaxPool", input.shape, attrs);
@@ -154,8 +155,11 @@ export function maxPool(output: Tensor, input: Tensor, attrs: PoolAttributes): v
           for (let kw = 0; kw < g.kW; kw++) {
             const w = w0 + kw * g.dW;
             if (w < 0 || w >= g.inW) continue;
+            // onnxruntime's order (SIMD max(best, v): the second operand unless the first is
+            // larger): a NaN wins only as the window's last in-bounds element, and is lost
+            // after it; `v > best` would never keep one.
             const v = x[row + w]!;
-            if (v > best) best = v;
+            best = best > v ? best : v;
           }
         }
         y[o++] = best;
