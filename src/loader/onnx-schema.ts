@@ -1,12 +1,13 @@
 /**
  * The subset of onnx.proto (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto)
- * that an inference engine needs, as a protobufjs JSON descriptor.
+ * that an inference engine needs, as a protobuf JSON descriptor (protobufjs's format),
+ * read and written by protobuf-codec.ts.
  *
  * Field numbers are ONNX's; field names are protobufjs's camelCase of ONNX's
  * snake_case (`raw_data` → `rawData`). Keeping the schema in code (not a
  * .proto file read at run time) lets the core run without a file system.
  */
-import protobuf from "protobufjs/light.js";
+import { compileMessages } from "./protobuf-codec.js";
 
 const repeated = "repeated" as const;
 
@@ -132,10 +133,10 @@ const schema = {
   },
 };
 
-const root = protobuf.Root.fromJSON(schema);
+const codecs = compileMessages(schema.nested.onnx.nested);
 
-/** protobufjs message types for the ONNX messages we read and write. */
-export const ModelProtoType = root.lookupType("onnx.ModelProto");
+/** The codec of onnx.ModelProto: `decode(bytes)` and `encode(message).finish()`. */
+export const ModelProtoType = codecs.get("ModelProto")!;
 
 /** ONNX TensorProto.DataType codes. */
 export const OnnxDataType = {

@@ -185,7 +185,7 @@ export function encodeModel(model: WriterModel): Uint8Array {
       output: model.outputs.map(valueInfoMessage),
     },
   };
-  return ModelProtoType.encode(ModelProtoType.fromObject(message)).finish();
+  return ModelProtoType.encode(message).finish();
 }
 
 /** A `Constant` node producing `tensor` under `output` (Paddle2ONNX 1.x's way of storing weights). */

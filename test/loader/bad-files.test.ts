@@ -131,7 +131,7 @@ describe("bad model files", () => {
 
   it("external data: not supported, naming the tensor and the file", () => {
     const bytes = ModelProtoType.encode(
-      ModelProtoType.fromObject({
+      {
         irVersion: 7,
         opsetImport: [{ domain: "", version: 13 }],
         graph: {
@@ -142,14 +142,14 @@ describe("bad model files", () => {
           node: [{ opType: "Identity", input: ["conv1_weights"], output: ["y"] }],
           output: [{ name: "y" }],
         },
-      }),
+      },
     ).finish();
     expect(() => decodeAndValidate(bytes)).toThrow(/initializer 'conv1_weights' stores its data in an external file \('weights\.bin'\); external data is not supported/);
   });
 
   it("unsupported element types, naming the tensor or input", () => {
     const bytes = ModelProtoType.encode(
-      ModelProtoType.fromObject({
+      {
         irVersion: 7,
         opsetImport: [{ domain: "", version: 13 }],
         graph: {
@@ -159,7 +159,7 @@ describe("bad model files", () => {
           input: [{ name: "x", type: { tensorType: { elemType: 14 } } }],
           output: [{ name: "y" }],
         },
-      }),
+      },
     ).finish();
     const error = thrown(() => decodeAndValidate(bytes)) as ModelValidationError;
     expect(error.problems).toEqual([
@@ -190,7 +190,7 @@ describe("bad model files", () => {
     const old = encodeModel({ opset: 5, inputs: [{ name: "x" }], outputs: [{ name: "y" }], nodes: [{ opType: "Relu", inputs: ["x"], outputs: ["y"] }] });
     expect(() => decodeAndValidate(old)).toThrow(/opset 5; opsets 7 to 17 are supported/);
     const none = ModelProtoType.encode(
-      ModelProtoType.fromObject({ irVersion: 7, graph: { name: "g", node: [{ opType: "Relu", input: ["x"], output: ["y"] }], input: [{ name: "x" }], output: [{ name: "y" }] } }),
+      { irVersion: 7, graph: { name: "g", node: [{ opType: "Relu", input: ["x"], output: ["y"] }], input: [{ name: "x" }], output: [{ name: "y" }] } },
     ).finish();
     expect(() => decodeAndValidate(none)).toThrow(/imports no opset/);
   });
@@ -204,7 +204,7 @@ describe("bad model files", () => {
 
   it("ops of other domains are reported by domain; an imported but unused domain is fine", () => {
     const custom = ModelProtoType.encode(
-      ModelProtoType.fromObject({
+      {
         irVersion: 7,
         opsetImport: [
           { domain: "", version: 13 },
@@ -216,11 +216,11 @@ describe("bad model files", () => {
           input: [{ name: "x", type: { tensorType: { elemType: 1 } } }],
           output: [{ name: "y" }],
         },
-      }),
+      },
     ).finish();
     expect(() => decodeAndValidate(custom)).toThrow("unsupported op type 'com.microsoft.FusedConv' (node 'fused_0')");
     const unused = ModelProtoType.encode(
-      ModelProtoType.fromObject({
+      {
         irVersion: 7,
         opsetImport: [
           { domain: "", version: 13 },
@@ -232,7 +232,7 @@ describe("bad model files", () => {
           input: [{ name: "x", type: { tensorType: { elemType: 1 } } }],
           output: [{ name: "y" }],
         },
-      }),
+      },
     ).finish();
     expect(decodeAndValidate(unused).graph.nodes).toHaveLength(1);
   });

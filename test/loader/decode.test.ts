@@ -60,7 +60,7 @@ describe("decodeModel", () => {
     const raw = new Uint8Array(8).fill(0xff);
     raw[7] = 0x7f;
     const bytes = ModelProtoType.encode(
-      ModelProtoType.fromObject({
+      {
         irVersion: 6,
         opsetImport: [{ domain: "", version: 11 }],
         graph: {
@@ -69,7 +69,7 @@ describe("decodeModel", () => {
           node: [{ opType: "Identity", input: ["big"], output: ["y"] }],
           output: [{ name: "y" }],
         },
-      }),
+      },
     ).finish();
     expect(decodeModel(bytes).graph.constants.get("big")!.data[0]).toBe(2 ** 63);
   });
@@ -150,7 +150,7 @@ describe("decodeModel", () => {
     const bits = [0x3c00, 0xc000, 0x3800, 0x7bff, 0x0001]; // 1, −2, 0.5, 65504, 2^−24
     const raw = new Uint8Array(new Uint16Array(bits).buffer);
     const bytes = ModelProtoType.encode(
-      ModelProtoType.fromObject({
+      {
         irVersion: 7,
         opsetImport: [{ domain: "", version: 13 }],
         graph: {
@@ -164,7 +164,7 @@ describe("decodeModel", () => {
           ],
           output: [{ name: "y" }],
         },
-      }),
+      },
     ).finish();
     const c = decodeModel(bytes).graph.constants;
     for (const name of ["h_raw", "h_typed"]) {
