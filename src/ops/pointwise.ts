@@ -145,8 +145,8 @@ function checkPointwise(y: Float32Array, x: Float32Array, w: Float32Array, bias:
 }
 
 /**
- * Y rows [m0, m1) × columns [c0, c1) of one image (x at xBase, y at yBase, both with row
- * stride `plane`; W row-major [*, K] from row 0), in 4×4 tiles.
+ * Y rows [m0, m1) × columns [c0, c1) of one image in 4×4 tiles: W row-major [*, K] from
+ * row 0, X at xBase with row stride `plane`, Y row i at yBase + i·store.ldy.
  */
 function tilesImage(
   y: Float32Array, yBase: number, x: Float32Array, xBase: number, plane: number, K: number,
@@ -173,7 +173,7 @@ function tilesImage(
         const b2 = bias === null || rows < 3 ? 0 : bias[i + 2]!;
         const b3 = bias === null || rows < 4 ? 0 : bias[i + 3]!;
         const wi = i * K;
-        const yRow = yBase + i * plane;
+        const yRow = yBase + i * store.ldy;
         if (inPlace) {
           let j = jb;
           const wholeEnd = Math.min(jbEnd, fullEnd);
@@ -249,4 +249,20 @@ export function pointwiseConv2dRange(
   for (let n = 0; n < g.batch; n++) {
     tilesImage(y, n * g.outChannels * plane, x, n * inChannels * plane, plane, inChannels, w, bias, m0, m1, col0, col1, store);
   }
+}
+
+/**
+ * The tile kernel on any row-major X (an im2col band, say):
+ *   y[yBase + i·ldy + c] = act( Σ_{k<K} w[i·K + k] · x[xBase + k·ldx + c] + bias[i] )
+ * for output rows i ∈ [m0, m1) and columns c ∈ [0, cols), with the pointwise conv's
+ * summation order (float64, k ascending, one rounding after the activation).
+ */
+export function tiledMatmulRows(
+  y: Float32Array, yBase: number, ldy: number,
+  x: Float32Array, xBase: number, ldx: number, K: number,
+  w: Float32Array, bias: Float32Array | null, m0: number, m1: number, cols: number,
+  activation: FusedActivation,
+): void {
+  if (m1 <= m0 || cols <= 0) return;
+  tilesImage(y, yBase, x, xBase, ldx, K, w, bias, m0, m1, 0, cols, storeFor(activation, ldy));
 }

@@ -207,7 +207,11 @@ describe("weight binding", () => {
     const x = imageLikeBatch(2, 22, 64);
     const ref = await runOrt(bytes, { x: { shape: x.shape, data: x.data } });
     const out = await engine.run({ x });
-    expectClose(out["save_infer_model/scale_0.tmp_1"]!, ref["save_infer_model/scale_0.tmp_1"] as { shape: number[]; data: Float32Array }, 5e-5);
+    // These weights (calibrated on 2 images of 64×64, fed 22×64 ones) amplify float32
+    // rounding: the probabilities differ from onnxruntime's by 4.4e-5 when the stem conv
+    // rounds its sum before adding the bias, 5.3e-5 when it rounds once after (both valid
+    // float32 evaluations; measured 2026-11-29).
+    expectClose(out["save_infer_model/scale_0.tmp_1"]!, ref["save_infer_model/scale_0.tmp_1"] as { shape: number[]; data: Float32Array }, 1e-4);
   });
 
   it("loadModel runs a GhostNet on the typed engine and anything else on the graph executor", async () => {
