@@ -207,6 +207,16 @@ async function startEngines(
   };
   const ours = (await inProcess(() => createOurs(bytes, "auto", threads))) as OurEngine | undefined;
   if (ours === undefined) throw new Error("our engine failed to load the fixture");
+  if (threads > 1) {
+    // Our engine on one thread as well, in the same rounds, so the speed-up from threads is
+    // a ratio measured interleaved (the thread-count blocks run one after the other).
+    await inProcess(async () => ({
+      ...(await createOurs(bytes, "auto", 1)),
+      name: "ghostnet-ts-1t",
+      label: "ghostnet-ts, typed GhostNet (1 thread, for the speed-up)",
+    }));
+    notes.add("ghostnet-ts-1t: our typed engine on one thread, run in the same rounds as the multi-thread rows; its \"ours ÷ this\" is the multi-thread time over the one-thread time (1 ÷ the speed-up).");
+  }
   let graph: OurEngine | undefined;
   if (o.peers.includes("graph") && singleThreadPeers) graph = (await inProcess(() => createOurs(bytes, "graph", 1))) as OurEngine | undefined;
   if (o.peers.includes("ort-node")) {
