@@ -210,7 +210,10 @@ function sameRow2(
   y[yRow + last] = a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2;
 }
 
-/** 3×3 "same" (see sameRow3): one channel plane, output rows [rowStart, rowEnd). */
+/**
+ * 3×3 "same" (see sameRow3): one channel plane, output rows [rowStart, rowEnd). Takes the
+ * other plane kernels' arguments; it needs no interior columns (every pixel slides).
+ */
 function planeSame3x3(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
   g: Conv2dGeometry, rowStart: number, rowEnd: number,
@@ -456,20 +459,11 @@ export function depthwiseConv2dRange(
     depthwiseConv2dPaddedRange(y, x, w, bias, g, activation, range);
     return;
   }
-  if (isSame3x3(g)) {
-    const plane = g.inH * g.inW;
-    for (let n = 0; n < g.batch; n++) {
-      for (let c = range.channelStart; c < range.channelEnd; c++) {
-        const at = (n * g.inChannels + c) * plane;
-        planeSame3x3(y, at, x, at, w, c * 9, g, range.rowStart, range.rowEnd);
-        biasActivation(y, at + range.rowStart * g.outW, at + range.rowEnd * g.outW, bias === null ? 0 : bias[c]!, activation);
-      }
-    }
-    return;
-  }
   const [owLo, owHi] = interiorColumns(g);
   const dilated = g.dilationH !== 1 || g.dilationW !== 1;
-  const kernel = dilated ? planeAnyKernel : g.kH === 3 && g.kW === 3 ? plane3x3 : g.kH === 5 && g.kW === 5 ? plane5x5 : planeAnyKernel;
+  const kernel = isSame3x3(g)
+    ? planeSame3x3
+    : dilated ? planeAnyKernel : g.kH === 3 && g.kW === 3 ? plane3x3 : g.kH === 5 && g.kW === 5 ? plane5x5 : planeAnyKernel;
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const kernelSize = g.kH * g.kW;
