@@ -146,10 +146,10 @@ function checkPointwise(y: Float32Array, x: Float32Array, w: Float32Array, bias:
 
 /**
  * Y rows [m0, m1) × columns [c0, c1) of one image in 4×4 tiles: W row-major [*, K] from
- * row 0, X at xBase with row stride `plane`, Y row i at yBase + i·store.ldy.
+ * row 0, X at xBase with row stride `xStride`, Y row i at yBase + i·store.ldy.
  */
 function tilesImage(
-  y: Float32Array, yBase: number, x: Float32Array, xBase: number, plane: number, K: number,
+  y: Float32Array, yBase: number, x: Float32Array, xBase: number, xStride: number, K: number,
   w: Float32Array, bias: Float32Array | null, m0: number, m1: number, c0: number, c1: number, store: TileStore,
 ): void {
   const inPlace = K <= tuning.inPlaceMaxK;
@@ -162,8 +162,8 @@ function tilesImage(
     if (f64) packRows64(w, ib, ibEnd, K);
     for (let jb = c0; jb < c1; jb += colBlock) {
       const jbEnd = Math.min(c1, jb + colBlock);
-      if (f64) packColumns64(x, xBase + jb, plane, K, jbEnd - jb);
-      else if (!inPlace) packColumns(x, xBase + jb, plane, K, jbEnd - jb);
+      if (f64) packColumns64(x, xBase + jb, xStride, K, jbEnd - jb);
+      else if (!inPlace) packColumns(x, xBase + jb, xStride, K, jbEnd - jb);
       for (let i = ib; i < ibEnd; i += 4) {
         const rows = Math.min(4, m1 - i);
         // Rows past m1 re-read the last row (computed, never stored).
@@ -179,13 +179,13 @@ function tilesImage(
           const wholeEnd = Math.min(jbEnd, fullEnd);
           if (tuning.strips) {
             const tiles = Math.max(0, (wholeEnd - j) >> 2);
-            pointwiseStrip(K, w, wi, d1, d2, d3, x, xBase + j, plane, 4, y, yRow + j, rows, tiles, b0, b1, b2, b3, store);
+            pointwiseStrip(K, w, wi, d1, d2, d3, x, xBase + j, xStride, 4, y, yRow + j, rows, tiles, b0, b1, b2, b3, store);
             j += 4 * tiles;
           }
-          for (; j < wholeEnd; j += 4) pointwiseTile(K, w, wi, d1, d2, d3, x, xBase + j, plane, y, yRow + j, rows, 4, b0, b1, b2, b3, store);
+          for (; j < wholeEnd; j += 4) pointwiseTile(K, w, wi, d1, d2, d3, x, xBase + j, xStride, y, yRow + j, rows, 4, b0, b1, b2, b3, store);
           if (j < jbEnd) {
             // Ragged last columns: pack them (zero padded) so the tile reads 4 columns.
-            packColumns(x, xBase + j, plane, K, jbEnd - j);
+            packColumns(x, xBase + j, xStride, K, jbEnd - j);
             pointwiseTile(K, w, wi, d1, d2, d3, columnPack, 0, 4, y, yRow + j, rows, jbEnd - j, b0, b1, b2, b3, store);
           }
         } else {
