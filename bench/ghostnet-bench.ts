@@ -23,11 +23,10 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { imageLikeBatch, makeGhostNetFixture } from "../src/ghostnet/fixture.js";
 import type { GhostNetEngine } from "../src/ghostnet/engine.js";
 import { loadModel } from "../src/load-model.js";
+import { collectGarbage } from "./collect-garbage.js";
 import type { BenchEngine } from "./peers/engine.js";
 import { createOrtNode } from "./peers/ort-node.js";
 import { createOrtWeb, ortWebThreads } from "./peers/ort-web.js";
@@ -159,23 +158,6 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
     if (!(d <= m)) m = d;
   }
   return m;
-}
-
-/**
- * A full garbage collection, run before each timed run (outside its timing) so garbage one
- * engine leaves (tfjs-backend-cpu makes a lot) is not collected on another engine's time.
- */
-function collectGarbage(): () => void {
-  const exposed = (globalThis as { gc?: () => void }).gc;
-  if (typeof exposed === "function") return exposed;
-  try {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as unknown;
-    if (typeof gc === "function") return gc as () => void;
-  } catch {
-    // fall through: no collection between runs
-  }
-  return () => {};
 }
 
 interface Entry {

@@ -20,6 +20,7 @@ import { GraphModel, loadModel } from "../src/load-model.js";
 import type { StepTiming } from "../src/graph/executor.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import * as ort from "onnxruntime-web";
+import { collectGarbage } from "./collect-garbage.js";
 
 const scale = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 25);
@@ -64,13 +65,19 @@ const typedMs: number[] = [];
 const graphMs: number[] = [];
 const ortMs: number[] = [];
 const load0 = loadavg()[0]!;
+// Garbage collected before each timed run: left to run in the background, the collector
+// shares the CPU with the next engine (onnxruntime-web's median went from 37 to 65 ms).
+const gc = collectGarbage();
 for (let r = 0; r < rounds; r++) {
+  gc();
   let t = performance.now();
   await typed.run([input]);
   typedMs.push(performance.now() - t);
+  gc();
   t = performance.now();
   await graph.run([input]);
   graphMs.push(performance.now() - t);
+  gc();
   t = performance.now();
   await session.run(ortFeeds);
   ortMs.push(performance.now() - t);
