@@ -184,9 +184,15 @@ export function pointwiseStrip(
  * pointwiseStrip on float64 operands: W as a panel [k][4] at w[wi0..] (4 rows side by side)
  * and X as packed tiles [k][4] at x[xi0 + t·xTileStep], so the inner loop converts nothing.
  * The last tile stores `lastCols` (1–4) columns (its pack is zero padded).
+ *
+ * The packs are plain arrays of doubles, not Float64Arrays: V8 keeps them unboxed
+ * (PACKED_DOUBLE_ELEMENTS) and an element load needs fewer instructions than a typed
+ * array's (no base + external pointer sum per load). With the `| 0` indices (int32 adds
+ * without overflow checks) this kernel ran 1.04–1.35× faster per shape and GhostNet x1.0's
+ * pointwise layers 1.24× faster in the network, same bits (see pointwise.ts).
  */
 export function pointwiseStripPacked(
-  K: number, w: Float64Array, wi0: number, x: Float64Array, xi0: number, xTileStep: number,
+  K: number, w: number[], wi0: number, x: number[], xi0: number, xTileStep: number,
   y: Float32Array, yi: number, rows: number, tiles: number, lastCols: number,
   b0: number, b1: number, b2: number, b3: number, s: TileStore,
 ): void {
@@ -196,16 +202,16 @@ export function pointwiseStripPacked(
     let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
     let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
     let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-    let wi = wi0, xi = xi0;
-    const wEnd = wi + 4 * K;
-    for (; wi < wEnd; wi += 4) {
-      const x0 = x[xi]!, x1 = x[xi + 1]!, x2 = x[xi + 2]!, x3 = x[xi + 3]!;
-      const a0 = w[wi]!, a1 = w[wi + 1]!, a2 = w[wi + 2]!, a3 = w[wi + 3]!;
+    let wi = wi0 | 0, xi = xi0 | 0;
+    const wEnd = (wi + 4 * K) | 0;
+    for (; wi < wEnd; wi = (wi + 4) | 0) {
+      const x0 = x[xi]!, x1 = x[(xi + 1) | 0]!, x2 = x[(xi + 2) | 0]!, x3 = x[(xi + 3) | 0]!;
+      const a0 = w[wi]!, a1 = w[(wi + 1) | 0]!, a2 = w[(wi + 2) | 0]!, a3 = w[(wi + 3) | 0]!;
       c00 += a0 * x0; c01 += a0 * x1; c02 += a0 * x2; c03 += a0 * x3;
       c10 += a1 * x0; c11 += a1 * x1; c12 += a1 * x2; c13 += a1 * x3;
       c20 += a2 * x0; c21 += a2 * x1; c22 += a2 * x2; c23 += a2 * x3;
       c30 += a3 * x0; c31 += a3 * x1; c32 += a3 * x2; c33 += a3 * x3;
-      xi += 4;
+      xi = (xi + 4) | 0;
     }
     const cols = t === tiles - 1 ? lastCols : 4;
     if (rows === 4 && cols === 4 && code <= ACT_RELU) {

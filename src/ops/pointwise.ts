@@ -9,13 +9,26 @@
  * columns (output rows × W).
  *
  * The default kernel ("tiles", pointwise-tiles.ts) runs 4×4 register tiles (4 output
- * channels × 4 pixels), one call per row strip of tiles:
- *   - C ≤ inPlaceMaxK: W and X read in place (float32; X's K rows of a column block stay
- *     in L1);
- *   - larger C: per call, the row block of W is packed into float64 panels and each column
- *     block of X into float64 tiles, so the inner loop converts nothing (+3–17% from K = 24 on)
- *     and reads two sequential streams. Packing W per call costs M·K against M·K·P
- *     multiply-adds, and nothing is cached, so weights rewritten in place are always used.
+ * channels × 4 pixels), one call per row strip of tiles. Per call, the row block of W is
+ * packed into float64 panels and each column block of X into float64 tiles, plain arrays
+ * of doubles, so the inner loop converts nothing and reads two sequential streams. Packing
+ * W per call costs M·K against M·K·P multiply-adds, and nothing is cached, so weights
+ * rewritten in place are always used. (Reading W and X in place, float32, is kept as a
+ * tuning for C ≤ inPlaceMaxK; it was the default for C ≤ 16 until the packs became arrays.)
+ *
+ * Packs as arrays of doubles instead of Float64Arrays, measured 2026-11-29 09:05 UTC
+ * (bench/kernels-conv.ts pointwise, medians of interleaved rounds, GFLOP/s; load 0.7):
+ *     M × K, pixels      Float64Array  array
+ *     36 × 24, 3136         3.32        3.58
+ *     60 × 40, 784          3.14        3.86
+ *     40 × 240, 196         2.84        3.84
+ *     100 × 80, 196         3.78        4.00
+ *     240 × 112, 196        3.76        4.05
+ *     960 × 160, 49         3.57        3.71
+ * and in the network (GhostNet x1.0 224², profiled forward, 26 rounds alternating, medians):
+ * pointwise layers 80.9 → 64.8 ms, the whole forward 114.5 → 97.6 ms; then packing C ≤ 16
+ * too (inPlaceMaxK 16 → 0): pointwise 1.02–1.06× (x1.0, two runs) and 1.02× (x0.5). The
+ * same bits in every case.
  * Bias and activation are applied in the tile's store, so Y is written once.
  * Blocking: row blocks of W of at most `rowBlockFloats` (stay in L2 while the columns pass)
  * and column blocks whose K × cols slice of X is at most `columnBlockFloats` (stays in L1
@@ -39,8 +52,8 @@ export type PointwiseKernel = "tiles" | "gemm";
  * kernel "gemm" rounds differently around the bias). */
 const tuning = {
   kernel: "tiles" as PointwiseKernel,
-  /** Read W and X in place when C ≤ this; otherwise pack them (float64 packs win from C = 24). */
-  inPlaceMaxK: 16,
+  /** Read W and X in place when C ≤ this; otherwise pack them (packing wins at every C measured). */
+  inPlaceMaxK: 0,
   /** One call per row strip of whole tiles (pointwiseStrip) instead of one per tile. */
   strips: true,
   /** Packed path: W panels and X tiles as float64 (no conversions in the inner loop). */
@@ -61,14 +74,25 @@ export function getPointwiseTuning(): typeof tuning {
 
 // Column pack of X: [tile][k][4] float32, zero padded past the last column; grown on demand.
 let columnPack = new Float32Array(0);
-// Float64 packs for the packed path: X tiles [tile][k][4] and W panels [panel][k][4].
-let columnPack64 = new Float64Array(0);
-let rowPack64 = new Float64Array(0);
+// Float64 packs for the packed path: X tiles [tile][k][4] and W panels [panel][k][4], as
+// plain arrays of doubles (see pointwiseStripPacked), grown on demand.
+let columnPack64: number[] = [];
+let rowPack64: number[] = [];
+
+/**
+ * A plain array of `length` doubles that V8 keeps PACKED_DOUBLE_ELEMENTS (unboxed, no
+ * holes): built by push from a non-integer, never written past its length.
+ */
+function doubleArray(length: number): number[] {
+  const a: number[] = [];
+  for (let i = 0; i < length; i++) a.push(0.5);
+  return a;
+}
 
 /** Packs columns [0, cols) of X (from base) as float64 tiles [tile][k][4], the last one zero padded. */
 function packColumns64(x: Float32Array, base: number, plane: number, K: number, cols: number): void {
   const tiles = Math.ceil(cols / 4);
-  if (columnPack64.length < tiles * 4 * K) columnPack64 = new Float64Array(tiles * 4 * K);
+  if (columnPack64.length < tiles * 4 * K) columnPack64 = doubleArray(tiles * 4 * K);
   const dst = columnPack64;
   let d = 0;
   for (let t = 0; t < tiles; t++) {
@@ -88,7 +112,7 @@ function packColumns64(x: Float32Array, base: number, plane: number, K: number, 
 /** Packs rows [i0, i1) of W [*, K] as float64 panels [panel][k][4], rows past i1 zero. */
 function packRows64(w: Float32Array, i0: number, i1: number, K: number): void {
   const panels = Math.ceil((i1 - i0) / 4);
-  if (rowPack64.length < panels * 4 * K) rowPack64 = new Float64Array(panels * 4 * K);
+  if (rowPack64.length < panels * 4 * K) rowPack64 = doubleArray(panels * 4 * K);
   const dst = rowPack64;
   for (let p = 0; p < panels; p++) {
     for (let r = 0; r < 4; r++) {
