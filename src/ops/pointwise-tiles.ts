@@ -181,71 +181,55 @@ export function pointwiseStrip(
 }
 
 /**
- * pointwiseStrip on float64 operands: W as a panel [k][4] at w[wi0..] (4 rows side by side)
- * and X as packed tiles [k][4] at x[xi0 + t·xTileStep], so the inner loop converts nothing.
- * The last tile stores `lastCols` (1–4) columns (its pack is zero padded).
+ * The packed strip: 2 output channels × 4 pixels per tile, on float64 operands, so the inner
+ * loop converts nothing: W as a panel [k][2] at w[wi0..] (the 2 rows side by side) and X as
+ * packed tiles [k][4] at x[xi0 + t·xTileStep]. Rows r < `rows` (1 or 2) are stored; the
+ * last tile stores `lastCols` (1–4) columns (its pack is zero padded).
  *
- * The packs are plain arrays of doubles, not Float64Arrays: V8 keeps them unboxed
- * (PACKED_DOUBLE_ELEMENTS) and an element load needs fewer instructions than a typed
- * array's (no base + external pointer sum per load). With the `| 0` indices (int32 adds
- * without overflow checks) this kernel ran 1.04–1.35× faster per shape and GhostNet x1.0's
- * pointwise layers 1.24× faster in the network, same bits (see pointwise.ts).
+ * Why 2×4 here when the in-place kernels above are 4×4: with 8 accumulators and 6 operands
+ * everything stays in V8's 15 usable XMM registers, while 4×4 spilled accumulators to the
+ * stack on every step (37 stack loads/stores per step in its optimised code). The packs are
+ * plain arrays of doubles, not Float64Arrays: V8 keeps them unboxed (PACKED_DOUBLE_ELEMENTS)
+ * and loads an element with fewer instructions than a typed array's. Indices add with
+ * `| 0` (int32, no overflow check). Measured: see pointwise.ts.
  */
 export function pointwiseStripPacked(
   K: number, w: number[], wi0: number, x: number[], xi0: number, xTileStep: number,
   y: Float32Array, yi: number, rows: number, tiles: number, lastCols: number,
-  b0: number, b1: number, b2: number, b3: number, s: TileStore,
+  b0: number, b1: number, s: TileStore,
 ): void {
   const ldy = s.ldy, code = s.code;
   for (let t = 0; t < tiles; t++, xi0 += xTileStep, yi += 4) {
     let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
     let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-    let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-    let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
     let wi = wi0 | 0, xi = xi0 | 0;
-    const wEnd = (wi + 4 * K) | 0;
-    for (; wi < wEnd; wi = (wi + 4) | 0) {
+    const wEnd = (wi + 2 * K) | 0;
+    for (; wi < wEnd; wi = (wi + 2) | 0) {
       const x0 = x[xi]!, x1 = x[(xi + 1) | 0]!, x2 = x[(xi + 2) | 0]!, x3 = x[(xi + 3) | 0]!;
-      const a0 = w[wi]!, a1 = w[(wi + 1) | 0]!, a2 = w[(wi + 2) | 0]!, a3 = w[(wi + 3) | 0]!;
+      const a0 = w[wi]!, a1 = w[(wi + 1) | 0]!;
       c00 += a0 * x0; c01 += a0 * x1; c02 += a0 * x2; c03 += a0 * x3;
       c10 += a1 * x0; c11 += a1 * x1; c12 += a1 * x2; c13 += a1 * x3;
-      c20 += a2 * x0; c21 += a2 * x1; c22 += a2 * x2; c23 += a2 * x3;
-      c30 += a3 * x0; c31 += a3 * x1; c32 += a3 * x2; c33 += a3 * x3;
       xi = (xi + 4) | 0;
     }
     const cols = t === tiles - 1 ? lastCols : 4;
-    if (rows === 4 && cols === 4 && code <= ACT_RELU) {
-      // The common whole tile with no activation or relu, spelled out (a per-element switch
-      // here costs ~30% at small K).
-      const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
+    if (rows === 2 && cols === 4 && code <= ACT_RELU) {
+      const r1 = yi + ldy;
       let v: number;
       if (code === ACT_NONE) {
         y[yi] = c00 + b0; y[yi + 1] = c01 + b0; y[yi + 2] = c02 + b0; y[yi + 3] = c03 + b0;
         y[r1] = c10 + b1; y[r1 + 1] = c11 + b1; y[r1 + 2] = c12 + b1; y[r1 + 3] = c13 + b1;
-        y[r2] = c20 + b2; y[r2 + 1] = c21 + b2; y[r2 + 2] = c22 + b2; y[r2 + 3] = c23 + b2;
-        y[r3] = c30 + b3; y[r3 + 1] = c31 + b3; y[r3 + 2] = c32 + b3; y[r3 + 3] = c33 + b3;
       } else {
-        // relu without a branch (signs are random): (v + |v|)/2 is v for v ≥ 0, 0 for v < 0
-        // (exact: 2v cannot overflow a double) and NaN for NaN.
         v = c00 + b0; y[yi] = (v + Math.abs(v)) * 0.5; v = c01 + b0; y[yi + 1] = (v + Math.abs(v)) * 0.5;
         v = c02 + b0; y[yi + 2] = (v + Math.abs(v)) * 0.5; v = c03 + b0; y[yi + 3] = (v + Math.abs(v)) * 0.5;
         v = c10 + b1; y[r1] = (v + Math.abs(v)) * 0.5; v = c11 + b1; y[r1 + 1] = (v + Math.abs(v)) * 0.5;
         v = c12 + b1; y[r1 + 2] = (v + Math.abs(v)) * 0.5; v = c13 + b1; y[r1 + 3] = (v + Math.abs(v)) * 0.5;
-        v = c20 + b2; y[r2] = (v + Math.abs(v)) * 0.5; v = c21 + b2; y[r2 + 1] = (v + Math.abs(v)) * 0.5;
-        v = c22 + b2; y[r2 + 2] = (v + Math.abs(v)) * 0.5; v = c23 + b2; y[r2 + 3] = (v + Math.abs(v)) * 0.5;
-        v = c30 + b3; y[r3] = (v + Math.abs(v)) * 0.5; v = c31 + b3; y[r3 + 1] = (v + Math.abs(v)) * 0.5;
-        v = c32 + b3; y[r3 + 2] = (v + Math.abs(v)) * 0.5; v = c33 + b3; y[r3 + 3] = (v + Math.abs(v)) * 0.5;
       }
       continue;
     }
-    // Edge tiles and the other activations: through a scratch tile (rare; keeps this
-    // function small enough for V8 to compile the hot loop well).
     const sums = tileSums;
     sums[0] = c00; sums[1] = c01; sums[2] = c02; sums[3] = c03;
     sums[4] = c10; sums[5] = c11; sums[6] = c12; sums[7] = c13;
-    sums[8] = c20; sums[9] = c21; sums[10] = c22; sums[11] = c23;
-    sums[12] = c30; sums[13] = c31; sums[14] = c32; sums[15] = c33;
-    storeTile(y, yi, rows, cols, b0, b1, b2, b3, s);
+    storeTile(y, yi, rows, cols, b0, b1, 0, 0, s);
   }
 }
 

@@ -8,31 +8,38 @@
  * is rearranged. A work range selects rows of W (output channels) and a contiguous span of
  * columns (output rows × W).
  *
- * The default kernel ("tiles", pointwise-tiles.ts) runs 4×4 register tiles (4 output
- * channels × 4 pixels), one call per row strip of tiles. Per call, the row block of W is
- * packed into float64 panels and each column block of X into float64 tiles, plain arrays
- * of doubles, so the inner loop converts nothing and reads two sequential streams. Packing
- * W per call costs M·K against M·K·P multiply-adds, and nothing is cached, so weights
- * rewritten in place are always used. (Reading W and X in place, float32, is kept as a
- * tuning for C ≤ inPlaceMaxK; it was the default for C ≤ 16 until the packs became arrays.)
- *
- * Packs as arrays of doubles instead of Float64Arrays, measured 2026-11-29 09:05 UTC
- * (bench/kernels-conv.ts pointwise, medians of interleaved rounds, GFLOP/s; load 0.7):
- *     M × K, pixels      Float64Array  array
- *     36 × 24, 3136         3.32        3.58
- *     60 × 40, 784          3.14        3.86
- *     40 × 240, 196         2.84        3.84
- *     100 × 80, 196         3.78        4.00
- *     240 × 112, 196        3.76        4.05
- *     960 × 160, 49         3.57        3.71
- * and in the network (GhostNet x1.0 224², profiled forward, 26 rounds alternating, medians):
- * pointwise layers 80.9 → 64.8 ms, the whole forward 114.5 → 97.6 ms; then packing C ≤ 16
- * too (inPlaceMaxK 16 → 0): pointwise 1.02–1.06× (x1.0, two runs) and 1.02× (x0.5). The
- * same bits in every case.
- * Bias and activation are applied in the tile's store, so Y is written once.
+ * The default kernel ("tiles", pointwise-tiles.ts) runs 2×4 register tiles (2 output
+ * channels × 4 pixels), one call per strip of tiles along a pair of rows. Per call, the row
+ * block of W is packed into float64 panels [k][2] and each column block of X into float64
+ * tiles [k][4], plain arrays of doubles, so the inner loop converts nothing and reads two
+ * sequential streams. Packing W per call costs M·K against M·K·P multiply-adds, and nothing
+ * is cached, so weights rewritten in place are always used. Bias and activation are applied
+ * in the tile's store, so Y is written once.
  * Blocking: row blocks of W of at most `rowBlockFloats` (stay in L2 while the columns pass)
  * and column blocks whose K × cols slice of X is at most `columnBlockFloats` (stays in L1
  * while every row tile of the block passes over it).
+ * Tunings for comparison: 4×4 tiles on float32 operands read in place (C ≤ inPlaceMaxK) or
+ * from a float32 column pack (f64 false).
+ *
+ * How the default came to be, measured 2026-11-29 on this 2-core machine (medians of
+ * interleaved rounds; the same bits in every case):
+ *   1. 4×4 tiles, packs as Float64Arrays → arrays of doubles (bench/kernels-conv.ts
+ *      pointwise, GFLOP/s, 09:05 UTC, load 0.7):
+ *        M × K, pixels      Float64Array  array
+ *        36 × 24, 3136         3.32        3.58
+ *        60 × 40, 784          3.14        3.86
+ *        40 × 240, 196         2.84        3.84
+ *        240 × 112, 196        3.76        4.05
+ *        960 × 160, 49         3.57        3.71
+ *      In the network (GhostNet x1.0 224², profiled forward, 26 rounds alternating):
+ *      pointwise layers 80.9 → 64.8 ms, the whole forward 114.5 → 97.6 ms.
+ *   2. Packing C ≤ 16 too (it was read in place): pointwise layers 1.02–1.06× (x1.0, two
+ *      runs), 1.02× (x0.5).
+ *   3. 4×4 → 2×4 tiles on the packs (09:09 UTC, load 0.8): 240 × 112 at 196 pixels
+ *      4.11 → 4.97 GFLOP/s, 960 × 160 at 49 3.70 → 4.49, 100 × 80 at 196 3.45 → 4.25,
+ *      24 × 16 at 12544 3.46 → 3.98, 60 × 40 at 784 3.48 → 3.38, 8 × 16 at 12544
+ *      2.81 → 2.67. In the network: pointwise layers 61.3 → 52.4 ms (x1.0) and
+ *      17.6 → 14.6 ms (x0.5), the whole forward 1.09–1.10× faster.
  *
  * Maps of fewer than 4 pixels (fully connected layers as 1×1 convs) and the "gemm" kernel
  * (kept for comparison in benchmarks) go through sgemmEpilogue. The two paths agree on the
@@ -109,17 +116,17 @@ function packColumns64(x: Float32Array, base: number, plane: number, K: number, 
   }
 }
 
-/** Packs rows [i0, i1) of W [*, K] as float64 panels [panel][k][4], rows past i1 zero. */
-function packRows64(w: Float32Array, i0: number, i1: number, K: number): void {
-  const panels = Math.ceil((i1 - i0) / 4);
-  if (rowPack64.length < panels * 4 * K) rowPack64 = doubleArray(panels * 4 * K);
+/** Packs rows [i0, i1) of W [*, K] as float64 panels [panel][k][R] (R = panel rows), rows past i1 zero. */
+function packRows64(w: Float32Array, i0: number, i1: number, K: number, R: number): void {
+  const panels = Math.ceil((i1 - i0) / R);
+  if (rowPack64.length < panels * R * K) rowPack64 = doubleArray(panels * R * K);
   const dst = rowPack64;
   for (let p = 0; p < panels; p++) {
-    for (let r = 0; r < 4; r++) {
-      const i = i0 + 4 * p + r;
-      let d = p * 4 * K + r;
-      if (i < i1) for (let k = 0, o = i * K; k < K; k++, d += 4) dst[d] = w[o + k]!;
-      else for (let k = 0; k < K; k++, d += 4) dst[d] = 0;
+    for (let r = 0; r < R; r++) {
+      const i = i0 + R * p + r;
+      let d = p * R * K + r;
+      if (i < i1) for (let k = 0, o = i * K; k < K; k++, d += R) dst[d] = w[o + k]!;
+      else for (let k = 0; k < K; k++, d += R) dst[d] = 0;
     }
   }
 }
@@ -169,7 +176,7 @@ function checkPointwise(y: Float32Array, x: Float32Array, w: Float32Array, bias:
 }
 
 /**
- * Y rows [m0, m1) × columns [c0, c1) of one image in 4×4 tiles: W row-major [*, K] from
+ * Y rows [m0, m1) × columns [c0, c1) of one image in register tiles: W row-major [*, K] from
  * row 0, X at xBase with row stride `xStride`, Y row i at yBase + i·store.ldy.
  */
 function tilesImage(
@@ -183,11 +190,24 @@ function tilesImage(
   for (let ib = m0; ib < m1; ib += rowBlock) {
     const ibEnd = Math.min(m1, ib + rowBlock);
     const f64 = !inPlace && tuning.f64;
-    if (f64) packRows64(w, ib, ibEnd, K);
+    if (f64) packRows64(w, ib, ibEnd, K, 2);
     for (let jb = c0; jb < c1; jb += colBlock) {
       const jbEnd = Math.min(c1, jb + colBlock);
       if (f64) packColumns64(x, xBase + jb, xStride, K, jbEnd - jb);
       else if (!inPlace) packColumns(x, xBase + jb, xStride, K, jbEnd - jb);
+      if (f64) {
+        // The default: 2×4 tiles on the float64 packs, one strip call per pair of rows.
+        const tiles = (jbEnd - jb + 3) >> 2;
+        const lastCols = jbEnd - jb - 4 * (tiles - 1);
+        for (let i = ib; i < ibEnd; i += 2) {
+          const rows = Math.min(2, m1 - i);
+          const b0 = bias === null ? 0 : bias[i]!;
+          const b1 = bias === null || rows < 2 ? 0 : bias[i + 1]!;
+          pointwiseStripPacked(K, rowPack64, ((i - ib) >> 1) * 2 * K, columnPack64, 0, 4 * K, y, yBase + i * store.ldy + jb, rows, tiles, lastCols, b0, b1, store);
+        }
+        continue;
+      }
+      // Tunings: 4×4 tiles on float32 operands, in place or from a float32 column pack.
       for (let i = ib; i < ibEnd; i += 4) {
         const rows = Math.min(4, m1 - i);
         // Rows past m1 re-read the last row (computed, never stored).
@@ -214,12 +234,6 @@ function tilesImage(
           }
         } else {
           let j = jb, t = 0;
-          if (f64) {
-            const tiles = (jbEnd - jb + 3) >> 2;
-            const lastCols = jbEnd - jb - 4 * (tiles - 1);
-            pointwiseStripPacked(K, rowPack64, ((i - ib) >> 2) * 4 * K, columnPack64, 0, 4 * K, y, yRow + j, rows, tiles, lastCols, b0, b1, b2, b3, store);
-            continue;
-          }
           if (tuning.strips) {
             const tiles = (jbEnd - jb) >> 2;
             pointwiseStrip(K, w, wi, d1, d2, d3, columnPack, 0, 4, 4 * K, y, yRow + j, rows, tiles, b0, b1, b2, b3, store);
