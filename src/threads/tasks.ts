@@ -106,24 +106,29 @@ function view(ctx: TaskContext, id: number, offset: number, length: number): Flo
 }
 
 const conv2dTask: Task = (ctx, a, start, end) => {
+  // Every integer comes out of the Float64Array as a double; `| 0` makes it an int32 again.
+  // Without it the shared geometry object's fields turn into double fields, and since V8
+  // generalises a field's representation for every object of that shape, every kernel in
+  // the thread then did its index arithmetic in float64 (measured: single-thread GhostNet
+  // runs in the same process went from 83 to 194 ms after one threaded run).
   const g = geometry;
-  g.batch = a[12]!; g.inChannels = a[13]!; g.inH = a[14]!; g.inW = a[15]!;
-  g.outChannels = a[16]!; g.outH = a[17]!; g.outW = a[18]!; g.kH = a[19]!; g.kW = a[20]!;
-  g.strideH = a[21]!; g.strideW = a[22]!; g.dilationH = a[23]!; g.dilationW = a[24]!;
-  g.padTop = a[25]!; g.padLeft = a[26]!; g.padBottom = a[27]!; g.padRight = a[28]!; g.group = a[29]!;
-  g.inPerGroup = g.inChannels / g.group;
-  g.outPerGroup = g.outChannels / g.group;
-  const y = view(ctx, a[0]!, a[1]!, g.batch * g.outChannels * g.outH * g.outW);
-  const x = view(ctx, a[2]!, a[3]!, g.batch * g.inChannels * g.inH * g.inW);
-  const w = view(ctx, a[4]!, a[5]!, g.outChannels * g.inPerGroup * g.kH * g.kW);
-  const bias = a[6]! < 0 ? null : view(ctx, a[6]!, a[7]!, g.outChannels);
-  const c0 = a[30]!, c1 = a[31]!, r0 = a[32]!, r1 = a[33]!, unit = a[34]!;
+  g.batch = a[12]! | 0; g.inChannels = a[13]! | 0; g.inH = a[14]! | 0; g.inW = a[15]! | 0;
+  g.outChannels = a[16]! | 0; g.outH = a[17]! | 0; g.outW = a[18]! | 0; g.kH = a[19]! | 0; g.kW = a[20]! | 0;
+  g.strideH = a[21]! | 0; g.strideW = a[22]! | 0; g.dilationH = a[23]! | 0; g.dilationW = a[24]! | 0;
+  g.padTop = a[25]! | 0; g.padLeft = a[26]! | 0; g.padBottom = a[27]! | 0; g.padRight = a[28]! | 0; g.group = a[29]! | 0;
+  g.inPerGroup = (g.inChannels / g.group) | 0;
+  g.outPerGroup = (g.outChannels / g.group) | 0;
+  const y = view(ctx, a[0]! | 0, a[1]! | 0, g.batch * g.outChannels * g.outH * g.outW);
+  const x = view(ctx, a[2]! | 0, a[3]! | 0, g.batch * g.inChannels * g.inH * g.inW);
+  const w = view(ctx, a[4]! | 0, a[5]! | 0, g.outChannels * g.inPerGroup * g.kH * g.kW);
+  const bias = a[6]! < 0 ? null : view(ctx, a[6]! | 0, a[7]! | 0, g.outChannels);
+  const c0 = a[30]! | 0, c1 = a[31]! | 0, r0 = a[32]! | 0, r1 = a[33]! | 0, unit = a[34]! | 0;
   if (a[11] === CONV_SPLIT_ROWS) {
     range.channelStart = c0; range.channelEnd = c1; range.rowStart = r0 + start; range.rowEnd = r0 + end;
   } else {
     range.channelStart = c0 + start * unit; range.channelEnd = Math.min(c1, c0 + end * unit); range.rowStart = r0; range.rowEnd = r1;
   }
-  conv2dGeometryRange(y, x, w, bias, g, decodeActivation(a[8]!, a[9]!, a[10]!), range);
+  conv2dGeometryRange(y, x, w, bias, g, decodeActivation(a[8]! | 0, a[9]!, a[10]!), range);
 };
 
 // ── linear ──────────────────────────────────────────────────────────────────────────────
@@ -133,12 +138,13 @@ const conv2dTask: Task = (ctx, a, start, end) => {
 // args: [yId, yOffset, xId, xOffset, wtId, wtOffset, biasId, biasOffset, rows, in, out]
 // Items are output columns j; each is summed over i in the GEMM's fixed order.
 const linearTask: Task = (ctx, a, start, end) => {
-  const rows = a[8]!, k = a[9]!, m = a[10]!;
-  const y = ctx.buffer(a[0]!);
-  const yOffset = a[1]!;
-  const b = ctx.buffer(a[6]!);
-  const bOffset = a[7]!;
-  sgemm(rows, end - start, k, ctx.buffer(a[2]!), a[3]!, k, 1, ctx.buffer(a[4]!), a[5]! + start * k, 1, k, y, yOffset + start, m);
+  // Integers back to int32 (see conv2dTask).
+  const rows = a[8]! | 0, k = a[9]! | 0, m = a[10]! | 0;
+  const y = ctx.buffer(a[0]! | 0);
+  const yOffset = a[1]! | 0;
+  const b = ctx.buffer(a[6]! | 0);
+  const bOffset = a[7]! | 0;
+  sgemm(rows, end - start, k, ctx.buffer(a[2]! | 0), a[3]! | 0, k, 1, ctx.buffer(a[4]! | 0), (a[5]! | 0) + start * k, 1, k, y, yOffset + start, m);
   for (let r = 0; r < rows; r++) {
     const row = yOffset + r * m;
     for (let j = start; j < end; j++) y[row + j] = y[row + j]! + b[bOffset + j]!;
@@ -150,9 +156,9 @@ const linearTask: Task = (ctx, a, start, end) => {
 // (The caller makes count·chunk cover the length; the last chunk may be cut by `length`.)
 // args[5] = length.
 const addTask: Task = (ctx, a, start, end) => {
-  const y = ctx.buffer(a[0]!);
-  const x = ctx.buffer(a[2]!);
-  const yOffset = a[1]!, xOffset = a[3]!, chunk = a[4]!, length = a[5]!;
+  const y = ctx.buffer(a[0]! | 0);
+  const x = ctx.buffer(a[2]! | 0);
+  const yOffset = a[1]! | 0, xOffset = a[3]! | 0, chunk = a[4]! | 0, length = a[5]! | 0;
   const i1 = Math.min(length, end * chunk);
   for (let i = start * chunk; i < i1; i++) y[yOffset + i] = y[yOffset + i]! + x[xOffset + i]!;
 };
