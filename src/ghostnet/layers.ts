@@ -33,7 +33,8 @@ import { gemm } from "../ops/matmul.js";
 import { sgemm } from "../ops/gemm.js";
 import { clip, relu } from "../ops/unary.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
-import { globalAveragePool } from "../ops/pooling.js";
+import { globalAveragePool, planeMeans } from "../ops/pooling.js";
+import { scalePlanes } from "../ops/elementwise.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
 import type { LayerKind, Stopwatch } from "./profile.js";
@@ -352,6 +353,15 @@ export class SEBlock {
     this.scale = new Float32Array(excitation.out);
   }
 
+  /**
+   * The two small layers on one image's channel means: scale[s0 + ch] for ch < c from
+   * pooled[p0 + ch] (both length c; scale may be shared memory another thread reads next).
+   */
+  excite(pooled: Float32Array, scale: Float32Array, p0 = 0, s0 = 0): void {
+    this.squeeze.apply(1, pooled, p0, this.squeezed, 0);
+    this.excitation.apply(1, this.squeezed, 0, scale, s0);
+  }
+
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     const [n, c, h, w] = input.shape as [number, number, number, number];
     if (input.shape.length !== 4 || c !== this.squeeze.spec.in) {
@@ -363,38 +373,20 @@ export class SEBlock {
       const pooled = new Tensor([n, c]);
       const squeezed = new Tensor([n, this.squeeze.spec.out]);
       const scale = new Tensor([n, c]);
-      for (let i = 0; i < n; i++) channelMeans(input.data, i * c * h * w, c, h * w, pooled.data, i * c);
+      for (let i = 0; i < n; i++) planeMeans(pooled.data, i * c, input.data, i * c * h * w, h * w, c);
       this.squeeze.forward(pooled, squeezed, hooks);
       this.excitation.forward(squeezed, scale, hooks);
-      for (let i = 0; i < n; i++) scaleChannels(output.data, input.data, i * c * h * w, c, h * w, scale.data, i * c);
+      for (let i = 0; i < n; i++) scalePlanes(output.data, input.data, i * c * h * w, h * w, c, scale.data, i * c);
       hooks.observe?.(this.name, output);
       return;
     }
     for (let i = 0; i < n; i++) {
       const image = i * c * h * w;
-      channelMeans(input.data, image, c, h * w, this.pooled, 0);
-      this.squeeze.apply(1, this.pooled, 0, this.squeezed, 0);
-      this.excitation.apply(1, this.squeezed, 0, this.scale, 0);
-      scaleChannels(output.data, input.data, image, c, h * w, this.scale, 0);
+      planeMeans(this.pooled, 0, input.data, image, h * w, c);
+      this.excite(this.pooled, this.scale);
+      scalePlanes(output.data, input.data, image, h * w, c, this.scale, 0);
     }
     clock?.lap(this.name, "se");
-  }
-}
-
-/** means[m0 + ch] = mean of channel plane ch of the image at x[image..], for ch < c. */
-function channelMeans(x: Float32Array, image: number, c: number, plane: number, means: Float32Array, m0: number): void {
-  for (let ch = 0, p = image; ch < c; ch++, p += plane) {
-    let sum = 0;
-    for (let j = p, end = p + plane; j < end; j++) sum += x[j]!;
-    means[m0 + ch] = sum / plane;
-  }
-}
-
-/** y = x · s[s0 + ch] on each channel plane ch of the image at [image..] (y may be x). */
-function scaleChannels(y: Float32Array, x: Float32Array, image: number, c: number, plane: number, s: Float32Array, s0: number): void {
-  for (let ch = 0, p = image; ch < c; ch++, p += plane) {
-    const v = s[s0 + ch]!;
-    for (let j = p, end = p + plane; j < end; j++) y[j] = x[j]! * v;
   }
 }
 

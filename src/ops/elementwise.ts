@@ -313,3 +313,14 @@ export function where(output: NumericTensor, condition: IntTensor, x: NumericTen
     }
   }
 }
+
+/**
+ * y[base + p·plane + i] = x[base + p·plane + i] · s[s0 + p] for p < planes, i < plane: each
+ * plane scaled by its own factor (the SE block's excitation). y may be x.
+ */
+export function scalePlanes(y: Float32Array, x: Float32Array, base: number, plane: number, planes: number, s: Float32Array, s0: number): void {
+  for (let p = 0, o = base; p < planes; p++, o += plane) {
+    const v = s[s0 + p]!;
+    for (let i = o, end = o + plane; i < end; i++) y[i] = x[i]! * v;
+  }
+}

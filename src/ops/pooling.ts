@@ -228,12 +228,20 @@ export function globalAveragePool(output: Tensor, input: Tensor): void {
   checkOutput("GlobalAveragePool", output, globalPoolShape(input.shape));
   const planes = input.shape[0]! * input.shape[1]!;
   const size = planes === 0 ? 0 : input.data.length / planes;
-  const x = input.data;
-  const y = output.data;
-  for (let p = 0, base = 0; p < planes; p++, base += size) {
+  planeMeans(output.data, 0, input.data, 0, size, planes);
+}
+
+/**
+ * The raw-buffer kernel of GlobalAveragePool (and of the SE block's squeeze):
+ *   means[m0 + p] = (Σ_{i<plane} x[base + p·plane + i]) / plane   for p < planes,
+ * each sum in float64, i ascending. Planes are independent, so any split of [0, planes)
+ * across threads gives the same bits.
+ */
+export function planeMeans(means: Float32Array, m0: number, x: Float32Array, base: number, plane: number, planes: number): void {
+  for (let p = 0, o = base; p < planes; p++, o += plane) {
     let sum = 0;
-    for (let i = 0; i < size; i++) sum += x[base + i]!;
-    y[p] = sum / size;
+    for (let i = o, end = o + plane; i < end; i++) sum += x[i]!;
+    means[m0 + p] = sum / plane;
   }
 }
 

@@ -8,7 +8,9 @@
  */
 import { conv2dGeometryRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
+import { scalePlanes } from "../ops/elementwise.js";
 import { sgemm } from "../ops/gemm.js";
+import { planeMeans } from "../ops/pooling.js";
 
 export interface TaskContext {
   buffer(id: number): Float32Array;
@@ -163,6 +165,21 @@ const addTask: Task = (ctx, a, start, end) => {
   for (let i = start * chunk; i < i1; i++) y[yOffset + i] = y[yOffset + i]! + x[xOffset + i]!;
 };
 
+// ── SE block: plane means, then planes scaled ───────────────────────────────────────────
+// planeMeans args: [meansId, meansOffset, xId, xOffset, plane]; items are planes p:
+//   means[meansOffset + p] = mean of x[xOffset + p·plane ..][0, plane).
+const planeMeansTask: Task = (ctx, a, start, end) => {
+  const plane = a[4]! | 0;
+  planeMeans(ctx.buffer(a[0]! | 0), (a[1]! | 0) + start, ctx.buffer(a[2]! | 0), (a[3]! | 0) + start * plane, plane, end - start);
+};
+
+// scalePlanes args: [yId, xId, offset, plane, sId, sOffset]; items are planes p:
+//   y[offset + p·plane + i] = x[offset + p·plane + i] · s[sOffset + p] (y may be x).
+const scalePlanesTask: Task = (ctx, a, start, end) => {
+  const plane = a[3]! | 0;
+  scalePlanes(ctx.buffer(a[0]! | 0), ctx.buffer(a[1]! | 0), (a[2]! | 0) + start * plane, plane, end - start, ctx.buffer(a[4]! | 0), (a[5]! | 0) + start);
+};
+
 // ── fill (for tests of the pool itself) ─────────────────────────────────────────────────
 // args: [bufferId, value]; items are elements: buffer[i] = value + i.
 const fillTask: Task = (ctx, a, start, end) => {
@@ -175,6 +192,8 @@ export const TASKS = {
   conv2d: conv2dTask,
   linear: linearTask,
   add: addTask,
+  planeMeans: planeMeansTask,
+  scalePlanes: scalePlanesTask,
   fill: fillTask,
 } satisfies Record<string, Task>;
 

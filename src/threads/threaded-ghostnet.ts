@@ -4,9 +4,10 @@
  * It walks the typed network (src/ghostnet) layer by layer in the same order as
  * `GhostNet.forward`, with the layers' own (BatchNorm-folded) weights copied once into
  * shared memory and one shared activation buffer per layer (grown to the largest input seen). Convs run
- * as pool jobs split by output channels or output rows, and so do fc_1 (by output column)
- * and the residual adds (by chunk); the small steps between them (SE block, pooling,
- * softmax) run on the calling thread with the code the typed network uses. Every output element is
+ * as pool jobs split by output channels or output rows, and so do fc_1 (by output column),
+ * the residual adds (by chunk) and the SE blocks' channel means and scaling (by channel);
+ * the small steps between them (the SE blocks' two small layers, pooling, softmax) run on
+ * the calling thread with the code the typed network uses. Every output element is
  * computed by the same kernel in the same order as on one thread, so the result is
  * bitwise identical to `GhostNet.forward` for any thread count.
  *
@@ -15,14 +16,18 @@
  * kernels, with its weights and the network's planned activations made by `pool.allocate`.
  */
 import { conv2dGeometry, fullConvRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
-import { globalAveragePool } from "../ops/pooling.js";
+import { scalePlanes } from "../ops/elementwise.js";
+import { globalAveragePool, planeMeans } from "../ops/pooling.js";
 import { softmax } from "../ops/softmax.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import type { ConvBN, GhostBottleneck, GhostModule } from "../ghostnet/layers.js";
+import type { ConvBN, GhostBottleneck, GhostModule, SEBlock } from "../ghostnet/layers.js";
 import type { GhostNet } from "../ghostnet/ghostnet.js";
 import { checkInput } from "../ghostnet/layers.js";
 import type { SharedFloats, ThreadPool } from "./pool.js";
 import { parallelConv2d } from "./parallel-conv.js";
+
+/** SE blocks whose activation has fewer floats than this run on the calling thread (a job costs a few µs). */
+const MIN_PARALLEL_SE_FLOATS = 16_384;
 
 /** An activation in shared memory: `shape` at `offset` floats into `buffer`. */
 interface SharedTensor {
@@ -126,11 +131,7 @@ export class ThreadedGhostNet {
       this.runConv(block.depthwiseConv, x, d);
       x = d;
     }
-    if (block.seBlock) {
-      // In place, as GhostBottleneck does.
-      const t = tensorOf(x);
-      block.seBlock.forward(t, t);
-    }
+    if (block.seBlock) this.seBlock(block.seBlock, index, x);
     const output = this.activation(`b${index}.out`, block.outputShape(input.shape));
     this.ghostModule(block.ghostModule2, x, output);
     let shortcut = input;
@@ -142,6 +143,28 @@ export class ThreadedGhostNet {
     }
     this.addInPlace(output, shortcut);
     return output;
+  }
+
+  /**
+   * SEBlock in place, as GhostBottleneck does, per image: the channel means and the scaling
+   * split by channels across the pool (when the planes are big enough to be worth two
+   * barriers), the two small layers on the calling thread (SEBlock.excite). The same
+   * kernels in the same order as SEBlock.forward, so the same bits.
+   */
+  private seBlock(se: SEBlock, index: number, x: SharedTensor): void {
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    const plane = h * w;
+    const pooled = this.activation(`b${index}.se.pooled`, [c]);
+    const scale = this.activation(`b${index}.se.scale`, [c]);
+    const parallel = this.pool.size > 1 && c * plane >= MIN_PARALLEL_SE_FLOATS;
+    for (let i = 0; i < n; i++) {
+      const image = x.offset + i * c * plane;
+      if (parallel) this.pool.parallelFor("planeMeans", c, [pooled.buffer.id, pooled.offset, x.buffer.id, image, plane]);
+      else planeMeans(pooled.buffer.data, pooled.offset, x.buffer.data, image, plane, c);
+      se.excite(pooled.buffer.data, scale.buffer.data, pooled.offset, scale.offset);
+      if (parallel) this.pool.parallelFor("scalePlanes", c, [x.buffer.id, x.buffer.id, image, plane, scale.buffer.id, scale.offset]);
+      else scalePlanes(x.buffer.data, x.buffer.data, image, plane, c, scale.buffer.data, scale.offset);
+    }
   }
 
   /** y += x (same length), in chunks across the pool. */
