@@ -2,8 +2,10 @@
  * The thread pool (src/threads): parts cover the items exactly once, a conv split across
  * threads (by channels and by rows, pointwise, depthwise and the stem's general path) is
  * bitwise identical to the one-thread kernel, the threaded GhostNet equals GhostNet.forward
- * bitwise, and one thread needs no SharedArrayBuffer.
+ * bitwise, one thread needs no SharedArrayBuffer, and a fresh pool's first job is never missed.
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { conv2d, conv2dGeometry, fullConvRange, type Conv2dAttributes } from "../src/ops/conv2d.js";
 import { Tensor } from "../src/tensor/tensor.js";
@@ -187,6 +189,18 @@ describe("Node pool with 2 threads", () => {
     // And again (buffers reused, same answer).
     expect(bitwiseEqual(threaded.forward(x).logits.data, expected.logits.data)).toBe(true);
   }, 60_000);
+});
+
+describe("Node pool start-up", () => {
+  it("30 fresh pools each run a job the moment they exist (regression: a worker could miss its first job and hang the caller)", () => {
+    const child = spawnSync(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./threads-startup-child.mts", import.meta.url))], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(child.error, "the child did not end within 60 s: a pool's first job never finished").toBeUndefined();
+    expect(child.status, child.stderr).toBe(0);
+    expect(child.stdout.trim()).toBe("ok 30");
+  }, 90_000);
 });
 
 describe("createNodePool arguments", () => {

@@ -1,6 +1,7 @@
 /**
- * A pool worker on Node's worker_threads: says it is ready, then runs jobs until the pool
- * stops (see pool.ts, runWorkerLoop). Buffers arrive as { id, buffer } messages on `port`.
+ * A pool worker on Node's worker_threads: says it is ready once its loop has read the job
+ * generation, then runs jobs until the pool stops (see pool.ts, runWorkerLoop). Buffers
+ * arrive as { id, buffer } messages on `port`.
  */
 import { type MessagePort, parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { type BufferTable, runWorkerLoop } from "./pool.js";
@@ -29,5 +30,6 @@ function receiveBuffers(table: BufferTable, wanted: number): void {
   }
 }
 
-parentPort!.postMessage("ready");
-runWorkerLoop(data.control, data.args, data.index, data.size, receiveBuffers, (e) => console.error(`ghostnet-ts thread ${data.index}:`, e));
+runWorkerLoop(data.control, data.args, data.index, data.size, receiveBuffers, (e) => console.error(`ghostnet-ts thread ${data.index}:`, e), () =>
+  parentPort!.postMessage("ready"),
+);

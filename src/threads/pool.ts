@@ -315,7 +315,13 @@ export class WorkerLoop {
   }
 }
 
-/** A worker's loop for runtimes that can drain buffer messages synchronously (Node); returns when the pool stops. */
+/**
+ * A worker's loop for runtimes that can drain buffer messages synchronously (Node); returns
+ * when the pool stops. `ready` is called once the loop has read the current generation and
+ * must be what tells the caller this worker is ready: a worker that said so earlier could
+ * read a generation the caller had already bumped for its first job, and wait for the next
+ * one forever while the caller waited for it (seen: 1 in 6–10 test runs hung).
+ */
 export function runWorkerLoop(
   control: Int32Array,
   args: Float64Array,
@@ -323,7 +329,9 @@ export function runWorkerLoop(
   size: number,
   receiveBuffers: (table: BufferTable, wanted: number) => void,
   onError: (error: unknown) => void,
+  ready: () => void,
 ): void {
   const loop = new WorkerLoop(control, args, index, size, (table, wanted) => (receiveBuffers(table, wanted), true), onError);
+  ready();
   loop.run();
 }
