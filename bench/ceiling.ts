@@ -30,20 +30,11 @@ import { loadModel } from "../src/load-model.js";
 import { conv2dGeometry, fullConvRange } from "../src/ops/conv2d.js";
 import { pointwiseConv2dRange } from "../src/ops/pointwise.js";
 import { Tensor } from "../src/tensor/tensor.js";
-import { collectGarbage } from "./collect-garbage.js";
+import { collectGarbage, timeAfterCollecting } from "./collect-garbage.js";
+import { median, quantile } from "./report.js";
 
 const scale = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 15);
-
-function median(values: number[]): number {
-  const s = values.slice().sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
-function quantile(values: number[], q: number): number {
-  const s = values.slice().sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
 
 function seeded(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
@@ -117,14 +108,8 @@ const ortMs: number[] = [];
 const inNetworkMs: number[] = [];
 const load0 = loadavg()[0]!;
 for (let r = 0; r < rounds; r++) {
-  gc();
-  let t = performance.now();
-  await engine.run([input]);
-  oursMs.push(performance.now() - t);
-  gc();
-  t = performance.now();
-  await session.run(feeds);
-  ortMs.push(performance.now() - t);
+  oursMs.push(await timeAfterCollecting(gc, () => engine.run([input])));
+  ortMs.push(await timeAfterCollecting(gc, () => session.run(feeds)));
   gc();
   samplePointwise();
   gc();

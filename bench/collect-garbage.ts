@@ -21,3 +21,11 @@ export function collectGarbage(): () => void {
   }
   return () => {};
 }
+
+/** Collects garbage (outside the timing), then times one call of `run`: ms. */
+export async function timeAfterCollecting(gc: () => void, run: () => unknown): Promise<number> {
+  gc();
+  const t = performance.now();
+  await run();
+  return performance.now() - t;
+}

@@ -20,7 +20,7 @@ import { GraphModel, loadModel } from "../src/load-model.js";
 import type { StepTiming } from "../src/graph/executor.js";
 import { Tensor } from "../src/tensor/tensor.js";
 import * as ort from "onnxruntime-web";
-import { collectGarbage } from "./collect-garbage.js";
+import { collectGarbage, timeAfterCollecting } from "./collect-garbage.js";
 
 const scale = Number(process.argv[2] ?? 1);
 const rounds = Number(process.argv[3] ?? 25);
@@ -69,18 +69,9 @@ const load0 = loadavg()[0]!;
 // shares the CPU with the next engine (onnxruntime-web's median went from 37 to 65 ms).
 const gc = collectGarbage();
 for (let r = 0; r < rounds; r++) {
-  gc();
-  let t = performance.now();
-  await typed.run([input]);
-  typedMs.push(performance.now() - t);
-  gc();
-  t = performance.now();
-  await graph.run([input]);
-  graphMs.push(performance.now() - t);
-  gc();
-  t = performance.now();
-  await session.run(ortFeeds);
-  ortMs.push(performance.now() - t);
+  typedMs.push(await timeAfterCollecting(gc, () => typed.run([input])));
+  graphMs.push(await timeAfterCollecting(gc, () => graph.run([input])));
+  ortMs.push(await timeAfterCollecting(gc, () => session.run(ortFeeds)));
 }
 const fmt = (v: number): string => v.toFixed(1).padStart(7);
 console.log(`GhostNet x${scale}, batch 1, 224×224, ${rounds} interleaved rounds (load average ${load0.toFixed(2)} → ${loadavg()[0]!.toFixed(2)})`);

@@ -268,7 +268,7 @@ function dotProducts(
  * out[cOffset + t·cStep] = Σ_{k<K} lanes[lane_t + k·kStride] · v[vOffset + k·vStride] for
  * t < count, lane_t = laneOffset + t·laneStep. Eight lanes run side by side (eight
  * independent float64 chains, so the adds' latency overlaps; 1.1–1.2× over four, measured
- * on GhostNet's fc and SE shapes), then four, then one.
+ * on GhostNet's fc and SE shapes), the last count mod 8 one at a time.
  */
 function dotLanes(
   count: number, K: number,
@@ -309,31 +309,6 @@ function dotLanes(
       out[c] = first ? s5 : out[c]! + s5; c += cStep;
       out[c] = first ? s6 : out[c]! + s6; c += cStep;
       out[c] = first ? s7 : out[c]! + s7;
-    }
-  }
-  for (; t + 4 <= count; t += 4) {
-    const l0 = laneOffset + t * laneStep, d = laneStep;
-    const c0 = cOffset + t * cStep;
-    for (let pc = 0; pc < K; pc += kcMax) {
-      const kEnd = Math.min(K, pc + kcMax);
-      let li = l0 + pc * kStride;
-      let vi = vOffset + pc * vStride;
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      for (let p = pc; p < kEnd; p++) {
-        const b = v[vi]!;
-        s0 += lanes[li]! * b;
-        s1 += lanes[li + d]! * b;
-        s2 += lanes[li + 2 * d]! * b;
-        s3 += lanes[li + 3 * d]! * b;
-        li += kStride;
-        vi += vStride;
-      }
-      const first = pc === 0;
-      let c = c0;
-      out[c] = first ? s0 : out[c]! + s0; c += cStep;
-      out[c] = first ? s1 : out[c]! + s1; c += cStep;
-      out[c] = first ? s2 : out[c]! + s2; c += cStep;
-      out[c] = first ? s3 : out[c]! + s3;
     }
   }
   for (; t < count; t++) {
