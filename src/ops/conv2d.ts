@@ -19,7 +19,7 @@
  *   - pointwise (1×1, stride 1, no padding, group 1): a GEMM per image (pointwise.ts),
  *   - depthwise (group = C = M): specialised 3×3 / 5×5 kernels (depthwise.ts),
  *   - anything else: im2col of a band of output rows into a reusable workspace, then a
- *     GEMM per group (this file) on pointwise.ts's 4×4 tile kernel, bias and activation in
+ *     GEMM per group (this file) on pointwise.ts's tile kernel, bias and activation in
  *     its store (maps under 4 pixels: sgemm). Against sgemm + a separate epilogue pass,
  *     measured 2026-11-29 (conv + bias + relu, medians of 21 interleaved calls, ms):
  *       3→16 224² 3×3 s2 (GhostNet's stem)  10.60 → 9.51   1.11×

@@ -10,9 +10,11 @@
  * depends on which rows or columns a caller asks for (a tile only decides which sums run
  * side by side), so work ranges split across threads give bitwise-identical results.
  *
- * Layouts:
+ * Two kernels: the default, pointwiseStripPacked (at the end), runs 2×4 tiles on float64
+ * packs made per call; pointwiseTile / pointwiseStrip run 4×4 tiles on float32 operands
+ * (the in-place and float32-pack tunings). Layouts of the float32 ones:
  *   W: the tile's 4 rows are 4 sequential streams w[wi + d_r + k] (no packing, so nothing
- *     to cache or invalidate; float64 panels packed once measured the same in the network).
+ *     to cache or invalidate).
  *   X operand of a tile: row k of the tile's 4 columns starts at x[xi + k·xStep]; in place
  *     xStep = P (the plane), packed xStep = 4 (columns past the edge are zero).
  */

@@ -29,9 +29,9 @@ export function setRowsSplitMinPlane(pixels: number): void {
 }
 
 /**
- * How a conv job is split: output channels in blocks of 4 (pointwise: whole rows of the
- * GEMM's 4-row micro-kernel; depthwise: independent planes), or output rows (the stem,
- * whose 16 channels are too few to share).
+ * How a conv job is split: output channels in blocks of 4 (pointwise: whole tiles of its
+ * kernels; depthwise: independent planes), or output rows (the stem, whose 16 channels
+ * are too few to share).
  */
 export function convSplit(g: Conv2dGeometry, range: ConvWorkRange, threads: number): { split: ConvJob["split"]; unit: number } {
   const channels = range.channelEnd - range.channelStart;

@@ -43,7 +43,7 @@ export interface ConvJob {
   activation: FusedActivation;
   split: typeof CONV_SPLIT_CHANNELS | typeof CONV_SPLIT_ROWS;
   range: ConvWorkRange;
-  /** Channels per item when splitting channels (4 keeps the GEMM's 4-row micro-kernel full). */
+  /** Channels per item when splitting channels (4: whole tiles of the pointwise kernels, 2-row and 4-row). */
   unit: number;
 }
 
