@@ -81,8 +81,8 @@ export function getPointwiseTuning(): typeof tuning {
 
 // Column pack of X: [tile][k][4] float32, zero padded past the last column; grown on demand.
 let columnPack = new Float32Array(0);
-// Float64 packs for the packed path: X tiles [tile][k][4] and W panels [panel][k][4], as
-// plain arrays of doubles (see pointwiseStripPacked), grown on demand.
+// Float64 packs for the packed path: X tiles [tile][k][4] and W panels [panel][k][PANEL_ROWS],
+// as plain arrays of doubles (see pointwiseStripPacked), grown on demand.
 let columnPack64: number[] = [];
 let rowPack64: number[] = [];
 
@@ -116,8 +116,12 @@ function packColumns64(x: Float32Array, base: number, plane: number, K: number, 
   }
 }
 
-/** Packs rows [i0, i1) of W [*, K] as float64 panels [panel][k][R] (R = panel rows), rows past i1 zero. */
-function packRows64(w: Float32Array, i0: number, i1: number, K: number, R: number): void {
+/** Output channels per W panel of the packed path: pointwiseStripPacked's tiles are 2×4. */
+const PANEL_ROWS = 2;
+
+/** Packs rows [i0, i1) of W [*, K] as float64 panels [panel][k][PANEL_ROWS], rows past i1 zero. */
+function packRows64(w: Float32Array, i0: number, i1: number, K: number): void {
+  const R = PANEL_ROWS;
   const panels = Math.ceil((i1 - i0) / R);
   if (rowPack64.length < panels * R * K) rowPack64 = doubleArray(panels * R * K);
   const dst = rowPack64;
@@ -190,7 +194,7 @@ function tilesImage(
   for (let ib = m0; ib < m1; ib += rowBlock) {
     const ibEnd = Math.min(m1, ib + rowBlock);
     const f64 = !inPlace && tuning.f64;
-    if (f64) packRows64(w, ib, ibEnd, K, 2);
+    if (f64) packRows64(w, ib, ibEnd, K);
     for (let jb = c0; jb < c1; jb += colBlock) {
       const jbEnd = Math.min(c1, jb + colBlock);
       if (f64) packColumns64(x, xBase + jb, xStride, K, jbEnd - jb);
@@ -199,11 +203,11 @@ function tilesImage(
         // The default: 2×4 tiles on the float64 packs, one strip call per pair of rows.
         const tiles = (jbEnd - jb + 3) >> 2;
         const lastCols = jbEnd - jb - 4 * (tiles - 1);
-        for (let i = ib; i < ibEnd; i += 2) {
-          const rows = Math.min(2, m1 - i);
+        for (let i = ib; i < ibEnd; i += PANEL_ROWS) {
+          const rows = Math.min(PANEL_ROWS, m1 - i);
           const b0 = bias === null ? 0 : bias[i]!;
           const b1 = bias === null || rows < 2 ? 0 : bias[i + 1]!;
-          pointwiseStripPacked(K, rowPack64, ((i - ib) >> 1) * 2 * K, columnPack64, 0, 4 * K, y, yBase + i * store.ldy + jb, rows, tiles, lastCols, b0, b1, store);
+          pointwiseStripPacked(K, rowPack64, (i - ib) * K, columnPack64, 0, 4 * K, y, yBase + i * store.ldy + jb, rows, tiles, lastCols, b0, b1, store);
         }
         continue;
       }
