@@ -21,43 +21,76 @@
  * the unrolled loop on every pixel (the zeros add exactly nothing). `preferPadded` picks
  * between the two.
  *
- * Relu runs branch-free (`biasRelu`): conv outputs are negative about half the time, so the
- * `v < 0 ? 0 : v` pass mispredicted on most pixels. Before/after, interleaved in one process
- * (old module vs new, 15 rounds, medians, ms per call; 2026-11-29 01:18 UTC, load average
- * 3.2 on 2 cores, so ±20% noise: the `none` rows run unchanged code):
+ * Bias and relu are fused into every kernel's store (`finish`: one rounding, relu without
+ * a branch); other activations run as a pass over the plane afterwards. Before, a second
+ * pass over each plane added the bias and applied the activation. Old module vs new,
+ * interleaved in one process (40 rounds, ms per call and the median of the per-round
+ * ratios; 2026-11-29 10:55 UTC, GhostNet x1.0's depthwise shapes):
  *
- *   C × H², kernel, stride, act     before   after   speed-up
- *   8 × 112², 3×3 s1, relu           2.246   1.925   1.17
- *   36 × 56², 3×3 s1, relu           4.013   3.196   1.26
- *   100 × 14², 3×3 s1, relu          0.611   0.522   1.17
- *   240 × 7², 3×3 s1, relu           0.513   0.452   1.13
- *   48 × 112², 3×3 s2, none          4.277   3.491   (unchanged code)
- *   72 × 56², 5×5 s2, none           2.524   3.015   (unchanged code)
- *   480 × 7², 5×5 s1, none           1.820   2.102   (unchanged code)
- *   8 × 112², 3×3 s1, none           1.797   1.780   (unchanged code)
+ *   C × H², kernel, stride, act     pass    fused   speed-up
+ *   24 × 112², 3×3 s1, relu         3.982   3.202   1.25
+ *   8 × 112², 3×3 s1, none          1.194   1.026   1.15
+ *   48 × 112², 3×3 s2, none         2.844   2.699   1.02
+ *   36 × 56², 3×3 s1, relu          1.499   1.223   1.23
+ *   72 × 56², 5×5 s2, none          2.772   2.660   1.03
+ *   60 × 28², 3×3 s1, relu          0.634   0.533   1.20
+ *   240 × 28², 3×3 s2, none         1.152   1.130   1.02
+ *   100 × 14², 3×3 s1, relu         0.270   0.241   1.13
+ *   672 × 14², 5×5 s2, none         1.832   1.754   1.03
+ *   480 × 7², 3×3 s1, relu          0.408   0.393   1.03
+ *   all ten                        16.59   14.86    1.12
  */
 import type { Conv2dGeometry, ConvWorkRange } from "./conv2d.js";
-import { applyBiasActivation, type FusedActivation } from "./fused-activation.js";
+import { applyActivation, type FusedActivation } from "./fused-activation.js";
 
 /**
- * data[start..end) = relu(data[start..end) + bias) without a data-dependent branch: a
- * comparison turned into 0 / 1 multiplies the value. Conv outputs are negative about half
- * the time at random, so `v < 0 ? 0 : v` mispredicts constantly; measured 1.1 ms vs 0.3 ms
- * per 100k values (2026-11-29, loaded 2-core machine). NaN stays NaN (NaN · 0), negatives
- * and −0 give +0 (−0 + 0), and −∞ (whose product with 0 is NaN) is caught by a branch that
- * is practically never taken.
+ * The store every kernel ends a pixel with: sum + bias, then relu when `relu` is set, in
+ * float64, rounded once to float32 by the store. Fusing this into the kernels saved the
+ * separate bias/activation pass over the output, which cost a third of a relu layer's
+ * time (24 × 112² 3×3: 2.30 ms with the pass, 1.44 without it; 2026-11-29).
+ *
+ * Relu without a data-dependent branch: conv outputs are negative about half the time at
+ * random, so `v < 0 ? 0 : v` (or Math.max) mispredicts constantly; (v + |v|)/2 is v for
+ * v ≥ 0 and +0 for v < 0 (exact: 2v cannot overflow a double), NaN for NaN. It is also NaN
+ * for v = −∞, where ONNX's relu gives 0: `repairReluNaNs` mends those afterwards. (Even a
+ * well-predicted branch for −∞ here made V8's loops 1.2–1.3× slower, measured.)
  */
-function biasRelu(data: Float32Array, start: number, end: number, bias: number): void {
-  for (let i = start; i < end; i++) {
-    const v = data[i]! + bias;
-    data[i] = v === -Infinity ? 0 : v * +(v >= 0) + 0;
+function finish(sum: number, bias: number, relu: boolean): number {
+  const v = sum + bias;
+  return relu ? (v + Math.abs(v)) * 0.5 : v;
+}
+
+/**
+ * Relu's exact answer where `finish` may be wrong: every NaN a relu layer stored in rows
+ * [rowStart, rowEnd) of a plane is recomputed with the bounds-checked sum (which also
+ * skips the padded copy's 0·∞ terms) and relu(v) = v < 0 ? 0 : v, so −∞ gives 0 and a
+ * true NaN stays NaN. Outputs are NaN only when inputs or weights are not finite, so in
+ * practice this is a scan: one load and one compare per pixel.
+ */
+function repairReluNaNs(
+  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, bias: number,
+): void {
+  const outW = g.outW;
+  const end = yPlane + rowEnd * outW;
+  let i = yPlane + rowStart * outW;
+  while (i < end && y[i] === y[i]) i++;
+  for (; i < end; i++) {
+    if (y[i] === y[i]) continue;
+    const oh = Math.floor((i - yPlane) / outW);
+    const ow = i - yPlane - oh * outW;
+    const v = windowSum(x, plane, g.inH, g.inW, w, wBase, g.kH, g.kW, oh * g.strideH - g.padTop, ow * g.strideW - g.padLeft, g.dilationH, g.dilationW) + bias;
+    y[i] = v < 0 ? 0 : v;
   }
 }
 
-/** Bias + activation over data[start..end); relu takes the branch-free loop. */
-function biasActivation(data: Float32Array, start: number, end: number, bias: number, activation: FusedActivation): void {
-  if (activation.kind === "relu") biasRelu(data, start, end, bias);
-  else applyBiasActivation(data, start, end, bias, activation);
+/**
+ * How a range function splits an activation: bias and relu go into the kernels' stores;
+ * any other activation (clip, hard-sigmoid, …: the graph executor's fused convs) runs as
+ * a pass over the stored values afterwards.
+ */
+function afterPass(activation: FusedActivation): FusedActivation | null {
+  return activation.kind === "none" || activation.kind === "relu" ? null : activation;
 }
 
 /** Σ over in-bounds window positions (bounds-checked), for border pixels and the generic kernel. */
@@ -87,14 +120,14 @@ function interiorColumns(g: Conv2dGeometry): [number, number] {
   return [lo, Math.max(lo, hi)];
 }
 
-/** Border pixels ow ∈ [from, to) of output row oh. */
+/** Border pixels ow ∈ [from, to) of output row oh (bias and relu as `finish`). */
 function borderColumns(
   y: Float32Array, yRow: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
-  g: Conv2dGeometry, ih0: number, from: number, to: number,
+  g: Conv2dGeometry, ih0: number, from: number, to: number, bias: number, relu: boolean,
 ): void {
   for (let ow = from; ow < to; ow++) {
     const iw0 = ow * g.strideW - g.padLeft;
-    y[yRow + ow] = windowSum(x, plane, g.inH, g.inW, w, wBase, g.kH, g.kW, ih0, iw0, g.dilationH, g.dilationW);
+    y[yRow + ow] = finish(windowSum(x, plane, g.inH, g.inW, w, wBase, g.kH, g.kW, ih0, iw0, g.dilationH, g.dilationW), bias, relu);
   }
 }
 
@@ -106,7 +139,7 @@ function borderColumns(
  */
 function slide3x3(
   y: Float32Array, yRow: number, x: Float32Array, r0: number, r1: number, r2: number,
-  owFrom: number, owTo: number, w: Float32Array, wBase: number,
+  owFrom: number, owTo: number, w: Float32Array, wBase: number, bias: number, relu: boolean,
 ): void {
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
   const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
@@ -116,7 +149,7 @@ function slide3x3(
   let c0 = x[r2 + owFrom]!, c1 = x[r2 + owFrom + 1]!;
   for (let ow = owFrom; ow < owTo; ow++) {
     const a2 = x[r0 + ow + 2]!, b2 = x[r1 + ow + 2]!, c2 = x[r2 + ow + 2]!;
-    y[yRow + ow] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+    y[yRow + ow] = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
     c0 = c1; c1 = c2;
@@ -126,8 +159,8 @@ function slide3x3(
 /** 3×3, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
 function plane3x3(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
-  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number,
-): void {
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number, bias: number, relu: boolean,
+): number {
   const { inH, inW, outW, strideH, strideW, padTop, padLeft } = g;
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
   const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
@@ -136,41 +169,45 @@ function plane3x3(
     const ih0 = oh * strideH - padTop;
     const yRow = yPlane + oh * outW;
     if (ih0 < 0 || ih0 + 2 >= inH) {
-      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW);
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW, bias, relu);
       continue;
     }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo);
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo, bias, relu);
     const r0 = plane + ih0 * inW - padLeft;
     const r1 = r0 + inW;
     const r2 = r1 + inW;
     if (strideW === 1) {
-      if (owLo < owHi) slide3x3(y, yRow, x, r0, r1, r2, owLo, owHi, w, wBase);
-      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+      if (owLo < owHi) slide3x3(y, yRow, x, r0, r1, r2, owLo, owHi, w, wBase, bias, relu);
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
       continue;
     }
     if (strideW === 2 && owLo < owHi) {
       // Stride 2: a window's right column is the next window's left one, so each output
       // loads six new values instead of nine (1.08–1.12× at GhostNet's shapes); same sum.
+      // (Inline: as a function of its own, like slide3x3, it ran 0.9× on 14-pixel rows.)
       let i = owLo * 2;
       let a0 = x[r0 + i]!, b0 = x[r1 + i]!, c0 = x[r2 + i]!;
       for (let ow = owLo; ow < owHi; ow++, i += 2) {
         const a1 = x[r0 + i + 1]!, a2 = x[r0 + i + 2]!;
         const b1 = x[r1 + i + 1]!, b2 = x[r1 + i + 2]!;
         const c1 = x[r2 + i + 1]!, c2 = x[r2 + i + 2]!;
-        y[yRow + ow] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+        y[yRow + ow] = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
         a0 = a2; b0 = b2; c0 = c2;
       }
-      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
       continue;
     }
     for (let ow = owLo, i = owLo * strideW; ow < owHi; ow++, i += strideW) {
-      y[yRow + ow] =
+      y[yRow + ow] = finish(
         w00 * x[r0 + i]! + w01 * x[r0 + i + 1]! + w02 * x[r0 + i + 2]! +
         w10 * x[r1 + i]! + w11 * x[r1 + i + 1]! + w12 * x[r1 + i + 2]! +
-        w20 * x[r2 + i]! + w21 * x[r2 + i + 1]! + w22 * x[r2 + i + 2]!;
+        w20 * x[r2 + i]! + w21 * x[r2 + i + 1]! + w22 * x[r2 + i + 2]!,
+        bias, relu,
+      );
     }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
   }
+  return NaN; // the stored values are not summed (see PlaneKernel)
 }
 
 /**
@@ -184,8 +221,9 @@ function plane3x3(
  */
 function sameRow3(
   y: Float32Array, yRow: number, x: Float32Array, r0: number, r1: number, r2: number, width: number,
-  w: Float32Array, wBase: number,
-): void {
+  w: Float32Array, wBase: number, bias: number, relu: boolean,
+): number {
+  let probe = 0;
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
   const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
   const w20 = w[wBase + 6]!, w21 = w[wBase + 7]!, w22 = w[wBase + 8]!;
@@ -195,14 +233,18 @@ function sameRow3(
   const last = width - 1;
   for (let ow = 0; ow < last; ow++) {
     a2 = x[r0 + ow + 1]!; b2 = x[r1 + ow + 1]!; c2 = x[r2 + ow + 1]!;
-    y[yRow + ow] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+    const out = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
+    y[yRow + ow] = out;
+    probe += out;
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
     c0 = c1; c1 = c2;
   }
   // The last column: the window's right column is outside the image.
   a2 = 0; b2 = 0; c2 = 0;
-  y[yRow + last] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
+  const out = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
+  y[yRow + last] = out;
+  return probe + out;
 }
 
 /**
@@ -213,8 +255,9 @@ function sameRow3(
  */
 function sameRowPair(
   y: Float32Array, yRow: number, x: Float32Array, r0: number, r1: number, r2: number, r3: number, width: number,
-  w: Float32Array, wBase: number,
-): void {
+  w: Float32Array, wBase: number, bias: number, relu: boolean,
+): number {
+  let probe = 0;
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
   const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
   const w20 = w[wBase + 6]!, w21 = w[wBase + 7]!, w22 = w[wBase + 8]!;
@@ -226,23 +269,30 @@ function sameRowPair(
   const yNext = yRow + width;
   for (let ow = 0; ow < last; ow++) {
     a2 = x[r0 + ow + 1]!; b2 = x[r1 + ow + 1]!; c2 = x[r2 + ow + 1]!; d2 = x[r3 + ow + 1]!;
-    y[yRow + ow] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
-    y[yNext + ow] = w00 * b0 + w01 * b1 + w02 * b2 + w10 * c0 + w11 * c1 + w12 * c2 + w20 * d0 + w21 * d1 + w22 * d2;
+    const o0 = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
+    const o1 = finish(w00 * b0 + w01 * b1 + w02 * b2 + w10 * c0 + w11 * c1 + w12 * c2 + w20 * d0 + w21 * d1 + w22 * d2, bias, relu);
+    y[yRow + ow] = o0;
+    y[yNext + ow] = o1;
+    probe += o0 + o1;
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
     c0 = c1; c1 = c2;
     d0 = d1; d1 = d2;
   }
   a2 = 0; b2 = 0; c2 = 0; d2 = 0;
-  y[yRow + last] = w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2;
-  y[yNext + last] = w00 * b0 + w01 * b1 + w02 * b2 + w10 * c0 + w11 * c1 + w12 * c2 + w20 * d0 + w21 * d1 + w22 * d2;
+  const o0 = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
+  const o1 = finish(w00 * b0 + w01 * b1 + w02 * b2 + w10 * c0 + w11 * c1 + w12 * c2 + w20 * d0 + w21 * d1 + w22 * d2, bias, relu);
+  y[yRow + last] = o0;
+  y[yNext + last] = o1;
+  return probe + o0 + o1;
 }
 
 /** As sameRow3 for the first or last output row: two image rows with weight rows at wA, wB. */
 function sameRow2(
   y: Float32Array, yRow: number, x: Float32Array, rA: number, rB: number, width: number,
-  w: Float32Array, wA: number, wB: number,
-): void {
+  w: Float32Array, wA: number, wB: number, bias: number, relu: boolean,
+): number {
+  let probe = 0;
   const a0w = w[wA]!, a1w = w[wA + 1]!, a2w = w[wA + 2]!;
   const b0w = w[wB]!, b1w = w[wB + 1]!, b2w = w[wB + 2]!;
   let a0 = 0, a1 = x[rA]!, a2 = 0;
@@ -250,34 +300,41 @@ function sameRow2(
   const last = width - 1;
   for (let ow = 0; ow < last; ow++) {
     a2 = x[rA + ow + 1]!; b2 = x[rB + ow + 1]!;
-    y[yRow + ow] = a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2;
+    const out = finish(a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2, bias, relu);
+    y[yRow + ow] = out;
+    probe += out;
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
   }
   a2 = 0; b2 = 0;
-  y[yRow + last] = a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2;
+  const out = finish(a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2, bias, relu);
+  y[yRow + last] = out;
+  return probe + out;
 }
 
 /**
  * 3×3 "same" (see sameRow3): one channel plane, output rows [rowStart, rowEnd). Takes the
- * other plane kernels' arguments; it needs no interior columns (every pixel slides).
+ * other plane kernels' arguments; it needs no interior columns (every pixel slides), so
+ * ignores owLo and owHi.
  */
 function planeSame3x3(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
-  g: Conv2dGeometry, rowStart: number, rowEnd: number,
-): void {
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, _owLo: number, _owHi: number, bias: number, relu: boolean,
+): number {
   const { inW: width, inH: height } = g;
+  let probe = 0;
   for (let oh = rowStart; oh < rowEnd; oh++) {
     const yRow = yPlane + oh * width;
     const mid = plane + oh * width;
-    if (oh === 0) sameRow2(y, yRow, x, mid, mid + width, width, w, wBase + 3, wBase + 6);
-    else if (oh === height - 1) sameRow2(y, yRow, x, mid - width, mid, width, w, wBase, wBase + 3);
+    if (oh === 0) probe += sameRow2(y, yRow, x, mid, mid + width, width, w, wBase + 3, wBase + 6, bias, relu);
+    else if (oh === height - 1) probe += sameRow2(y, yRow, x, mid - width, mid, width, w, wBase, wBase + 3, bias, relu);
     else if (oh + 1 < rowEnd && oh + 1 < height - 1) {
       // Two interior rows at once.
-      sameRowPair(y, yRow, x, mid - width, mid, mid + width, mid + 2 * width, width, w, wBase);
+      probe += sameRowPair(y, yRow, x, mid - width, mid, mid + width, mid + 2 * width, width, w, wBase, bias, relu);
       oh++;
-    } else sameRow3(y, yRow, x, mid - width, mid, mid + width, width, w, wBase);
+    } else probe += sameRow3(y, yRow, x, mid - width, mid, mid + width, width, w, wBase, bias, relu);
   }
+  return probe;
 }
 
 /** Whether planeSame3x3 applies: 3×3, stride 1, no dilation, padding 1 all round, planes ≥ 2×2. */
@@ -289,8 +346,8 @@ function isSame3x3(g: Conv2dGeometry): boolean {
 /** 5×5, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
 function plane5x5(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
-  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number,
-): void {
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number, bias: number, relu: boolean,
+): number {
   const { inH, inW, outW, strideH, strideW, padTop, padLeft } = g;
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!, w03 = w[wBase + 3]!, w04 = w[wBase + 4]!;
   const w10 = w[wBase + 5]!, w11 = w[wBase + 6]!, w12 = w[wBase + 7]!, w13 = w[wBase + 8]!, w14 = w[wBase + 9]!;
@@ -301,41 +358,57 @@ function plane5x5(
     const ih0 = oh * strideH - padTop;
     const yRow = yPlane + oh * outW;
     if (ih0 < 0 || ih0 + 4 >= inH) {
-      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW);
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW, bias, relu);
       continue;
     }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo);
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo, bias, relu);
     const r0 = plane + ih0 * inW - padLeft;
     const r1 = r0 + inW;
     const r2 = r1 + inW;
     const r3 = r2 + inW;
     const r4 = r3 + inW;
     for (let ow = owLo, i = owLo * strideW; ow < owHi; ow++, i += strideW) {
-      y[yRow + ow] =
+      y[yRow + ow] = finish(
         w00 * x[r0 + i]! + w01 * x[r0 + i + 1]! + w02 * x[r0 + i + 2]! + w03 * x[r0 + i + 3]! + w04 * x[r0 + i + 4]! +
         w10 * x[r1 + i]! + w11 * x[r1 + i + 1]! + w12 * x[r1 + i + 2]! + w13 * x[r1 + i + 3]! + w14 * x[r1 + i + 4]! +
         w20 * x[r2 + i]! + w21 * x[r2 + i + 1]! + w22 * x[r2 + i + 2]! + w23 * x[r2 + i + 3]! + w24 * x[r2 + i + 4]! +
         w30 * x[r3 + i]! + w31 * x[r3 + i + 1]! + w32 * x[r3 + i + 2]! + w33 * x[r3 + i + 3]! + w34 * x[r3 + i + 4]! +
-        w40 * x[r4 + i]! + w41 * x[r4 + i + 1]! + w42 * x[r4 + i + 2]! + w43 * x[r4 + i + 3]! + w44 * x[r4 + i + 4]!;
+        w40 * x[r4 + i]! + w41 * x[r4 + i + 1]! + w42 * x[r4 + i + 2]! + w43 * x[r4 + i + 3]! + w44 * x[r4 + i + 4]!,
+        bias, relu,
+      );
     }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
   }
+  return NaN; // the stored values are not summed (see PlaneKernel)
 }
+
+/**
+ * The plane kernels' signature: one channel plane's output rows [rowStart, rowEnd), bias
+ * and relu fused into the stores (`finish`). The result is relu's repair probe: the sum of
+ * the values stored, NaN exactly when one of them is NaN (relu's outputs are ≥ 0 or NaN, so
+ * the sum cannot cancel to NaN otherwise), or NaN from a kernel that does not keep the sum.
+ * The caller runs `repairReluNaNs` only on a NaN probe. planeSame3x3, GhostNet's relu
+ * layers, keeps the sum (5% of its time; a separate scan cost 20%); the others do not.
+ */
+type PlaneKernel = (
+  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number, bias: number, relu: boolean,
+) => number;
 
 /** Any kernel size and dilation: interior without bounds checks, borders checked. */
 function planeAnyKernel(
   y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
-  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number,
-): void {
+  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number, bias: number, relu: boolean,
+): number {
   const { inH, inW, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
   for (let oh = rowStart; oh < rowEnd; oh++) {
     const ih0 = oh * strideH - padTop;
     const yRow = yPlane + oh * outW;
     if (ih0 < 0 || ih0 + (kH - 1) * dilationH >= inH) {
-      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW);
+      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW, bias, relu);
       continue;
     }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo);
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo, bias, relu);
     const top = plane + ih0 * inW - padLeft;
     for (let ow = owLo; ow < owHi; ow++) {
       let sum = 0;
@@ -343,10 +416,11 @@ function planeAnyKernel(
         const row = top + kh * dilationH * inW + ow * strideW;
         for (let kw = 0; kw < kW; kw++) sum += w[wBase + kh * kW + kw]! * x[row + kw * dilationW]!;
       }
-      y[yRow + ow] = sum;
+      y[yRow + ow] = finish(sum, bias, relu);
     }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW);
+    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
   }
+  return NaN; // the stored values are not summed (see PlaneKernel)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -377,7 +451,7 @@ function copyPadded(x: Float32Array, plane: number, g: Conv2dGeometry, ihFirst: 
 /** 3×3 (dilation 1) over a padded plane: rows [rowStart, rowEnd), every column unchecked. */
 function padded3x3(
   y: Float32Array, yPlane: number, p: Float32Array, w: Float32Array, wBase: number,
-  outW: number, strideH: number, strideW: number, paddedW: number, rowStart: number, rowEnd: number,
+  outW: number, strideH: number, strideW: number, paddedW: number, rowStart: number, rowEnd: number, bias: number, relu: boolean,
 ): void {
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!;
   const w10 = w[wBase + 3]!, w11 = w[wBase + 4]!, w12 = w[wBase + 5]!;
@@ -388,14 +462,16 @@ function padded3x3(
     const r2 = r1 + paddedW;
     const yRow = yPlane + oh * outW;
     if (strideW === 1) {
-      slide3x3(y, yRow, p, r0, r1, r2, 0, outW, w, wBase);
+      slide3x3(y, yRow, p, r0, r1, r2, 0, outW, w, wBase, bias, relu);
       continue;
     }
     for (let ow = 0, i = 0; ow < outW; ow++, i += strideW) {
-      y[yRow + ow] =
+      y[yRow + ow] = finish(
         w00 * p[r0 + i]! + w01 * p[r0 + i + 1]! + w02 * p[r0 + i + 2]! +
         w10 * p[r1 + i]! + w11 * p[r1 + i + 1]! + w12 * p[r1 + i + 2]! +
-        w20 * p[r2 + i]! + w21 * p[r2 + i + 1]! + w22 * p[r2 + i + 2]!;
+        w20 * p[r2 + i]! + w21 * p[r2 + i + 1]! + w22 * p[r2 + i + 2]!,
+        bias, relu,
+      );
     }
   }
 }
@@ -403,7 +479,7 @@ function padded3x3(
 /** 5×5 (dilation 1) over a padded plane: rows [rowStart, rowEnd), every column unchecked. */
 function padded5x5(
   y: Float32Array, yPlane: number, p: Float32Array, w: Float32Array, wBase: number,
-  outW: number, strideH: number, strideW: number, paddedW: number, rowStart: number, rowEnd: number,
+  outW: number, strideH: number, strideW: number, paddedW: number, rowStart: number, rowEnd: number, bias: number, relu: boolean,
 ): void {
   const w00 = w[wBase]!, w01 = w[wBase + 1]!, w02 = w[wBase + 2]!, w03 = w[wBase + 3]!, w04 = w[wBase + 4]!;
   const w10 = w[wBase + 5]!, w11 = w[wBase + 6]!, w12 = w[wBase + 7]!, w13 = w[wBase + 8]!, w14 = w[wBase + 9]!;
@@ -430,12 +506,14 @@ function padded5x5(
         const a3 = p[r0 + i + 3]!, a4 = p[r0 + i + 4]!, b3 = p[r1 + i + 3]!, b4 = p[r1 + i + 4]!;
         const c3 = p[r2 + i + 3]!, c4 = p[r2 + i + 4]!, d3 = p[r3 + i + 3]!, d4 = p[r3 + i + 4]!;
         const e3 = p[r4 + i + 3]!, e4 = p[r4 + i + 4]!;
-        y[yRow + ow] =
+        y[yRow + ow] = finish(
           w00 * a0 + w01 * a1 + w02 * a2 + w03 * a3 + w04 * a4 +
           w10 * b0 + w11 * b1 + w12 * b2 + w13 * b3 + w14 * b4 +
           w20 * c0 + w21 * c1 + w22 * c2 + w23 * c3 + w24 * c4 +
           w30 * d0 + w31 * d1 + w32 * d2 + w33 * d3 + w34 * d4 +
-          w40 * e0 + w41 * e1 + w42 * e2 + w43 * e3 + w44 * e4;
+          w40 * e0 + w41 * e1 + w42 * e2 + w43 * e3 + w44 * e4,
+          bias, relu,
+        );
         a0 = a2; a1 = a3; a2 = a4;
         b0 = b2; b1 = b3; b2 = b4;
         c0 = c2; c1 = c3; c2 = c4;
@@ -445,12 +523,14 @@ function padded5x5(
       continue;
     }
     for (let ow = 0, i = 0; ow < outW; ow++, i += strideW) {
-      y[yRow + ow] =
+      y[yRow + ow] = finish(
         w00 * p[r0 + i]! + w01 * p[r0 + i + 1]! + w02 * p[r0 + i + 2]! + w03 * p[r0 + i + 3]! + w04 * p[r0 + i + 4]! +
         w10 * p[r1 + i]! + w11 * p[r1 + i + 1]! + w12 * p[r1 + i + 2]! + w13 * p[r1 + i + 3]! + w14 * p[r1 + i + 4]! +
         w20 * p[r2 + i]! + w21 * p[r2 + i + 1]! + w22 * p[r2 + i + 2]! + w23 * p[r2 + i + 3]! + w24 * p[r2 + i + 4]! +
         w30 * p[r3 + i]! + w31 * p[r3 + i + 1]! + w32 * p[r3 + i + 2]! + w33 * p[r3 + i + 3]! + w34 * p[r3 + i + 4]! +
-        w40 * p[r4 + i]! + w41 * p[r4 + i + 1]! + w42 * p[r4 + i + 2]! + w43 * p[r4 + i + 3]! + w44 * p[r4 + i + 4]!;
+        w40 * p[r4 + i]! + w41 * p[r4 + i + 1]! + w42 * p[r4 + i + 2]! + w43 * p[r4 + i + 3]! + w44 * p[r4 + i + 4]!,
+        bias, relu,
+      );
     }
   }
 }
@@ -482,12 +562,16 @@ export function depthwiseConv2dPaddedRange(
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const kernel = k === 3 ? padded3x3 : padded5x5;
+  const relu = activation.kind === "relu";
+  const after = afterPass(activation);
   for (let n = 0; n < g.batch; n++) {
     for (let c = range.channelStart; c < range.channelEnd; c++) {
       copyPadded(x, (n * g.inChannels + c) * inPlane, g, ihFirst, rows, paddedW);
       const yPlane = (n * g.outChannels + c) * outPlane;
-      kernel(y, yPlane, paddedPlane, w, c * k * k, g.outW, g.strideH, g.strideW, paddedW, rowStart, rowEnd);
-      biasActivation(y, yPlane + rowStart * g.outW, yPlane + rowEnd * g.outW, bias === null ? 0 : bias[c]!, activation);
+      const b = bias === null ? 0 : bias[c]!;
+      kernel(y, yPlane, paddedPlane, w, c * k * k, g.outW, g.strideH, g.strideW, paddedW, rowStart, rowEnd, b, relu);
+      if (relu) repairReluNaNs(y, yPlane, x, (n * g.inChannels + c) * inPlane, w, c * k * k, g, rowStart, rowEnd, b);
+      if (after !== null) applyActivation(y, yPlane + rowStart * g.outW, yPlane + rowEnd * g.outW, after);
     }
   }
 }
@@ -540,18 +624,23 @@ export function depthwiseConv2dRange(
   }
   const [owLo, owHi] = interiorColumns(g);
   const dilated = g.dilationH !== 1 || g.dilationW !== 1;
-  const kernel = isSame3x3(g)
+  const kernel: PlaneKernel = isSame3x3(g)
     ? planeSame3x3
     : dilated ? planeAnyKernel : g.kH === 3 && g.kW === 3 ? plane3x3 : g.kH === 5 && g.kW === 5 ? plane5x5 : planeAnyKernel;
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const kernelSize = g.kH * g.kW;
   const { rowStart, rowEnd } = range;
+  const relu = activation.kind === "relu";
+  const after = afterPass(activation);
   for (let n = 0; n < g.batch; n++) {
     for (let c = range.channelStart; c < range.channelEnd; c++) {
       const yPlane = (n * g.outChannels + c) * outPlane;
-      kernel(y, yPlane, x, (n * g.inChannels + c) * inPlane, w, c * kernelSize, g, rowStart, rowEnd, owLo, owHi);
-      biasActivation(y, yPlane + rowStart * g.outW, yPlane + rowEnd * g.outW, bias === null ? 0 : bias[c]!, activation);
+      const b = bias === null ? 0 : bias[c]!;
+      const xPlane = (n * g.inChannels + c) * inPlane;
+      const probe = kernel(y, yPlane, x, xPlane, w, c * kernelSize, g, rowStart, rowEnd, owLo, owHi, b, relu);
+      if (relu && probe !== probe) repairReluNaNs(y, yPlane, x, xPlane, w, c * kernelSize, g, rowStart, rowEnd, b);
+      if (after !== null) applyActivation(y, yPlane + rowStart * g.outW, yPlane + rowEnd * g.outW, after);
     }
   }
 }
@@ -573,13 +662,17 @@ export function depthwiseConv2dGeneric(
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const kernelSize = g.kH * g.kW;
+  const relu = activation.kind === "relu";
+  const after = afterPass(activation);
   for (let n = 0; n < g.batch; n++) {
     for (let c = channelStart; c < channelEnd; c++) {
       const yPlane = (n * g.outChannels + c) * outPlane;
+      const b = bias === null ? 0 : bias[c]!;
       for (let oh = 0; oh < g.outH; oh++) {
-        borderColumns(y, yPlane + oh * g.outW, x, (n * g.inChannels + c) * inPlane, w, c * kernelSize, g, oh * g.strideH - g.padTop, 0, g.outW);
+        borderColumns(y, yPlane + oh * g.outW, x, (n * g.inChannels + c) * inPlane, w, c * kernelSize, g, oh * g.strideH - g.padTop, 0, g.outW, b, relu);
       }
-      biasActivation(y, yPlane, yPlane + outPlane, bias === null ? 0 : bias[c]!, activation);
+      if (relu) repairReluNaNs(y, yPlane, x, (n * g.inChannels + c) * inPlane, w, c * kernelSize, g, 0, g.outH, b);
+      if (after !== null) applyActivation(y, yPlane, yPlane + outPlane, after);
     }
   }
 }

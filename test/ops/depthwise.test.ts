@@ -189,3 +189,54 @@ describe("fused relu (branch-free store)", () => {
     }
   });
 });
+
+describe("relu of non-finite sums (the fused store's repair)", () => {
+  // The fused store computes relu as (v + |v|)/2, which is NaN for v = −∞; ONNX's relu gives
+  // 0 there. Every kernel family must hand back ONNX's answer: −∞ windows → +0, windows
+  // holding both +∞ and −∞ → NaN, everything else as the plain conv + relu.
+  const families: [string, [number, number], number, [number, number, number, number]][] = [
+    ["3×3 stride 1, padding 1 (planeSame3x3, summed probe)", [3, 3], 1, [1, 1, 1, 1]],
+    ["3×3 stride 1, no padding (slide3x3)", [3, 3], 1, [0, 0, 0, 0]],
+    ["3×3 stride 2 (plane3x3)", [3, 3], 2, [1, 1, 1, 1]],
+    ["5×5 stride 1 (padded copy)", [5, 5], 1, [2, 2, 2, 2]],
+    ["5×5 stride 2 (padded copy)", [5, 5], 2, [2, 2, 2, 2]],
+    ["3×5 (any-kernel loop)", [3, 5], 1, [1, 2, 1, 2]],
+  ];
+  for (const [name, k, stride, pads] of families) {
+    it(name, () => {
+      const [c, h, wd] = [2, 9, 10];
+      const x = new Tensor([1, c, h, wd]);
+      for (let i = 0; i < x.size; i++) x.data[i] = 0.25 + ((i * 37) % 11) / 10; // positive, finite
+      x.data[4 * wd + 4] = -Infinity; // channel 0: one −∞
+      x.data[h * wd + 4 * wd + 4] = -Infinity; // channel 1: −∞ and, next to it, +∞
+      x.data[h * wd + 4 * wd + 5] = Infinity;
+      const w = new Tensor([c, 1, ...k]);
+      for (let i = 0; i < w.size; i++) w.data[i] = 0.5 + (i % 3) / 4; // positive
+      const b = new Tensor([c], Float32Array.from([-0.5, 0.25]));
+      const attrs: Conv2dAttributes = { strides: [stride, stride], pads, dilations: [1, 1], group: c };
+      const g = conv2dGeometry(x.shape, w.shape, attrs);
+      const y = new Float32Array(c * g.outH * g.outW);
+      depthwiseConv2dRange(y, x.data, w.data, b.data, g, { kind: "relu" }, { channelStart: 0, channelEnd: c, rowStart: 0, rowEnd: g.outH });
+      const ref = new Tensor(conv2dShape(x.shape, w.shape, attrs));
+      conv2dReference(ref, x, w, b, attrs, { kind: "relu" });
+      let zeros = 0, nans = 0;
+      for (let i = 0; i < y.length; i++) {
+        const e = ref.data[i]!;
+        if (Number.isNaN(e)) {
+          nans++;
+          expect(y[i], `[${i}]`).toBeNaN();
+        } else if (e === 0) {
+          zeros++;
+          expect(Object.is(y[i], 0), `[${i}] = ${y[i]}, expected +0`).toBe(true);
+        } else if (e === Infinity) {
+          expect(y[i], `[${i}]`).toBe(Infinity);
+        } else {
+          expect(Math.abs(y[i]! - e), `[${i}]`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(e)));
+        }
+      }
+      // The setup must reach both special cases (−∞ windows and ∞ − ∞ windows).
+      expect(zeros).toBeGreaterThan(0);
+      expect(nans).toBeGreaterThan(0);
+    });
+  }
+});
