@@ -34,6 +34,8 @@ export {
   samePadding,
 } from "./conv2d.js";
 export { pointwiseConv2dRange } from "./pointwise.js";
+export { matVecRows } from "./matvec.js";
+export { doubleArray, toDoubleArray } from "./double-array.js";
 export { depthwiseConv2dRange, depthwiseConv2dPaddedRange, depthwiseConv2dGeneric } from "./depthwise.js";
 export {
   type ConvTranspose2dAttributes,

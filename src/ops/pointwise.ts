@@ -48,6 +48,7 @@
  */
 import type { Conv2dGeometry, ConvWorkRange } from "./conv2d.js";
 import type { FusedActivation } from "./fused-activation.js";
+import { doubleArray } from "./double-array.js";
 import { sgemmEpilogue, type GemmEpilogue } from "./gemm.js";
 import {
   ACT_CLIP, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_NONE, ACT_RELU, ACT_SIGMOID, pointwiseStrip, pointwiseStripPacked, pointwiseTile, type TileStore,
@@ -85,16 +86,6 @@ let columnPack = new Float32Array(0);
 // as plain arrays of doubles (see pointwiseStripPacked), grown on demand.
 let columnPack64: number[] = [];
 let rowPack64: number[] = [];
-
-/**
- * A plain array of `length` doubles that V8 keeps PACKED_DOUBLE_ELEMENTS (unboxed, no
- * holes): built by push from a non-integer, never written past its length.
- */
-function doubleArray(length: number): number[] {
-  const a: number[] = [];
-  for (let i = 0; i < length; i++) a.push(0.5);
-  return a;
-}
 
 /** Packs columns [0, cols) of X (from base) as float64 tiles [tile][k][4], the last one zero padded. */
 function packColumns64(x: Float32Array, base: number, plane: number, K: number, cols: number): void {
