@@ -268,6 +268,7 @@ async function measure(o: BenchOptions, entries: Entry[], batch: number, io: Ben
       memoryBytes: engine.memoryBytes ? engine.memoryBytes() : memoryBytes,
       maxAbsDiff: diff,
       oursOverThis: oursMedian / m,
+      samplesMs: t.slice(),
     };
   });
 }

@@ -19,6 +19,8 @@ export interface EngineResult {
   maxAbsDiff: number;
   /** Our median ÷ this engine's median (< 1: we are faster). */
   oursOverThis: number;
+  /** Every timed run in order (ms), one per round: drift and outliers show here, not in the median. */
+  samplesMs: number[];
 }
 
 export interface ConfigResult {
