@@ -26,7 +26,7 @@ import {
   fullConvRange,
 } from "../ops/conv2d.js";
 import { depthwiseConv2dRange } from "../ops/depthwise.js";
-import { pointwiseConv2dRange } from "../ops/pointwise.js";
+import { packPointwiseWeights, pointwiseConv2dRange } from "../ops/pointwise.js";
 import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { concat } from "../ops/concat.js";
 import { gemm } from "../ops/matmul.js";
@@ -92,6 +92,8 @@ export class ConvBN {
   private planned: PlannedConv | undefined;
   /** The weight [out, in] as float64 rows for 1×1 maps (fc_0), made on first use; cleared by a hooked run. */
   private weightRows: number[] | undefined;
+  /** The weight packed for the pointwise tile kernel (packPointwiseWeights), made on first use; cleared by a hooked run. */
+  private packedWeight: number[] | undefined;
 
   constructor(spec: ConvBnSpec, weights: GhostNetWeights) {
     this.name = spec.name;
@@ -139,7 +141,10 @@ export class ConvBN {
     const w = this.weight.data;
     const b = this.bias.data;
     if (this.path === "pointwise" && g.outH * g.outW === 1) this.matrixVector(y, x, g, range);
-    else if (this.path === "pointwise") pointwiseConv2dRange(y, x, w, b, g, this.activation, range);
+    else if (this.path === "pointwise") {
+      this.packedWeight ??= packPointwiseWeights(w, this.spec.out, this.spec.in);
+      pointwiseConv2dRange(y, x, w, b, g, this.activation, range, this.packedWeight);
+    }
     else if (this.path === "depthwise") depthwiseConv2dRange(y, x, w, b, g, this.activation, range);
     else conv2dGeometryRange(y, x, w, b, g, this.activation, range);
   }
@@ -166,6 +171,7 @@ export class ConvBN {
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     if (hooks !== undefined) {
       this.weightRows = undefined; // the hook may change the weight
+      this.packedWeight = undefined;
       hooks.beforeConvBn?.(this, input);
       conv2d(output, input, this.weight, this.bias, this.attributes, this.activation);
       hooks.observe?.(this.name, output);

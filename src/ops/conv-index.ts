@@ -33,7 +33,7 @@ export {
   fullConvRange,
   samePadding,
 } from "./conv2d.js";
-export { pointwiseConv2dRange } from "./pointwise.js";
+export { pointwiseConv2dRange, packPointwiseWeights } from "./pointwise.js";
 export { matVecRows } from "./matvec.js";
 export { doubleArray, toDoubleArray } from "./double-array.js";
 export { depthwiseConv2dRange, depthwiseConv2dPaddedRange, depthwiseConv2dGeneric } from "./depthwise.js";

@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { conv2dGeometry, type Conv2dGeometry, type ConvWorkRange } from "../../src/ops/conv2d.js";
 import type { FusedActivation } from "../../src/ops/fused-activation.js";
-import { getPointwiseTuning, pointwiseConv2dRange, setPointwiseTuning } from "../../src/ops/pointwise.js";
+import { getPointwiseTuning, packPointwiseWeights, pointwiseConv2dRange, setPointwiseTuning } from "../../src/ops/pointwise.js";
 import { randomFloats } from "../helpers/compare.js";
 
 const defaults = getPointwiseTuning();
@@ -167,6 +167,27 @@ describe("pointwise conv work ranges", () => {
         else expect(y[m * 20 + j]).toBe(-7);
       }
     }
+  });
+
+  it("weights packed once (packPointwiseWeights) give bitwise the output of packing per call, for any range", () => {
+    // Small row blocks so several blocks (and packed-panel offsets) are exercised.
+    setPointwiseTuning({ ...defaults, rowBlockFloats: 8 * 37 });
+    const g = geometry(2, 37, 23, 9, 7);
+    const x = randomFloats(2 * 37 * 63, 31);
+    const w = randomFloats(23 * 37, 32);
+    const bias = randomFloats(23, 33);
+    const packed = packPointwiseWeights(w, 23, 37);
+    for (const [c0, c1, r0, r1] of [[0, 23, 0, 9], [0, 7, 0, 9], [4, 23, 2, 7], [5, 23, 0, 9], [3, 4, 8, 9]] as const) {
+      const range = { channelStart: c0, channelEnd: c1, rowStart: r0, rowEnd: r1 };
+      const perCall = new Float32Array(2 * 23 * 63).fill(-7);
+      const once = perCall.slice();
+      pointwiseConv2dRange(perCall, x, w, bias, g, { kind: "relu" }, range);
+      pointwiseConv2dRange(once, x, w, bias, g, { kind: "relu" }, range, packed);
+      expect(once, `channels [${c0}, ${c1}) rows [${r0}, ${r1})`).toEqual(perCall);
+    }
+    expect(() => pointwiseConv2dRange(new Float32Array(2 * 23 * 63), x, w, bias, g, { kind: "none" }, whole(g), packed.slice(0, 22 * 37)))
+      .toThrow(/packedW has 814 values/);
+    expect(() => packPointwiseWeights(w.subarray(1), 23, 37)).toThrow(RangeError);
   });
 
   it("rejects a range outside the output and buffers too short", () => {
