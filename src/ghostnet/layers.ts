@@ -35,7 +35,7 @@ import { matVecRows } from "../ops/matvec.js";
 import { clip, relu } from "../ops/unary.js";
 import { type FusedActivation, applyBiasActivation } from "../ops/fused-activation.js";
 import { globalAveragePool, planeMeans } from "../ops/pooling.js";
-import { scalePlanes } from "../ops/elementwise.js";
+import { addInPlace, scalePlanes } from "../ops/elementwise.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
 import type { LayerKind, Stopwatch } from "./profile.js";
@@ -437,11 +437,6 @@ export interface BottleneckScratch {
 
 export type BottleneckScratchShapes = { [K in keyof BottleneckScratch]: number[] | undefined };
 
-/** y[i] += s[i] over the whole of y (same length). */
-function addInPlace(y: Float32Array, s: Float32Array): void {
-  for (let i = 0; i < y.length; i++) y[i] = y[i]! + s[i]!;
-}
-
 /**
  * GhostBottleneck(in, hidden, out, k, s, se):
  *   x = ghost_module_1(input)            [N, hidden, H, W], relu
@@ -531,7 +526,7 @@ export class GhostBottleneck {
     if (output.data.length !== shortcut.data.length) {
       throw new ShapeError(`${this.name}: shortcut ${formatShape(shortcut.shape)} does not match output ${formatShape(output.shape)}`);
     }
-    addInPlace(output.data, shortcut.data);
+    addInPlace(output.data, 0, shortcut.data, 0, output.data.length);
     clock?.lap(this.residualName, "residual");
     hooks?.observe?.(this.name, output);
   }

@@ -315,12 +315,37 @@ export function where(output: NumericTensor, condition: IntTensor, x: NumericTen
 }
 
 /**
+ * The simple passes below run four elements per iteration with `| 0`'d indices: V8 then
+ * drops its int32 overflow checks and spends a quarter of the loop overhead per element,
+ * 1.4× on a 200k-element add (2026-11-29). Each element is still computed alone, so the
+ * results are those of the one-at-a-time loop.
+ */
+
+/** y[yOffset + i] += x[xOffset + i] for i < length (the residual add). */
+export function addInPlace(y: Float32Array, yOffset: number, x: Float32Array, xOffset: number, length: number): void {
+  let i = yOffset | 0, j = xOffset | 0;
+  const end = (yOffset + length) | 0;
+  for (; ((i + 4) | 0) <= end; i = (i + 4) | 0, j = (j + 4) | 0) {
+    const v0 = y[i]! + x[j]!, v1 = y[(i + 1) | 0]! + x[(j + 1) | 0]!;
+    const v2 = y[(i + 2) | 0]! + x[(j + 2) | 0]!, v3 = y[(i + 3) | 0]! + x[(j + 3) | 0]!;
+    y[i] = v0; y[(i + 1) | 0] = v1; y[(i + 2) | 0] = v2; y[(i + 3) | 0] = v3;
+  }
+  for (; i < end; i = (i + 1) | 0, j = (j + 1) | 0) y[i] = y[i]! + x[j]!;
+}
+
+/**
  * y[base + p·plane + i] = x[base + p·plane + i] · s[s0 + p] for p < planes, i < plane: each
  * plane scaled by its own factor (the SE block's excitation). y may be x.
  */
 export function scalePlanes(y: Float32Array, x: Float32Array, base: number, plane: number, planes: number, s: Float32Array, s0: number): void {
-  for (let p = 0, o = base; p < planes; p++, o += plane) {
+  for (let p = 0, o = base | 0; p < planes; p++, o = (o + plane) | 0) {
     const v = s[s0 + p]!;
-    for (let i = o, end = o + plane; i < end; i++) y[i] = x[i]! * v;
+    const end = (o + plane) | 0;
+    let i = o;
+    for (; ((i + 4) | 0) <= end; i = (i + 4) | 0) {
+      const y0 = x[i]! * v, y1 = x[(i + 1) | 0]! * v, y2 = x[(i + 2) | 0]! * v, y3 = x[(i + 3) | 0]! * v;
+      y[i] = y0; y[(i + 1) | 0] = y1; y[(i + 2) | 0] = y2; y[(i + 3) | 0] = y3;
+    }
+    for (; i < end; i = (i + 1) | 0) y[i] = x[i]! * v;
   }
 }

@@ -8,7 +8,7 @@
  */
 import { conv2dGeometryRange, type Conv2dGeometry, type ConvWorkRange } from "../ops/conv2d.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
-import { scalePlanes } from "../ops/elementwise.js";
+import { addInPlace, scalePlanes } from "../ops/elementwise.js";
 import { sgemm } from "../ops/gemm.js";
 import { planeMeans } from "../ops/pooling.js";
 
@@ -161,8 +161,9 @@ const addTask: Task = (ctx, a, start, end) => {
   const y = ctx.buffer(a[0]! | 0);
   const x = ctx.buffer(a[2]! | 0);
   const yOffset = a[1]! | 0, xOffset = a[3]! | 0, chunk = a[4]! | 0, length = a[5]! | 0;
+  const i0 = start * chunk;
   const i1 = Math.min(length, end * chunk);
-  for (let i = start * chunk; i < i1; i++) y[yOffset + i] = y[yOffset + i]! + x[xOffset + i]!;
+  if (i1 > i0) addInPlace(y, yOffset + i0, x, xOffset + i0, i1 - i0);
 };
 
 // ── SE block: plane means, then planes scaled ───────────────────────────────────────────
