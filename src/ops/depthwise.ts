@@ -185,13 +185,15 @@ function plane3x3(
       // Stride 2: a window's right column is the next window's left one, so each output
       // loads six new values instead of nine (1.08–1.12× at GhostNet's shapes); same sum.
       // (Inline: as a function of its own, like slide3x3, it ran 0.9× on 14-pixel rows.)
-      let i = owLo * 2;
-      let a0 = x[r0 + i]!, b0 = x[r1 + i]!, c0 = x[r2 + i]!;
-      for (let ow = owLo; ow < owHi; ow++, i += 2) {
-        const a1 = x[r0 + i + 1]!, a2 = x[r0 + i + 2]!;
-        const b1 = x[r1 + i + 1]!, b2 = x[r1 + i + 2]!;
-        const c1 = x[r2 + i + 1]!, c2 = x[r2 + i + 2]!;
-        y[yRow + ow] = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
+      // Indices `| 0`'d, row 1 and 2 as offsets from row 0 (no int32 overflow checks).
+      const s1 = inW | 0, s2 = (2 * inW) | 0;
+      let i = (r0 + owLo * 2) | 0;
+      let a0 = x[i]!, b0 = x[(i + s1) | 0]!, c0 = x[(i + s2) | 0]!;
+      for (let o = (yRow + owLo) | 0, end = (yRow + owHi) | 0; o < end; o = (o + 1) | 0, i = (i + 2) | 0) {
+        const a1 = x[(i + 1) | 0]!, a2 = x[(i + 2) | 0]!;
+        const b1 = x[(i + s1 + 1) | 0]!, b2 = x[(i + s1 + 2) | 0]!;
+        const c1 = x[(i + s2 + 1) | 0]!, c2 = x[(i + s2 + 2) | 0]!;
+        y[o] = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
         a0 = a2; b0 = b2; c0 = c2;
       }
       borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
@@ -266,13 +268,14 @@ function sameRowPair(
   let c0 = 0, c1 = x[r2]!, c2 = 0;
   let d0 = 0, d1 = x[r3]!, d2 = 0;
   const last = width - 1;
-  const yNext = yRow + width;
-  for (let ow = 0; ow < last; ow++) {
-    a2 = x[r0 + ow + 1]!; b2 = x[r1 + ow + 1]!; c2 = x[r2 + ow + 1]!; d2 = x[r3 + ow + 1]!;
+  // Indices as offsets from each row's start, `| 0`'d (no int32 overflow checks).
+  const s1 = (r1 - r0) | 0, s2 = (r2 - r0) | 0, s3 = (r3 - r0) | 0, next = width | 0;
+  for (let i = (r0 + 1) | 0, o = yRow | 0, end = (yRow + last) | 0; o < end; i = (i + 1) | 0, o = (o + 1) | 0) {
+    a2 = x[i]!; b2 = x[(i + s1) | 0]!; c2 = x[(i + s2) | 0]!; d2 = x[(i + s3) | 0]!;
     const o0 = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
     const o1 = finish(w00 * b0 + w01 * b1 + w02 * b2 + w10 * c0 + w11 * c1 + w12 * c2 + w20 * d0 + w21 * d1 + w22 * d2, bias, relu);
-    y[yRow + ow] = o0;
-    y[yNext + ow] = o1;
+    y[o] = o0;
+    y[(o + next) | 0] = o1;
     probe += o0 + o1;
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
@@ -283,7 +286,7 @@ function sameRowPair(
   const o0 = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
   const o1 = finish(w00 * b0 + w01 * b1 + w02 * b2 + w10 * c0 + w11 * c1 + w12 * c2 + w20 * d0 + w21 * d1 + w22 * d2, bias, relu);
   y[yRow + last] = o0;
-  y[yNext + last] = o1;
+  y[yRow + width + last] = o1;
   return probe + o0 + o1;
 }
 
@@ -502,11 +505,13 @@ function padded5x5(
       let c0 = p[r2]!, c1 = p[r2 + 1]!, c2 = p[r2 + 2]!;
       let d0 = p[r3]!, d1 = p[r3 + 1]!, d2 = p[r3 + 2]!;
       let e0 = p[r4]!, e1 = p[r4 + 1]!, e2 = p[r4 + 2]!;
-      for (let ow = 0, i = 0; ow < outW; ow++, i += 2) {
-        const a3 = p[r0 + i + 3]!, a4 = p[r0 + i + 4]!, b3 = p[r1 + i + 3]!, b4 = p[r1 + i + 4]!;
-        const c3 = p[r2 + i + 3]!, c4 = p[r2 + i + 4]!, d3 = p[r3 + i + 3]!, d4 = p[r3 + i + 4]!;
-        const e3 = p[r4 + i + 3]!, e4 = p[r4 + i + 4]!;
-        y[yRow + ow] = finish(
+      // Indices `| 0`'d (no int32 overflow checks): i walks row 0, the other rows at +k·paddedW.
+      const s1 = paddedW | 0, s2 = (2 * paddedW) | 0, s3 = (3 * paddedW) | 0, s4 = (4 * paddedW) | 0;
+      for (let o = yRow | 0, end = (yRow + outW) | 0, i = r0 | 0; o < end; o = (o + 1) | 0, i = (i + 2) | 0) {
+        const a3 = p[(i + 3) | 0]!, a4 = p[(i + 4) | 0]!, b3 = p[(i + s1 + 3) | 0]!, b4 = p[(i + s1 + 4) | 0]!;
+        const c3 = p[(i + s2 + 3) | 0]!, c4 = p[(i + s2 + 4) | 0]!, d3 = p[(i + s3 + 3) | 0]!, d4 = p[(i + s3 + 4) | 0]!;
+        const e3 = p[(i + s4 + 3) | 0]!, e4 = p[(i + s4 + 4) | 0]!;
+        y[o] = finish(
           w00 * a0 + w01 * a1 + w02 * a2 + w03 * a3 + w04 * a4 +
           w10 * b0 + w11 * b1 + w12 * b2 + w13 * b3 + w14 * b4 +
           w20 * c0 + w21 * c1 + w22 * c2 + w23 * c3 + w24 * c4 +
