@@ -340,8 +340,14 @@ function im2colBand(col: Float32Array, x: Float32Array, imageBase: number, c0: n
           const row = plane + ih * inW + colOffset;
           let ow = 0;
           for (; ow < owLo; ow++) col[d++] = 0;
-          if (strideW === 1) for (let xi = row + ow; ow < owHi; ow++) col[d++] = x[xi++]!;
-          else for (let xi = row + ow * strideW; ow < owHi; ow++, xi += strideW) col[d++] = x[xi]!;
+          // The copy, four per iteration with `| 0`'d indices (no int32 overflow checks).
+          let xi = (row + ow * strideW) | 0;
+          const step = strideW | 0, step2 = (2 * step) | 0, step3 = (3 * step) | 0, step4 = (4 * step) | 0;
+          for (; ow + 4 <= owHi; ow += 4, d = (d + 4) | 0, xi = (xi + step4) | 0) {
+            const v0 = x[xi]!, v1 = x[(xi + step) | 0]!, v2 = x[(xi + step2) | 0]!, v3 = x[(xi + step3) | 0]!;
+            col[d] = v0; col[(d + 1) | 0] = v1; col[(d + 2) | 0] = v2; col[(d + 3) | 0] = v3;
+          }
+          for (; ow < owHi; ow++, xi = (xi + step) | 0) col[d++] = x[xi]!;
           for (; ow < outW; ow++) col[d++] = 0;
         }
       }
