@@ -184,19 +184,23 @@ export function pointwiseStrip(
 
 /**
  * The packed strip: 2 output channels × 4 pixels per tile, on float64 operands, so the inner
- * loop converts nothing: W as a panel [k][2] at w[wi0..] (the 2 rows side by side) and X as
- * packed tiles [k][4] at x[xi0 + t·xTileStep]. Rows r < `rows` (1 or 2) are stored; the
- * last tile stores `lastCols` (1–4) columns (its pack is zero padded).
+ * loop converts nothing: W as a panel [k][2] at pack[wi0..] (the 2 rows side by side) and X
+ * as packed tiles [k][4] at pack[xi0 + t·xTileStep], both in one array. Rows r < `rows`
+ * (1 or 2) are stored; the last tile stores `lastCols` (1–4) columns (its pack is zero
+ * padded).
  *
- * Why 2×4 here when the in-place kernels above are 4×4: with 8 accumulators and 6 operands
- * everything stays in V8's 15 usable XMM registers, while 4×4 spilled accumulators to the
- * stack on every step (37 stack loads/stores per step in its optimised code). The packs are
- * plain arrays of doubles, not Float64Arrays: V8 keeps them unboxed (PACKED_DOUBLE_ELEMENTS)
- * and loads an element with fewer instructions than a typed array's. Indices add with
- * `| 0` (int32, no overflow check). Measured: see pointwise.ts.
+ * Why 2×4 here when the in-place kernels above are 4×4: 8 accumulators and 6 operands nearly
+ * fit V8's 15 usable XMM registers (its optimised code spills two accumulators, as it issues
+ * the eight multiplies before the adds), while 4×4 spilled 37 stack loads/stores per step.
+ * The packs are plain arrays of doubles, not Float64Arrays: V8 keeps them unboxed
+ * (PACKED_DOUBLE_ELEMENTS) and loads an element with fewer instructions than a typed
+ * array's. One array for both operands because V8 re-checks an array's map and reloads its
+ * elements and length on every loop step (the loop's stack check may run other code): one
+ * array pays that once per step instead of twice (1.07×). Indices add with `| 0` (int32,
+ * no overflow check). Measured: see pointwise.ts.
  */
 export function pointwiseStripPacked(
-  K: number, w: number[], wi0: number, x: number[], xi0: number, xTileStep: number,
+  K: number, pack: number[], wi0: number, xi0: number, xTileStep: number,
   y: Float32Array, yi: number, rows: number, tiles: number, lastCols: number,
   b0: number, b1: number, s: TileStore,
 ): void {
@@ -207,8 +211,8 @@ export function pointwiseStripPacked(
     let wi = wi0 | 0, xi = xi0 | 0;
     const wEnd = (wi + 2 * K) | 0;
     for (; wi < wEnd; wi = (wi + 2) | 0) {
-      const x0 = x[xi]!, x1 = x[(xi + 1) | 0]!, x2 = x[(xi + 2) | 0]!, x3 = x[(xi + 3) | 0]!;
-      const a0 = w[wi]!, a1 = w[(wi + 1) | 0]!;
+      const x0 = pack[xi]!, x1 = pack[(xi + 1) | 0]!, x2 = pack[(xi + 2) | 0]!, x3 = pack[(xi + 3) | 0]!;
+      const a0 = pack[wi]!, a1 = pack[(wi + 1) | 0]!;
       c00 += a0 * x0; c01 += a0 * x1; c02 += a0 * x2; c03 += a0 * x3;
       c10 += a1 * x0; c11 += a1 * x1; c12 += a1 * x2; c13 += a1 * x3;
       xi = (xi + 4) | 0;

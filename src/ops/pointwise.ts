@@ -83,17 +83,15 @@ export function getPointwiseTuning(): typeof tuning {
 
 // Column pack of X: [tile][k][4] float32, zero padded past the last column; grown on demand.
 let columnPack = new Float32Array(0);
-// Float64 packs for the packed path: X tiles [tile][k][4] and W panels [panel][k][PANEL_ROWS],
-// as plain arrays of doubles (see pointwiseStripPacked), grown on demand.
-let columnPack64: number[] = [];
-let rowPack64: number[] = [];
+// The packed path's scratch: W panels [panel][k][PANEL_ROWS] of one row block, then the X
+// tiles [tile][k][4] of one column block, in ONE plain array of doubles (see
+// pointwiseStripPacked), grown on demand.
+let pack64: number[] = [];
 
-/** Packs columns [0, cols) of X (from base) as float64 tiles [tile][k][4], the last one zero padded. */
-function packColumns64(x: Float32Array, base: number, plane: number, K: number, cols: number): void {
+/** Writes columns [0, cols) of X (from base) into dst from dstOffset as float64 tiles [tile][k][4], the last one zero padded. */
+function packColumns64(dst: number[], dstOffset: number, x: Float32Array, base: number, plane: number, K: number, cols: number): void {
   const tiles = Math.ceil(cols / 4);
-  if (columnPack64.length < tiles * 4 * K) columnPack64 = doubleArray(tiles * 4 * K);
-  const dst = columnPack64;
-  let d = 0;
+  let d = dstOffset | 0;
   for (let t = 0; t < tiles; t++) {
     const n = Math.min(4, cols - 4 * t);
     if (n === 4) {
@@ -127,22 +125,30 @@ function packPanels(dst: number[], w: Float32Array, i0: number, i1: number, K: n
   }
 }
 
-/** Packs rows [i0, i1) of W into the scratch panels `rowPack64`. */
-function packRows64(w: Float32Array, i0: number, i1: number, K: number): void {
-  const length = Math.ceil((i1 - i0) / PANEL_ROWS) * PANEL_ROWS * K;
-  if (rowPack64.length < length) rowPack64 = doubleArray(length);
-  packPanels(rowPack64, w, i0, i1, K);
+/** Rows per row block of W and columns per column block of X at depth K (multiples of 4). */
+function rowBlockOf(K: number): number {
+  return Math.max(4, Math.floor(tuning.rowBlockFloats / K / 4) * 4);
+}
+function columnBlockOf(K: number): number {
+  return Math.max(4, Math.floor(tuning.columnBlockFloats / K / 4) * 4);
+}
+
+/** Doubles that the panels of `rows` rows of W take at depth K. */
+function panelsLength(rows: number, K: number): number {
+  return Math.ceil(rows / PANEL_ROWS) * PANEL_ROWS * K;
 }
 
 /**
  * W [M, K] packed once, for a caller that runs the same weights many times
  * (pointwiseConv2dRange's `packedW`): the panels every call would otherwise build, for all
- * M rows. Costs 8 bytes per weight; saves the per-call pack, 1.04× on GhostNet x1.0's
- * pointwise convs (most on 7×7 maps, where W is large against the pixels).
+ * M rows, followed by room for one column block of X tiles, which each call packs there so
+ * that the kernel reads a single array. Costs 8 bytes per weight (and ≤ 64 KB of room);
+ * saves the per-call pack of W, 1.04× on GhostNet x1.0's pointwise convs (most on 7×7 maps,
+ * where W is large against the pixels). Not to be shared by calls running at once.
  */
 export function packPointwiseWeights(w: Float32Array, M: number, K: number): number[] {
   if (w.length < M * K) throw new RangeError(`packPointwiseWeights: w has ${w.length} values, [${M}, ${K}] needs ${M * K}`);
-  const packed = doubleArray(Math.ceil(M / PANEL_ROWS) * PANEL_ROWS * K);
+  const packed = doubleArray(panelsLength(M, K) + columnBlockOf(K) * K);
   packPanels(packed, w, 0, M, K);
   return packed;
 }
@@ -201,21 +207,34 @@ function tilesImage(
   packedW: number[] | null,
 ): void {
   const inPlace = K <= tuning.inPlaceMaxK;
-  // Panels packed once by the caller serve any range starting on a panel boundary.
-  const prepacked = packedW !== null && !inPlace && tuning.f64 && m0 % PANEL_ROWS === 0;
-  const rowBlock = Math.max(4, Math.floor(tuning.rowBlockFloats / K / 4) * 4);
-  const colBlock = Math.max(4, Math.floor(tuning.columnBlockFloats / K / 4) * 4);
+  const f64 = !inPlace && tuning.f64;
+  const rowBlock = rowBlockOf(K);
+  const colBlock = columnBlockOf(K);
   const fullEnd = c1 - ((c1 - c0) & 3); // columns [c0, fullEnd) form whole tiles
+  // The packed path reads W panels and X tiles from one array (one map check and one
+  // bounds base per step instead of two: 1.07× on the 2×4 kernel): the caller's panels,
+  // packed once, with their room for X at the end (any range starting on a panel boundary
+  // of a W they cover), or the scratch: one row block's panels, then the X tiles.
+  const xRoom = colBlock * K;
+  const prepacked = f64 && packedW !== null && m0 % PANEL_ROWS === 0 && packedW.length - xRoom >= panelsLength(m1, K);
+  let pack = pack64;
+  let xAt = 0;
+  if (prepacked) {
+    pack = packedW;
+    xAt = packedW.length - xRoom;
+  } else if (f64) {
+    xAt = panelsLength(Math.min(rowBlock, m1 - m0), K);
+    if (pack64.length < xAt + xRoom) pack64 = doubleArray(xAt + xRoom);
+    pack = pack64;
+  }
   for (let ib = m0; ib < m1; ib += rowBlock) {
     const ibEnd = Math.min(m1, ib + rowBlock);
-    const f64 = !inPlace && tuning.f64;
-    if (f64 && !prepacked) packRows64(w, ib, ibEnd, K);
-    // Rows i, i + 1 of W start at panels[i·K − panelBase].
-    const panels = prepacked ? packedW : rowPack64;
+    if (f64 && !prepacked) packPanels(pack, w, ib, ibEnd, K);
+    // Rows i, i + 1 of W start at pack[i·K − panelBase].
     const panelBase = prepacked ? 0 : ib * K;
     for (let jb = c0; jb < c1; jb += colBlock) {
       const jbEnd = Math.min(c1, jb + colBlock);
-      if (f64) packColumns64(x, xBase + jb, xStride, K, jbEnd - jb);
+      if (f64) packColumns64(pack, xAt, x, xBase + jb, xStride, K, jbEnd - jb);
       else if (!inPlace) packColumns(x, xBase + jb, xStride, K, jbEnd - jb);
       if (f64) {
         // The default: 2×4 tiles on the float64 packs, one strip call per pair of rows.
@@ -225,7 +244,7 @@ function tilesImage(
           const rows = Math.min(PANEL_ROWS, m1 - i);
           const b0 = bias === null ? 0 : bias[i]!;
           const b1 = bias === null || rows < 2 ? 0 : bias[i + 1]!;
-          pointwiseStripPacked(K, panels, i * K - panelBase, columnPack64, 0, 4 * K, y, yBase + i * store.ldy + jb, rows, tiles, lastCols, b0, b1, store);
+          pointwiseStripPacked(K, pack, i * K - panelBase, xAt, 4 * K, y, yBase + i * store.ldy + jb, rows, tiles, lastCols, b0, b1, store);
         }
         continue;
       }
