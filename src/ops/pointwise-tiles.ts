@@ -49,6 +49,17 @@ function act(v: number, code: number, p0: number, p1: number): number {
   }
 }
 
+/**
+ * relu(v) without a branch, for the whole-tile stores: (v + |v|)/2 is v for v ≥ 0 and +0
+ * for v < 0 (exact: 2v cannot overflow a double), NaN for NaN, and NaN for −∞ where ONNX's
+ * relu gives 0. So those stores sum a tile's values first: a NaN sum (some input or weight
+ * not finite) sends the tile through storeTile, whose relu is exact. (Signs are random,
+ * so a `v < 0 ? 0 : v` per element would mispredict constantly.)
+ */
+function halfRelu(v: number): number {
+  return (v + Math.abs(v)) * 0.5;
+}
+
 /** Bias, activation and the rows/columns of a tile that are stored. */
 export interface TileStore {
   /** Row stride of y: y[yi + r·ldy + c] receives tile element (r, c). */
@@ -90,28 +101,28 @@ export function pointwiseTile(
     // The common whole tile with no activation or relu, spelled out (a per-element switch
     // here costs ~30% at small K).
     const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
-    let v: number;
     if (code === ACT_NONE) {
       y[yi] = c00 + b0; y[yi + 1] = c01 + b0; y[yi + 2] = c02 + b0; y[yi + 3] = c03 + b0;
       y[r1] = c10 + b1; y[r1 + 1] = c11 + b1; y[r1 + 2] = c12 + b1; y[r1 + 3] = c13 + b1;
       y[r2] = c20 + b2; y[r2 + 1] = c21 + b2; y[r2 + 2] = c22 + b2; y[r2 + 3] = c23 + b2;
       y[r3] = c30 + b3; y[r3 + 1] = c31 + b3; y[r3 + 2] = c32 + b3; y[r3 + 3] = c33 + b3;
-    } else {
-      // relu without a branch (signs are random): (v + |v|)/2 is v for v ≥ 0, 0 for v < 0
-      // (exact: 2v cannot overflow a double) and NaN for NaN.
-      v = c00 + b0; y[yi] = (v + Math.abs(v)) * 0.5; v = c01 + b0; y[yi + 1] = (v + Math.abs(v)) * 0.5;
-      v = c02 + b0; y[yi + 2] = (v + Math.abs(v)) * 0.5; v = c03 + b0; y[yi + 3] = (v + Math.abs(v)) * 0.5;
-      v = c10 + b1; y[r1] = (v + Math.abs(v)) * 0.5; v = c11 + b1; y[r1 + 1] = (v + Math.abs(v)) * 0.5;
-      v = c12 + b1; y[r1 + 2] = (v + Math.abs(v)) * 0.5; v = c13 + b1; y[r1 + 3] = (v + Math.abs(v)) * 0.5;
-      v = c20 + b2; y[r2] = (v + Math.abs(v)) * 0.5; v = c21 + b2; y[r2 + 1] = (v + Math.abs(v)) * 0.5;
-      v = c22 + b2; y[r2 + 2] = (v + Math.abs(v)) * 0.5; v = c23 + b2; y[r2 + 3] = (v + Math.abs(v)) * 0.5;
-      v = c30 + b3; y[r3] = (v + Math.abs(v)) * 0.5; v = c31 + b3; y[r3 + 1] = (v + Math.abs(v)) * 0.5;
-      v = c32 + b3; y[r3 + 2] = (v + Math.abs(v)) * 0.5; v = c33 + b3; y[r3 + 3] = (v + Math.abs(v)) * 0.5;
+      return;
     }
-    return;
+    const h00 = halfRelu(c00 + b0), h01 = halfRelu(c01 + b0), h02 = halfRelu(c02 + b0), h03 = halfRelu(c03 + b0);
+    const h10 = halfRelu(c10 + b1), h11 = halfRelu(c11 + b1), h12 = halfRelu(c12 + b1), h13 = halfRelu(c13 + b1);
+    const h20 = halfRelu(c20 + b2), h21 = halfRelu(c21 + b2), h22 = halfRelu(c22 + b2), h23 = halfRelu(c23 + b2);
+    const h30 = halfRelu(c30 + b3), h31 = halfRelu(c31 + b3), h32 = halfRelu(c32 + b3), h33 = halfRelu(c33 + b3);
+    const probe = h00 + h01 + h02 + h03 + h10 + h11 + h12 + h13 + h20 + h21 + h22 + h23 + h30 + h31 + h32 + h33;
+    if (probe === probe) {
+      y[yi] = h00; y[yi + 1] = h01; y[yi + 2] = h02; y[yi + 3] = h03;
+      y[r1] = h10; y[r1 + 1] = h11; y[r1 + 2] = h12; y[r1 + 3] = h13;
+      y[r2] = h20; y[r2 + 1] = h21; y[r2 + 2] = h22; y[r2 + 3] = h23;
+      y[r3] = h30; y[r3 + 1] = h31; y[r3 + 2] = h32; y[r3 + 3] = h33;
+      return;
+    }
   }
-  // Edge tiles and the other activations: through a scratch tile (rare; keeps this
-  // function small enough for V8 to compile the hot loop well).
+  // Edge tiles, the other activations and relu tiles holding a NaN: through a scratch
+  // tile (rare; keeps this function small enough for V8 to compile the hot loop well).
   const t = tileSums;
   t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
   t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
@@ -151,28 +162,28 @@ export function pointwiseStrip(
       // The common whole tile with no activation or relu, spelled out (a per-element switch
       // here costs ~30% at small K).
       const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
-      let v: number;
       if (code === ACT_NONE) {
         y[yi] = c00 + b0; y[yi + 1] = c01 + b0; y[yi + 2] = c02 + b0; y[yi + 3] = c03 + b0;
         y[r1] = c10 + b1; y[r1 + 1] = c11 + b1; y[r1 + 2] = c12 + b1; y[r1 + 3] = c13 + b1;
         y[r2] = c20 + b2; y[r2 + 1] = c21 + b2; y[r2 + 2] = c22 + b2; y[r2 + 3] = c23 + b2;
         y[r3] = c30 + b3; y[r3 + 1] = c31 + b3; y[r3 + 2] = c32 + b3; y[r3 + 3] = c33 + b3;
-      } else {
-        // relu without a branch (signs are random): (v + |v|)/2 is v for v ≥ 0, 0 for v < 0
-        // (exact: 2v cannot overflow a double) and NaN for NaN.
-        v = c00 + b0; y[yi] = (v + Math.abs(v)) * 0.5; v = c01 + b0; y[yi + 1] = (v + Math.abs(v)) * 0.5;
-        v = c02 + b0; y[yi + 2] = (v + Math.abs(v)) * 0.5; v = c03 + b0; y[yi + 3] = (v + Math.abs(v)) * 0.5;
-        v = c10 + b1; y[r1] = (v + Math.abs(v)) * 0.5; v = c11 + b1; y[r1 + 1] = (v + Math.abs(v)) * 0.5;
-        v = c12 + b1; y[r1 + 2] = (v + Math.abs(v)) * 0.5; v = c13 + b1; y[r1 + 3] = (v + Math.abs(v)) * 0.5;
-        v = c20 + b2; y[r2] = (v + Math.abs(v)) * 0.5; v = c21 + b2; y[r2 + 1] = (v + Math.abs(v)) * 0.5;
-        v = c22 + b2; y[r2 + 2] = (v + Math.abs(v)) * 0.5; v = c23 + b2; y[r2 + 3] = (v + Math.abs(v)) * 0.5;
-        v = c30 + b3; y[r3] = (v + Math.abs(v)) * 0.5; v = c31 + b3; y[r3 + 1] = (v + Math.abs(v)) * 0.5;
-        v = c32 + b3; y[r3 + 2] = (v + Math.abs(v)) * 0.5; v = c33 + b3; y[r3 + 3] = (v + Math.abs(v)) * 0.5;
+        continue;
       }
-      continue;
+      const h00 = halfRelu(c00 + b0), h01 = halfRelu(c01 + b0), h02 = halfRelu(c02 + b0), h03 = halfRelu(c03 + b0);
+      const h10 = halfRelu(c10 + b1), h11 = halfRelu(c11 + b1), h12 = halfRelu(c12 + b1), h13 = halfRelu(c13 + b1);
+      const h20 = halfRelu(c20 + b2), h21 = halfRelu(c21 + b2), h22 = halfRelu(c22 + b2), h23 = halfRelu(c23 + b2);
+      const h30 = halfRelu(c30 + b3), h31 = halfRelu(c31 + b3), h32 = halfRelu(c32 + b3), h33 = halfRelu(c33 + b3);
+      const probe = h00 + h01 + h02 + h03 + h10 + h11 + h12 + h13 + h20 + h21 + h22 + h23 + h30 + h31 + h32 + h33;
+      if (probe === probe) {
+        y[yi] = h00; y[yi + 1] = h01; y[yi + 2] = h02; y[yi + 3] = h03;
+        y[r1] = h10; y[r1 + 1] = h11; y[r1 + 2] = h12; y[r1 + 3] = h13;
+        y[r2] = h20; y[r2 + 1] = h21; y[r2 + 2] = h22; y[r2 + 3] = h23;
+        y[r3] = h30; y[r3 + 1] = h31; y[r3 + 2] = h32; y[r3 + 3] = h33;
+        continue;
+      }
     }
-    // Edge tiles and the other activations: through a scratch tile (rare; keeps this
-    // function small enough for V8 to compile the hot loop well).
+    // Edge tiles, the other activations and relu tiles holding a NaN: through a scratch
+    // tile (rare; keeps this function small enough for V8 to compile the hot loop well).
     const sums = tileSums;
     sums[0] = c00; sums[1] = c01; sums[2] = c02; sums[3] = c03;
     sums[4] = c10; sums[5] = c11; sums[6] = c12; sums[7] = c13;
@@ -220,17 +231,20 @@ export function pointwiseStripPacked(
     const cols = t === tiles - 1 ? lastCols : 4;
     if (rows === 2 && cols === 4 && code <= ACT_RELU) {
       const r1 = yi + ldy;
-      let v: number;
       if (code === ACT_NONE) {
         y[yi] = c00 + b0; y[yi + 1] = c01 + b0; y[yi + 2] = c02 + b0; y[yi + 3] = c03 + b0;
         y[r1] = c10 + b1; y[r1 + 1] = c11 + b1; y[r1 + 2] = c12 + b1; y[r1 + 3] = c13 + b1;
-      } else {
-        v = c00 + b0; y[yi] = (v + Math.abs(v)) * 0.5; v = c01 + b0; y[yi + 1] = (v + Math.abs(v)) * 0.5;
-        v = c02 + b0; y[yi + 2] = (v + Math.abs(v)) * 0.5; v = c03 + b0; y[yi + 3] = (v + Math.abs(v)) * 0.5;
-        v = c10 + b1; y[r1] = (v + Math.abs(v)) * 0.5; v = c11 + b1; y[r1 + 1] = (v + Math.abs(v)) * 0.5;
-        v = c12 + b1; y[r1 + 2] = (v + Math.abs(v)) * 0.5; v = c13 + b1; y[r1 + 3] = (v + Math.abs(v)) * 0.5;
+        continue;
       }
-      continue;
+      const h00 = halfRelu(c00 + b0), h01 = halfRelu(c01 + b0), h02 = halfRelu(c02 + b0), h03 = halfRelu(c03 + b0);
+      const h10 = halfRelu(c10 + b1), h11 = halfRelu(c11 + b1), h12 = halfRelu(c12 + b1), h13 = halfRelu(c13 + b1);
+      const probe = h00 + h01 + h02 + h03 + h10 + h11 + h12 + h13;
+      if (probe === probe) {
+        y[yi] = h00; y[yi + 1] = h01; y[yi + 2] = h02; y[yi + 3] = h03;
+        y[r1] = h10; y[r1 + 1] = h11; y[r1 + 2] = h12; y[r1 + 3] = h13;
+        continue;
+      }
+      // A NaN or −∞ sum in the tile: the exact store below.
     }
     const sums = tileSums;
     sums[0] = c00; sums[1] = c01; sums[2] = c02; sums[3] = c03;

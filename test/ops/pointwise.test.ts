@@ -217,6 +217,30 @@ describe("pointwise conv values", () => {
     }
   });
 
+  it("relu of a −∞ sum is +0 and of +∞ is +∞ (ONNX), on every tile kernel", () => {
+    // 4 output channels × 16 pixels, weights all +1: pixel 5 sums a −∞ input, pixel 9 a +∞
+    // one, pixel 12 both (NaN); whole tiles take the branch-free relu store, which must hand
+    // such tiles to the exact one.
+    const g = geometry(1, 3, 4, 4, 4);
+    const x = randomFloats(3 * 16, 51);
+    x[16 + 5] = -Infinity;
+    x[2 * 16 + 9] = Infinity;
+    x[12] = Infinity;
+    x[16 + 12] = -Infinity;
+    const w = new Float32Array(12).fill(1);
+    for (const [inPlaceMaxK, strips, f64] of [[0, true, true], [0, true, false], [64, true, true], [64, false, true]] as const) {
+      setPointwiseTuning({ ...defaults, inPlaceMaxK, strips, f64 });
+      const y = run(x, w, null, g, { kind: "relu" });
+      const label = `inPlaceMaxK ${inPlaceMaxK}, strips ${strips}, f64 ${f64}`;
+      for (let m = 0; m < 4; m++) {
+        expect(Object.is(y[m * 16 + 5], 0), `${label}: channel ${m}, −∞ → +0 (got ${y[m * 16 + 5]})`).toBe(true);
+        expect(y[m * 16 + 9], label).toBe(Infinity);
+        expect(y[m * 16 + 12], label).toBeNaN();
+      }
+      expectNear(y, reference(x, w, null, g, { kind: "relu" }), label);
+    }
+  });
+
   it("a 1×1 conv by hand", () => {
     // x: 2 channels × 4 pixels; W = [[1, 2], [−1, 0.5]], b = [0.5, −3].
     const g = geometry(1, 2, 2, 2, 2);
