@@ -8,16 +8,7 @@ import { describe, expect, it } from "vitest";
 import { toDoubleArray } from "../../src/ops/double-array.js";
 import { getGemmBlocking, sgemm, sgemmReference } from "../../src/ops/gemm.js";
 import { matVecRows } from "../../src/ops/matvec.js";
-
-function seeded(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 4294967296 - 0.5;
-  }
-  return out;
-}
+import { randomFloats } from "../helpers/compare.js";
 
 describe("matVecRows", () => {
   it("computes a hand-checked product: [[1, 2], [3, 4]] · [5, 6] = [17, 39]", () => {
@@ -30,8 +21,8 @@ describe("matVecRows", () => {
   for (const [M, K] of [[1, 1], [7, 5], [8, 960], [13, 240], [240, 960], [1000, 1280], [9, kc + 77], [16, 2 * kc + 3]] as const) {
     it(`M ${M}, K ${K}: bitwise equal to sgemm, close to the float64 reference`, () => {
       const rowsOffset = 3 * K; // three unused rows first
-      const w = seeded(rowsOffset + M * K, M * 31 + K);
-      const x = seeded(K + 5, K + 7);
+      const w = randomFloats(rowsOffset + M * K, M * 31 + K);
+      const x = randomFloats(K + 5, K + 7);
       const ours = new Float32Array(M + 2).fill(NaN);
       matVecRows(M, K, toDoubleArray(w), rowsOffset, x, 5, ours, 2);
       // sgemm with A = W rows [M, K] and B = x as a column [K, 1].
