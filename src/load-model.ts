@@ -73,16 +73,22 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: LoadMo
     // The typed engine needs only a decodable file; it says itself why a file is not a GhostNet.
     const { model, problems } = decodeModelCollecting(bytes, options);
     if (problems.length > 0) throw new ModelValidationError(problems);
-    return typedEngineOnThreads(createGhostNetEngine(model), threads);
+    return typedEngineOnThreads(withPacking(createGhostNetEngine(model), options), threads);
   }
   const model = decodeAndValidate(bytes, options);
 
   // ── The engine choice: "auto" takes the typed GhostNet when the file is one. ──
   if (engine === "auto") {
     const ghostnet = tryTypedGhostNet(model);
-    if (ghostnet !== undefined) return typedEngineOnThreads(ghostnet, threads);
+    if (ghostnet !== undefined) return typedEngineOnThreads(withPacking(ghostnet, options), threads);
   }
   return new GraphModel(new GraphExecutor(model, OP_TABLE, options));
+}
+
+/** Applies the packWeights option (default true) to a typed engine. */
+function withPacking(engine: GhostNetEngine, options: LoadModelOptions): GhostNetEngine {
+  engine.ghostnet.setWeightPacking(options.packWeights ?? true);
+  return engine;
 }
 
 /** The typed GhostNet for `model`, or undefined when it is not one (then the graph executor runs it). */

@@ -23,11 +23,12 @@ type OptionKind = "engine" | "threads" | "limit" | "switch";
 export const KNOWN_OPTIONS: Readonly<{ [K in keyof Required<LoadModelOptions>]: OptionKind } & Record<string, OptionKind>> = {
   engine: "engine",
   threads: "threads",
+  packWeights: "switch",
   // Limits: positive integers (a count of elements, bytes or plans).
   maxTensorElements: "limit",
   maxCachedPlans: "limit",
   maxRunBytes: "limit",
-  // The graph executor's rewrites: booleans.
+  // The graph executor's rewrites (and packWeights, above): booleans.
   foldConstants: "switch",
   foldBatchNorm: "switch",
   fuseActivations: "switch",

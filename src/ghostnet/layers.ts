@@ -31,6 +31,7 @@ import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { concat } from "../ops/concat.js";
 import { gemm } from "../ops/matmul.js";
 import { doubleArray, toDoubleArray } from "../ops/double-array.js";
+import { sgemm } from "../ops/gemm.js";
 import { matVecRows } from "../ops/matvec.js";
 import { clip, relu } from "../ops/unary.js";
 import { type FusedActivation, applyBiasActivation } from "../ops/fused-activation.js";
@@ -90,6 +91,12 @@ export class ConvBN {
   readonly path: "pointwise" | "depthwise" | "general";
   readonly profileKind: LayerKind;
   private planned: PlannedConv | undefined;
+  /**
+   * Whether the fast path keeps the weight in a float64 layout its kernel reads fastest:
+   * panels for the pointwise tile kernel (packPointwiseWeights), rows for a 1×1 map (fc_0).
+   * 8 bytes per weight; false reads the float32 weight, same results. See setWeightPacking.
+   */
+  packWeights = true;
   /** The weight [out, in] as float64 rows for 1×1 maps (fc_0), made on first use; cleared by a hooked run. */
   private weightRows: number[] | undefined;
   /** The weight packed for the pointwise tile kernel (packPointwiseWeights), made on first use; cleared by a hooked run. */
@@ -140,10 +147,10 @@ export class ConvBN {
   convolve(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange): void {
     const w = this.weight.data;
     const b = this.bias.data;
-    if (this.path === "pointwise" && g.outH * g.outW === 1) this.matrixVector(y, x, g, range);
+    if (this.path === "pointwise" && this.packWeights && g.outH * g.outW === 1) this.matrixVector(y, x, g, range);
     else if (this.path === "pointwise") {
-      this.packedWeight ??= packPointwiseWeights(w, this.spec.out, this.spec.in);
-      pointwiseConv2dRange(y, x, w, b, g, this.activation, range, this.packedWeight);
+      if (this.packWeights) this.packedWeight ??= packPointwiseWeights(w, this.spec.out, this.spec.in);
+      pointwiseConv2dRange(y, x, w, b, g, this.activation, range, this.packWeights ? this.packedWeight! : null);
     }
     else if (this.path === "depthwise") depthwiseConv2dRange(y, x, w, b, g, this.activation, range);
     else conv2dGeometryRange(y, x, w, b, g, this.activation, range);
@@ -168,10 +175,15 @@ export class ConvBN {
     }
   }
 
+  /** Drops the float64 copies of the weight (made again on the next fast run if packWeights). */
+  dropPackedWeights(): void {
+    this.weightRows = undefined;
+    this.packedWeight = undefined;
+  }
+
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     if (hooks !== undefined) {
-      this.weightRows = undefined; // the hook may change the weight
-      this.packedWeight = undefined;
+      this.dropPackedWeights(); // the hook may change the weight
       hooks.beforeConvBn?.(this, input);
       conv2d(output, input, this.weight, this.bias, this.attributes, this.activation);
       hooks.observe?.(this.name, output);
@@ -204,6 +216,11 @@ export class Linear {
   activation: LinearActivation;
   weight: Tensor;
   bias: Tensor;
+  /**
+   * Whether the fast path reads W through Wᵀ as float64 rows (8 bytes per weight); false
+   * runs sgemm on W as it is (no copy; slower, same results). See GhostNet.setWeightPacking.
+   */
+  packWeights = true;
   /** Wᵀ [out, in] as float64 rows, made on the first fast run (and again after a hooked run, which may change W). */
   private transposed: number[] | undefined;
 
@@ -214,6 +231,11 @@ export class Linear {
     this.weight = new Tensor([spec.in, spec.out], requireWeight(weights, spec.name, paramNames.weights(spec.name), [spec.in, spec.out]).slice());
     this.bias = new Tensor([spec.out], requireWeight(weights, spec.name, paramNames.offset(spec.name), [spec.out]).slice());
     this.activation = activation;
+  }
+
+  /** Drops Wᵀ (made again on the next fast run if packWeights). */
+  dropPackedWeights(): void {
+    this.transposed = undefined;
   }
 
   private transposedWeight(): number[] {
@@ -232,8 +254,13 @@ export class Linear {
    */
   apply(rows: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void {
     const { in: k, out: m } = this.spec;
-    const wt = this.transposedWeight();
-    for (let r = 0; r < rows; r++) matVecRows(m, k, wt, 0, x, xOffset + r * k, y, yOffset + r * m);
+    if (this.packWeights) {
+      const wt = this.transposedWeight();
+      for (let r = 0; r < rows; r++) matVecRows(m, k, wt, 0, x, xOffset + r * k, y, yOffset + r * m);
+    } else {
+      // C [rows, m] = X [rows, k] · W [k, m] in place (its columns are strided).
+      sgemm(rows, m, k, x, xOffset, k, 1, this.weight.data, 0, m, 1, y, yOffset, m);
+    }
     const b = this.bias.data;
     const act = this.activation;
     for (let r = 0; r < rows; r++) {
@@ -270,7 +297,7 @@ export class Linear {
       return;
     }
     hooks.beforeLinear?.(this, input);
-    this.transposed = undefined; // the hook may have changed W
+    this.dropPackedWeights(); // the hook may have changed W
     gemm(output, input, this.weight, this.bias, {});
     if (this.activation.kind === "relu") relu(output, output);
     else if (this.activation.kind === "clip") clip(output, output, this.activation);

@@ -151,6 +151,7 @@ describe("API validation: loading and disposing", () => {
     { title: "threads: '4' (a string)", options: { threads: "4" } },
     { title: "threads: 100000", options: { threads: 100000 } },
     { title: "foldConstants: 'no' (not a boolean)", options: { foldConstants: "no" } },
+    { title: "packWeights: 1 (not a boolean)", options: { packWeights: 1 } },
     { title: "thread: 4 (a misspelled, unknown option)", options: { thread: 4 } },
   ];
   for (const { title, options } of badOptions) {
@@ -164,7 +165,7 @@ describe("API validation: loading and disposing", () => {
   it("accepts every known option set to a valid value (and undefined for the defaults)", async () => {
     const model = await loadModel(tinyGraphBytes(), {
       engine: "auto", threads: 1, maxTensorElements: 2 ** 24, maxCachedPlans: 4, maxRunBytes: 2 ** 30,
-      foldConstants: true, foldBatchNorm: true, fuseActivations: true,
+      foldConstants: true, foldBatchNorm: true, fuseActivations: true, packWeights: false,
     } as never);
     expect(await model.run({ x: good() })).toBeDefined();
     await expect(loadModel(tinyGraphBytes(), { threads: undefined, maxTensorElements: undefined })).resolves.toBeDefined();

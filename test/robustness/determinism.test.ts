@@ -11,6 +11,7 @@
 import { describe, expect, it } from "vitest";
 import { createClassifier } from "../../src/classifier.js";
 import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
+import type { GhostNetEngine } from "../../src/ghostnet/engine.js";
 import { loadModel } from "../../src/load-model.js";
 import type { Model } from "../../src/model.js";
 import "../../src/node/threads.js";
@@ -109,6 +110,24 @@ describe("determinism: GhostNet x0.5 at 224×224 (the real size, where kernels t
     expect(bitwiseEqual(await scores(threaded, stack(list)), await scores(model, stack(list)))).toBe(true);
     expect(bitwiseEqual(await scores(threaded, probe!), alone)).toBe(true);
     await threaded.dispose();
+    // Without the float64 weight copies (packWeights: false) the kernels read the float32
+    // weights: the same bits, alone and in the batch.
+    const lean = await loadModel(bytes, { packWeights: false });
+    expect(bitwiseEqual(await scores(lean, probe!), alone)).toBe(true);
+    expect(bitwiseEqual(await scores(lean, stack(list)), await scores(model, stack(list)))).toBe(true);
+    lean.dispose();
+    model.dispose();
+  });
+
+  it("switching the weight packing off and on in one GhostNet keeps the bits (the copies are dropped and remade)", async () => {
+    const bytes = makeGhostNetFixture({ scale: 0.25, style: "legacy", seed: 5, classCount: 1000, calibrationBatch: 1, calibrationSize: 224 });
+    const model = (await loadModel(bytes, { engine: "ghostnet" })) as GhostNetEngine;
+    const [x] = images(1, 224, 800);
+    const packed = Float32Array.from(await scores(model, x!));
+    model.ghostnet.setWeightPacking(false);
+    expect(bitwiseEqual(await scores(model, x!), packed)).toBe(true);
+    model.ghostnet.setWeightPacking(true);
+    expect(bitwiseEqual(await scores(model, x!), packed)).toBe(true);
     model.dispose();
   });
 });
