@@ -235,10 +235,11 @@ function sameRow3(
   let b0 = 0, b1 = x[r1]!, b2 = 0;
   let c0 = 0, c1 = x[r2]!, c2 = 0;
   const last = width - 1;
-  for (let ow = 0; ow < last; ow++) {
-    a2 = x[r0 + ow + 1]!; b2 = x[r1 + ow + 1]!; c2 = x[r2 + ow + 1]!;
+  const s1 = (r1 - r0) | 0, s2 = (r2 - r0) | 0; // `| 0`'d offsets, as in sameRowPair
+  for (let i = (r0 + 1) | 0, o = yRow | 0, end = (yRow + last) | 0; o < end; i = (i + 1) | 0, o = (o + 1) | 0) {
+    a2 = x[i]!; b2 = x[(i + s1) | 0]!; c2 = x[(i + s2) | 0]!;
     const out = finish(w00 * a0 + w01 * a1 + w02 * a2 + w10 * b0 + w11 * b1 + w12 * b2 + w20 * c0 + w21 * c1 + w22 * c2, bias, relu);
-    y[yRow + ow] = out;
+    y[o] = out;
     probe += out;
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
@@ -303,10 +304,11 @@ function sameRow2(
   let a0 = 0, a1 = x[rA]!, a2 = 0;
   let b0 = 0, b1 = x[rB]!, b2 = 0;
   const last = width - 1;
-  for (let ow = 0; ow < last; ow++) {
-    a2 = x[rA + ow + 1]!; b2 = x[rB + ow + 1]!;
+  const sB = (rB - rA) | 0; // `| 0`'d offsets, as in sameRowPair
+  for (let i = (rA + 1) | 0, o = yRow | 0, end = (yRow + last) | 0; o < end; i = (i + 1) | 0, o = (o + 1) | 0) {
+    a2 = x[i]!; b2 = x[(i + sB) | 0]!;
     const out = finish(a0w * a0 + a1w * a1 + a2w * a2 + b0w * b0 + b1w * b1 + b2w * b2, bias, relu);
-    y[yRow + ow] = out;
+    y[o] = out;
     probe += out;
     a0 = a1; a1 = a2;
     b0 = b1; b1 = b2;
