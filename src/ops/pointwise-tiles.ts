@@ -11,8 +11,9 @@
  * side by side), so work ranges split across threads give bitwise-identical results.
  *
  * Two kernels: the default, pointwiseStripPacked (at the end), runs 2×4 tiles on float64
- * packs made per call; pointwiseTile / pointwiseStrip run 4×4 tiles on float32 operands
- * (the in-place and float32-pack tunings). Layouts of the float32 ones:
+ * packs (X packed per call, W per call or once by the caller); pointwiseTile and
+ * pointwiseStrip run 4×4 tiles on float32 operands (the in-place and float32-pack
+ * tunings). Layouts of the float32 ones:
  *   W: the tile's 4 rows are 4 sequential streams w[wi + d_r + k] (no packing, so nothing
  *     to cache or invalidate).
  *   X operand of a tile: row k of the tile's 4 columns starts at x[xi + k·xStep]; in place

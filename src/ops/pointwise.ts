@@ -14,8 +14,8 @@
  * tiles [k][4], plain arrays of doubles, so the inner loop converts nothing and reads two
  * sequential streams. Packing W per call costs M·K against M·K·P multiply-adds; nothing is
  * cached here, so weights rewritten in place are always used, but a caller that runs the
- * same weights many times may pack them once (packPointwiseWeights) and pass the panels. Bias and activation are applied
- * in the tile's store, so Y is written once.
+ * same weights many times may pack them once (packPointwiseWeights) and pass the panels.
+ * Bias and activation are applied in the tile's store, so Y is written once.
  * Blocking: row blocks of W of at most `rowBlockFloats` (stay in L2 while the columns pass)
  * and column blocks whose K × cols slice of X is at most `columnBlockFloats` (stays in L1
  * while every row tile of the block passes over it).
@@ -329,7 +329,7 @@ export function pointwiseConv2dRange(
     return;
   }
   checkPointwise(y, x, w, bias, g, range);
-  if (packedW !== null && packedW.length < Math.ceil(m1 / PANEL_ROWS) * PANEL_ROWS * inChannels) {
+  if (packedW !== null && packedW.length < panelsLength(m1, inChannels)) {
     throw new RangeError(`pointwise conv: packedW has ${packedW.length} values, too few for rows [0, ${m1}) × ${inChannels} (see packPointwiseWeights)`);
   }
   const store = storeFor(activation, plane);

@@ -20,9 +20,9 @@ import { scalePlanes } from "../ops/elementwise.js";
 import { globalAveragePool, planeMeans } from "../ops/pooling.js";
 import { softmax } from "../ops/softmax.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import type { ConvBN, GhostBottleneck, GhostModule, SEBlock } from "../ghostnet/layers.js";
+import type { GhostBottleneck, GhostModule, SEBlock } from "../ghostnet/layers.js";
 import type { GhostNet } from "../ghostnet/ghostnet.js";
-import { checkInput } from "../ghostnet/layers.js";
+import { ConvBN, checkInput } from "../ghostnet/layers.js";
 import type { SharedFloats, ThreadPool } from "./pool.js";
 import { parallelConv2d } from "./parallel-conv.js";
 
@@ -217,15 +217,7 @@ export class ThreadedGhostNet {
   }
 }
 
-/** Every ConvBN of the network, in execution order. */
+/** Every ConvBN of the network, in execution order (GhostNet.weightedLayers without the Linears). */
 export function convLayers(net: GhostNet): ConvBN[] {
-  const convs: ConvBN[] = [net.conv1];
-  for (const b of net.ghostBottlenecks) {
-    convs.push(b.ghostModule1.primaryConv, b.ghostModule1.cheapOperation);
-    if (b.depthwiseConv) convs.push(b.depthwiseConv);
-    convs.push(b.ghostModule2.primaryConv, b.ghostModule2.cheapOperation);
-    if (b.shortcutDepthwise) convs.push(b.shortcutDepthwise, b.shortcutConv!);
-  }
-  convs.push(net.convLast, net.fc0);
-  return convs;
+  return [...net.weightedLayers()].filter((layer): layer is ConvBN => layer instanceof ConvBN);
 }
