@@ -46,7 +46,7 @@ export interface LoadOptions {
    * also in the float64 layouts its kernels read fastest (default true). false: the
    * kernels read the float32 weights, with the same results bit for bit. Measured
    * 2026-11-29 (heap after loading and one run, interleaved runs): x1.0 54 MB against
-   * 8 MB (its file is 20 MB), runs 1.11× faster packed; x0.5 1.16× faster packed.
+   * 8 MB (its file is 20 MB), runs 1.10–1.11× faster packed; x0.5 1.16× faster packed.
    */
   packWeights?: boolean;
 }

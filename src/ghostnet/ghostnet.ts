@@ -219,7 +219,7 @@ export class GhostNet {
    * (on by default; loadModel's `packWeights`): the pointwise convs' panels, fc_0's rows,
    * fc_1's and the SE layers' transposed rows, made on first use (8 bytes per weight).
    * Off, the kernels read the float32 weights and the copies are dropped: for x1.0 46 MB
-   * less heap and runs 1.11× slower (x0.5: 1.16×), the same results bit for bit.
+   * less heap and runs 1.10–1.11× slower (x0.5: 1.16×), the same results bit for bit.
    */
   setWeightPacking(on: boolean): void {
     for (const layer of this.weightedLayers()) {
