@@ -18,12 +18,14 @@ import type { CommandIO, EngineChoice } from "./args.js";
 export interface EngineSettings {
   engine: EngineChoice;
   threads: number;
+  /** false with --low-memory (loadModel's packWeights). */
+  packWeights: boolean;
 }
 
 /** Reads and loads an ONNX model file. */
 export async function loadModelFile(path: string, settings: EngineSettings): Promise<Model> {
   const bytes = await readModelFile(path);
-  return loadModel(bytes, { engine: settings.engine, threads: settings.threads });
+  return loadModel(bytes, { engine: settings.engine, threads: settings.threads, packWeights: settings.packWeights });
 }
 
 /** The synthetic model used when no --model is given. */

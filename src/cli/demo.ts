@@ -16,7 +16,7 @@ import { loadModel } from "../load-model.js";
 import { loadImageNetLabels, packageDataPath } from "../node/data.js";
 import { listImages, readFileBytes } from "../node/files.js";
 import { formatShape } from "../tensor/tensor.js";
-import { type Command, ENGINE_OPTIONS, engineOptions, expectPositionals, numberOption, parseCommandLine } from "./args.js";
+import { type Command, ENGINE_OPTIONS, engineOptions, engineOptionsHelp, expectPositionals, numberOption, parseCommandLine } from "./args.js";
 import { DEFAULT_FIXTURE, fixtureModelBytes, formatDuration, formatTable } from "./common.js";
 import { DIRECTION_LABELS, directionInput, directionModelPath } from "./direction.js";
 import { asciiArt, renderTextLine, rotate180 } from "./text-line.js";
@@ -63,7 +63,7 @@ export const demoCommand: Command = {
   name: "demo",
   summary: "offline tour: GhostNet on sample photos, then a real PaddleOCR model",
   usage: [
-    "Usage: ghostnet demo [--scale S] [--engine E] [--threads N]",
+    "Usage: ghostnet demo [--scale S] [--engine E] [--threads N] [--low-memory]",
     "",
     "Runs offline on the package's data:",
     "  1. a GhostNet with synthetic (seeded) weights on the sample photos in data/images:",
@@ -73,8 +73,7 @@ export const demoCommand: Command = {
     "",
     "Options:",
     `  --scale S    GhostNet width multiplier for part 1 (default ${DEFAULT_FIXTURE.scale})`,
-    "  --engine E   auto (default), graph or ghostnet",
-    "  --threads N  worker threads (default 1)",
+    ...engineOptionsHelp(15, "auto (default), graph or ghostnet"),
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, { scale: { type: "string" }, ...ENGINE_OPTIONS });
@@ -137,7 +136,7 @@ export const demoCommand: Command = {
     const upright = renderTextLine(text, { scale: fontPixel, margin: fontPixel }); // margin on the font grid, so the ASCII picture lines up
     const turned = rotate180(upright);
     // Not a GhostNet: "auto" hands it to the graph executor whatever --engine said for part 1.
-    const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, { engine: "auto", threads: settings.threads }));
+    const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, { engine: "auto", threads: settings.threads, packWeights: settings.packWeights }));
     try {
       out(`   loaded in ${formatDuration(clsLoadMs)} (${cls.engine} engine). The demo draws "${text}" (${upright.width}×${upright.height}), and the same line turned 180°:\n`);
       out(indent(asciiArt(upright, fontPixel)));

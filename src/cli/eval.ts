@@ -12,6 +12,7 @@ import {
   type Command,
   ENGINE_OPTIONS,
   engineOptions,
+  engineOptionsHelp,
   expectPositionals,
   integerOption,
   parseCommandLine,
@@ -63,8 +64,7 @@ export const evalCommand: Command = {
     "  --root DIR     folder the list's paths are relative to",
     "  --batch N      images per model run (default 1)",
     "  --json         print { images, top1, top5, imagesPerSecond } as JSON",
-    "  --engine E     auto (default), graph or ghostnet",
-    "  --threads N    worker threads (default 1)",
+    ...engineOptionsHelp(17, "auto (default), graph or ghostnet"),
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {

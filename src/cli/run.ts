@@ -8,7 +8,7 @@ import { readFileBytes, writeFileBytes } from "../node/files.js";
 import "../node/threads.js";
 import { readNpy, writeNpy } from "../tensor/npy.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
-import { type Command, ENGINE_OPTIONS, engineOptions, expectPositionals, parseCommandLine, requiredOption } from "./args.js";
+import { type Command, ENGINE_OPTIONS, engineOptions, engineOptionsHelp, expectPositionals, parseCommandLine, requiredOption } from "./args.js";
 import { formatDuration, loadModelFile } from "./common.js";
 
 export const runCommand: Command = {
@@ -22,8 +22,7 @@ export const runCommand: Command = {
     "Options:",
     "  --input X.npy    the input tensor (float32 .npy)",
     "  --output Y.npy   where to write the first output (float32 .npy)",
-    "  --engine E       auto (default: typed GhostNet for GhostNet files, else the graph executor), graph or ghostnet",
-    "  --threads N      worker threads (default 1)",
+    ...engineOptionsHelp(19, "auto (default: typed GhostNet for GhostNet files, else the graph executor), graph or ghostnet"),
   ].join("\n"),
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(argv, {

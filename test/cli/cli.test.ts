@@ -80,6 +80,13 @@ describe("ghostnet classify", () => {
     });
   });
 
+  it("--low-memory (float32 weights only) gives exactly the same answers", async () => {
+    const lean = await classifyJson([imagesDir, "--model", fixture, "--engine", "ghostnet", "--low-memory"]);
+    expect(lean).toEqual(results);
+    const usage = await runCli(["classify", "--help"]);
+    expect(usage.stdout + usage.stderr).toMatch(/--low-memory\s+typed GhostNet: keep only the float32 weights/);
+  });
+
   it("the typed GhostNet and the graph executor give the same answers; --labels renames the classes", async () => {
     const one = join(imagesDir, sampleImages[1]!);
     const labelsPath = join(work, "labels.txt");
