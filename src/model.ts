@@ -42,11 +42,13 @@ export interface LoadOptions {
    */
   threads?: number;
   /**
-   * The typed GhostNet keeps the weights of its pointwise convs, fc_0, fc_1 and SE layers
-   * also in the float64 layouts its kernels read fastest (default true). false: the
-   * kernels read the float32 weights, with the same results bit for bit. Measured
-   * 2026-11-29 (heap after loading and one run, interleaved runs): x1.0 54 MB against
-   * 8 MB (its file is 20 MB), runs 1.10–1.11× faster packed; x0.5 1.16× faster packed.
+   * Keep constant weights also in the float64 layouts the kernels read fastest (default
+   * true): the typed GhostNet for its pointwise convs, fc_0, fc_1 and SE layers; the graph
+   * executor for pointwise convs and fully connected heads (MatMul / Gemm of at most three
+   * rows). false: the kernels read the float32 weights, with the same results bit for bit.
+   * Measured 2026-11-29 (heap after loading and one run; interleaved runs), GhostNet x1.0
+   * (file 20 MB): typed 54 MB against 8 MB, 1.09–1.11× faster packed (x0.5 1.16×); graph
+   * executor 56 MB against 20 MB, 1.09–1.12× faster packed.
    */
   packWeights?: boolean;
 }

@@ -12,7 +12,7 @@ import type { OnnxModel, OnnxValueInfo } from "../loader/model.js";
 import { topologicalOrder, validateGraph } from "../loader/validate.js";
 import { BufferArena } from "../tensor/arena.js";
 import { IntTensor, Tensor, formatShape, type AnyTensor, type TensorLike } from "../tensor/tensor.js";
-import type { ExecNode, OpDefinition, ValueMeta } from "./op-types.js";
+import type { ExecNode, OpDefinition, OpSettings, ValueMeta } from "./op-types.js";
 import { buildPlan, withNodeContext, type Plan, type PreparedNode } from "./plan.js";
 import { rewriteGraph, type RewriteOptions } from "./rewrite.js";
 
@@ -36,6 +36,13 @@ export interface ExecutorOptions extends RewriteOptions {
    * before anything is allocated: a run over it is refused with a LimitError.
    */
   maxRunBytes?: number;
+  /**
+   * Keep constant weights also in the layouts the kernels read fastest (default true; see
+   * OpSettings): 8 bytes per weight of the pointwise convs and of fully connected heads.
+   * GhostNet x1.0 through the graph executor, heap after loading and one run: 56 MB
+   * against 20 MB, runs 1.09–1.12× faster (2026-11-29). The same results either way.
+   */
+  packWeights?: boolean;
 }
 
 /** Default per-run memory budget: 2 GiB of live tensors (a GhostNet x1.3 batch of 64 at 224² needs well under 1 GiB). */
@@ -94,6 +101,7 @@ export class GraphExecutor {
     this.nodes = order;
 
     const problems: string[] = [];
+    const settings: OpSettings = { packWeights: options.packWeights ?? true };
     this.prepared = [];
     for (const node of order) {
       const define = opTable[node.opType];
@@ -104,7 +112,7 @@ export class GraphExecutor {
       try {
         this.prepared.push({
           node,
-          planner: define(node, model.opset),
+          planner: define(node, model.opset, settings),
           inputs: node.inputs.map((n) => (n === "" ? -1 : slot(n))),
           outputs: node.outputs.map((n) => (n === "" ? -1 : slot(n))),
         });

@@ -19,7 +19,8 @@
 import { ShapeError, UnsupportedOperatorError } from "../errors.js";
 import { batchNormalization } from "../ops/batchnorm.js";
 import { convTranspose2d, convTranspose2dShape, type ConvTranspose2dAttributes } from "../ops/conv-transpose.js";
-import { conv2d, conv2dShape, type Conv2dAttributes } from "../ops/conv2d.js";
+import { conv2d, conv2dGeometry, conv2dPath, conv2dShape, type Conv2dAttributes } from "../ops/conv2d.js";
+import { packPointwiseWeights } from "../ops/pointwise.js";
 import * as elementwise from "../ops/elementwise.js";
 import { NO_ACTIVATION } from "../ops/fused-activation.js";
 import * as unary from "../ops/unary.js";
@@ -29,7 +30,7 @@ import * as shapes from "../ops/shape-ops.js";
 import { resize, resizeShape } from "../ops/resize.js";
 import { expand, expandShape, tile, tileShape } from "../ops/expand.js";
 import { gather, gatherShape } from "../ops/gather.js";
-import { gemm, gemmShape, matmul, matmulShape } from "../ops/matmul.js";
+import { COLUMN_ROWS_MAX_A_ROWS, columnRows, gemm, gemmShape, matmul, matmulShape } from "../ops/matmul.js";
 import { pad, padShape, type PadAttributes } from "../ops/pad.js";
 import { reduce, reduceShape, type ReduceOp } from "../ops/reduce.js";
 import { slice, sliceShape, type SliceAttributes } from "../ops/slice.js";
@@ -77,9 +78,9 @@ function binary(op: elementwise.BinaryOp, result: "same" | "bool" = "same"): OpD
 }
 
 /** Mod: fmod = 1 takes the dividend's sign (C fmod), 0 the divisor's (Python %). */
-const modOp: OpDefinition = (node, opset) => {
+const modOp: OpDefinition = (node, opset, settings) => {
   const fmod = new NodeAttributes(node).int("fmod", 0) === 1;
-  return binary(fmod ? "fmod" : "mod")(node, opset);
+  return binary(fmod ? "fmod" : "mod")(node, opset, settings);
 };
 
 function variadic(op: "sum" | "max" | "min" | "mean"): OpDefinition {
@@ -444,21 +445,54 @@ function reduceFamily(op: ReduceOp): OpDefinition {
   };
 }
 
-const matmulOp: OpDefinition = () => (inputs) => {
-  const a = requiredFloat(inputs, 0, "A");
-  const b = requiredFloat(inputs, 1, "B");
-  return single(matmulShape(a.shape, b.shape), "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor));
+/**
+ * A node's constant B kept as columnRows (src/ops/matmul.ts) for products of at most
+ * COLUMN_ROWS_MAX_A_ROWS rows: made on the first such run, made again if the run's B is
+ * another buffer. `transposed`: B is stored [N, K] (Gemm's transB).
+ */
+function columnRowsCache(): (b: Tensor, transposed: boolean) => number[] {
+  let source: Float32Array | undefined;
+  let rows: number[] = [];
+  return (b, transposed) => {
+    if (b.data !== source) {
+      const [r, c] = b.shape as [number, number];
+      rows = transposed ? columnRows(b.data, c, r, 1, c) : columnRows(b.data, r, c, c, 1);
+      source = b.data;
+    }
+    return rows;
+  };
+}
+
+/** Rows of A's product (every dimension but the last; 1 for a vector). */
+function productRows(shape: readonly number[]): number {
+  return shape.length === 1 ? 1 : shape.slice(0, -1).reduce((p, d) => p * d, 1);
+}
+
+const matmulOp: OpDefinition = (_node, _opset, settings) => {
+  const bColumns = columnRowsCache();
+  return (inputs) => {
+    const a = requiredFloat(inputs, 0, "A");
+    const b = requiredFloat(inputs, 1, "B");
+    const shape = matmulShape(a.shape, b.shape);
+    if (settings.packWeights && b.value !== undefined && b.shape.length === 2 && productRows(a.shape) <= COLUMN_ROWS_MAX_A_ROWS) {
+      return single(shape, "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, bColumns(ins[1] as Tensor, false)));
+    }
+    return single(shape, "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor));
+  };
 };
 
-const gemmOp: OpDefinition = (node) => {
+const gemmOp: OpDefinition = (node, _opset, settings) => {
   const attrs = new NodeAttributes(node);
   const params = { alpha: attrs.float("alpha", 1), beta: attrs.float("beta", 1), transA: attrs.int("transA", 0), transB: attrs.int("transB", 0) };
+  const bColumns = columnRowsCache();
   return (inputs) => {
     const a = requiredFloat(inputs, 0, "A");
     const b = requiredFloat(inputs, 1, "B");
     const c = inputs[2];
-    return single(gemmShape(a.shape, b.shape, c?.shape, params), "float32", (ins, out) =>
-      gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params),
+    const shape = gemmShape(a.shape, b.shape, c?.shape, params);
+    const useColumns = settings.packWeights && b.value !== undefined && params.transA === 0 && shape[0]! <= COLUMN_ROWS_MAX_A_ROWS;
+    return single(shape, "float32", (ins, out) =>
+      gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params, useColumns ? bColumns(ins[1] as Tensor, params.transB !== 0) : null),
     );
   };
 };
@@ -526,9 +560,21 @@ function as2d(params: Conv2dAttributes): Conv2dAttributes {
 const unitHeight = (shape: readonly number[]): number[] => [...shape.slice(0, 2), 1, ...shape.slice(2)];
 
 /** Conv (2-D, and 1-D as 2-D), with the activation the rewrites fused into it. */
-const convOp: OpDefinition = (node) => {
+const convOp: OpDefinition = (node, _opset, settings) => {
   const params2d = convAttributes(new NodeAttributes(node));
   const activation = node.fusedActivation ?? NO_ACTIVATION;
+  // A constant weight of a pointwise conv (on maps of 4 pixels or more, where the tile
+  // kernel runs) packed once, as the typed GhostNet does: made on the first run, made again
+  // if the run's weight is another buffer.
+  let packedSource: Float32Array | undefined;
+  let packed: number[] | null = null;
+  const packedWeight = (w: Tensor): number[] => {
+    if (w.data !== packedSource) {
+      packed = packPointwiseWeights(w.data, w.shape[0]!, w.shape[1]!);
+      packedSource = w.data;
+    }
+    return packed!;
+  };
   return (inputs) => {
     const x = requiredFloat(inputs, 0, "X");
     const w = requiredFloat(inputs, 1, "W");
@@ -544,9 +590,11 @@ const convOp: OpDefinition = (node) => {
       });
     }
     const shape = conv2dShape(x.shape, w.shape, params2d);
+    const pack = settings.packWeights && w.value !== undefined && x.shape.length === 4 && w.shape.length === 4 &&
+      conv2dPath(conv2dGeometry(x.shape, w.shape, params2d)) === "pointwise" && shape[2]! * shape[3]! >= 4;
     return single(shape, "float32", (ins, out) => {
       const [input, weight, bias] = ins as Tensor[];
-      conv2d(out as Tensor, input!, weight!, bias ?? null, params2d, activation);
+      conv2d(out as Tensor, input!, weight!, bias ?? null, params2d, activation, pack ? packedWeight(weight!) : null);
     });
   };
 };

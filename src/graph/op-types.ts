@@ -54,5 +54,16 @@ export interface ExecNode extends OnnxNode {
 /** Inputs are undefined where the node omits an optional input (""). */
 export type OpPlanner = (inputs: readonly (ValueMeta | undefined)[]) => OpPlan;
 
+/** Load-time choices the executor passes to every op definition. */
+export interface OpSettings {
+  /**
+   * Whether ops may keep constant weights also in the layouts their kernels read fastest
+   * (loadModel's `packWeights`, default true): Conv packs a pointwise conv's weight once
+   * (packPointwiseWeights), MatMul and Gemm keep a constant B's columns as float64 rows for
+   * products of at most three rows (columnRows). 8 bytes per weight; the same bits.
+   */
+  packWeights: boolean;
+}
+
 /** Reads a node's attributes (throwing ModelValidationError on bad ones) and returns its planner. */
-export type OpDefinition = (node: ExecNode, opset: number) => OpPlanner;
+export type OpDefinition = (node: ExecNode, opset: number, settings: OpSettings) => OpPlanner;

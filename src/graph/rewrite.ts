@@ -110,7 +110,8 @@ function foldConstants(graph: ExecGraph, opTable: Readonly<Record<string, OpDefi
     }
     try {
       const metas = inputs.map((v): ValueMeta | undefined => (v === undefined ? undefined : { shape: v.shape, dtype: v.dtype, value: v }));
-      const plan = define(node, opset)(metas);
+      // Folded once: no weight layouts worth keeping.
+      const plan = define(node, opset, { packWeights: false })(metas);
       let values = plan.values;
       const tooLarge = plan.outputs.some((o) => o.shape.reduce((a, b) => a * b, 1) > maxElements);
       if (tooLarge) throw new Error("left to the planner, which reports the limit");

@@ -248,7 +248,9 @@ function checkRange(g: Conv2dGeometry, r: ConvWorkRange): void {
 
 /**
  * Conv: writes all of `output` (shape from conv2dShape). `activation` is applied in the
- * epilogue (default none). Weight is [M, C/group, kH, kW]; bias [M] or null.
+ * epilogue (default none). Weight is [M, C/group, kH, kW]; bias [M] or null. `packedW`,
+ * optional, for a pointwise conv: packPointwiseWeights(weight) made by a caller that keeps
+ * it with a constant weight (the same bits with or without it; see pointwise.ts).
  */
 export function conv2d(
   output: Tensor,
@@ -257,10 +259,11 @@ export function conv2d(
   bias: Tensor | null | undefined,
   attrs: Conv2dAttributes,
   activation: FusedActivation = NO_ACTIVATION,
+  packedW: number[] | null = null,
 ): void {
   const g = conv2dGeometry(input.shape, weight.shape, attrs);
   checkConvTensors(g, output, input, bias);
-  conv2dGeometryRange(output.data, input.data, weight.data, bias ? bias.data : null, g, activation, fullConvRange(g));
+  conv2dGeometryRange(output.data, input.data, weight.data, bias ? bias.data : null, g, activation, fullConvRange(g), packedW);
 }
 
 /**
@@ -281,7 +284,7 @@ export function conv2dRange(
   conv2dGeometryRange(output.data, input.data, weight.data, bias ? bias.data : null, g, activation, range);
 }
 
-/** The dispatcher on raw buffers (shapes already checked against `g`). */
+/** The dispatcher on raw buffers (shapes already checked against `g`); `packedW` as in conv2d. */
 export function conv2dGeometryRange(
   y: Float32Array,
   x: Float32Array,
@@ -290,12 +293,13 @@ export function conv2dGeometryRange(
   g: Conv2dGeometry,
   activation: FusedActivation,
   range: ConvWorkRange,
+  packedW: number[] | null = null,
 ): void {
   checkRange(g, range);
   if (range.channelStart === range.channelEnd || range.rowStart === range.rowEnd || g.batch === 0) return;
   switch (conv2dPath(g)) {
     case "pointwise":
-      pointwiseConv2dRange(y, x, w, bias, g, activation, range);
+      pointwiseConv2dRange(y, x, w, bias, g, activation, range, packedW);
       return;
     case "depthwise":
       depthwiseConv2dRange(y, x, w, bias, g, activation, range);

@@ -12,7 +12,43 @@
 import { ShapeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
+import { doubleArray } from "./double-array.js";
 import { sgemm } from "./gemm.js";
+import { matVecRows } from "./matvec.js";
+
+/**
+ * A product whose A has at most this many rows (a classifier's fully connected layer at
+ * small batches) may read B as `columnRows(B)`: matVecRows over B's columns as float64 rows.
+ * sgemm reads such a B down its columns, one row of B per step (strided, so nearly every
+ * read misses the caches and the TLB); the rows stream. Same products, same order (matvec.ts:
+ * float64 sums over k ascending within sgemm's depth blocks), so bitwise sgemm's result.
+ * Measured 2026-11-29 (GhostNet's heads, [1, 960]·[960, 1280] and [1, 1280]·[1280, 1000],
+ * interleaved, warm caches): see columnRows.
+ */
+export const COLUMN_ROWS_MAX_A_ROWS = 3;
+
+/**
+ * The columns of B [K, N] as float64 rows: rows[j·K + p] = B[p, j], where element (p, j)
+ * sits at b[p·rowStride + j·colStride] (a transposed B: rowStride 1, colStride K). A
+ * double array (double-array.ts): 8 bytes per weight, made once by a caller that keeps it
+ * with a constant B (the graph executor, per node).
+ */
+export function columnRows(b: Float32Array, k: number, n: number, rowStride: number, colStride: number): number[] {
+  if (!(k >= 0 && n >= 0) || b.length < (k - 1) * rowStride + (n - 1) * colStride + 1) {
+    throw new RangeError(`columnRows: B holds ${b.length} values, too few for [${k}, ${n}] with strides ${rowStride}, ${colStride}`);
+  }
+  const rows = doubleArray(k * n);
+  for (let j = 0; j < n; j++) {
+    for (let p = 0, o = j * k, src = j * colStride; p < k; p++, o++, src += rowStride) rows[o] = b[src]!;
+  }
+  return rows;
+}
+
+/** y rows [0, count) = A rows (contiguous, length k, from aOffset) times B given as columnRows. */
+function productsOnColumnRows(y: Float32Array, a: Float32Array, aOffset: number, count: number, k: number, n: number, bColumns: number[]): void {
+  if (bColumns.length !== k * n) throw new RangeError(`B's column rows hold ${bColumns.length} values, [${k}, ${n}] needs ${k * n}`);
+  for (let i = 0; i < count; i++) matVecRows(n, k, bColumns, 0, a, aOffset + i * k, y, i * n);
+}
 
 /** Output shape of MatMul(a, b) (numpy.matmul). */
 export function matmulShape(aShape: readonly number[], bShape: readonly number[]): number[] {
@@ -40,8 +76,12 @@ export function matmulShape(aShape: readonly number[], bShape: readonly number[]
   return out;
 }
 
-/** MatMul: output[batch…] = a[batch…] · b[batch…] with broadcast batch dims. */
-export function matmul(output: Tensor, a: Tensor, b: Tensor): void {
+/**
+ * MatMul: output[batch…] = a[batch…] · b[batch…] with broadcast batch dims. `bColumns`,
+ * optional: columnRows of a 2-D b, used when a has at most COLUMN_ROWS_MAX_A_ROWS rows in
+ * all (the same bits either way).
+ */
+export function matmul(output: Tensor, a: Tensor, b: Tensor, bColumns: number[] | null = null): void {
   const expected = matmulShape(a.shape, b.shape);
   if (!shapesEqual(output.shape, expected)) {
     throw new ShapeError(`MatMul: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
@@ -66,6 +106,10 @@ export function matmul(output: Tensor, a: Tensor, b: Tensor): void {
   let bBatchSize = 1;
   for (const d of bBatch) bBatchSize *= d;
   if (bBatchSize === 1 && shapesEqual(aBatch, batch)) {
+    if (bColumns !== null && bShape.length === 2 && batchCount * m <= COLUMN_ROWS_MAX_A_ROWS) {
+      productsOnColumnRows(y, a.data, 0, batchCount * m, k, n, bColumns);
+      return;
+    }
     sgemm(batchCount * m, n, k, a.data, 0, k, 1, b.data, 0, n, 1, y, 0, n);
     return;
   }
@@ -127,8 +171,12 @@ export function gemmShape(
   return [m, n];
 }
 
-/** Gemm: output [M, N] = alpha · A' · B' + beta · C. */
-export function gemm(output: Tensor, a: Tensor, b: Tensor, c: Tensor | undefined, attrs: GemmAttributes): void {
+/**
+ * Gemm: output [M, N] = alpha · A' · B' + beta · C. `bColumns`, optional: columnRows of B'
+ * (B' = Bᵀ when transB), used when A is not transposed and M ≤ COLUMN_ROWS_MAX_A_ROWS (the
+ * same bits either way).
+ */
+export function gemm(output: Tensor, a: Tensor, b: Tensor, c: Tensor | undefined, attrs: GemmAttributes, bColumns: number[] | null = null): void {
   const expected = gemmShape(a.shape, b.shape, c?.shape, attrs);
   if (!shapesEqual(output.shape, expected)) {
     throw new ShapeError(`Gemm: output shape ${formatShape(output.shape)} should be ${formatShape(expected)}`);
@@ -145,6 +193,7 @@ export function gemm(output: Tensor, a: Tensor, b: Tensor, c: Tensor | undefined
   const [aRow, aCol] = transA ? [1, m] : [k, 1];
   const [bRow, bCol] = transB ? [1, k] : [n, 1];
   if (k === 0) y.fill(0);
+  else if (bColumns !== null && !transA && m <= COLUMN_ROWS_MAX_A_ROWS) productsOnColumnRows(y, a.data, 0, m, k, n, bColumns);
   else sgemm(m, n, k, a.data, 0, aRow, aCol, b.data, 0, bRow, bCol, y, 0, n);
   if (alpha !== 1) for (let i = 0; i < y.length; i++) y[i] = alpha * y[i]!;
   if (c !== undefined && beta !== 0) {

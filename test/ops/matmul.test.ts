@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShapeError } from "../../src/errors.js";
-import { gemm, gemmShape, matmul, matmulShape, type GemmAttributes } from "../../src/ops/matmul.js";
+import { columnRows, gemm, gemmShape, matmul, matmulShape, type GemmAttributes } from "../../src/ops/matmul.js";
 import type { WriterAttribute } from "../../src/loader/writer.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { expectClose } from "../helpers/compare.js";
@@ -76,5 +76,48 @@ describe("MatMul / Gemm by hand", () => {
     expect(() => matmulShape([2, 3], [4, 5])).toThrow(ShapeError);
     expect(() => matmulShape([2, 3], [4, 5])).toThrow(/3 vs 4/);
     expect(() => gemmShape([2, 3], [3, 4], [3], {})).toThrow(/C of shape \[3\]/);
+  });
+});
+
+describe("B's columns as float64 rows (columnRows): the same bits as sgemm", () => {
+  it("MatMul with A of 1, 2 and 3 rows (vector, matrix, batched), K across a depth block", () => {
+    // K = 1100 > sgemm's kc (1024): the sum is rounded once between the two depth blocks.
+    for (const [aShape, k, n] of [[[1100], 1100, 13], [[1, 1100], 1100, 9], [[2, 1100], 1100, 17], [[3, 1, 40], 40, 7]] as const) {
+      const a = randomTensor([...aShape], 71);
+      const b = randomTensor([k, n], 72);
+      const plain = new Tensor(matmulShape(aShape, [k, n]));
+      const onRows = new Tensor(plain.shape);
+      onRows.data.fill(-7);
+      matmul(plain, a, b);
+      matmul(onRows, a, b, columnRows(b.data, k, n, n, 1));
+      expect(onRows.data, JSON.stringify(aShape)).toEqual(plain.data);
+      expect(plain.data.every((v) => v !== -7 && Number.isFinite(v))).toBe(true);
+    }
+  });
+
+  it("A of 4 rows or more takes sgemm's packed path; a wrong-sized column copy is refused", () => {
+    const a = randomTensor([4, 6], 73);
+    const b = randomTensor([6, 5], 74);
+    const plain = new Tensor([4, 5]);
+    const given = new Tensor([4, 5]);
+    matmul(plain, a, b);
+    matmul(given, a, b, columnRows(b.data, 6, 5, 5, 1));
+    expect(given.data).toEqual(plain.data);
+    expect(() => matmul(new Tensor([1, 5]), randomTensor([1, 6], 1), b, [1, 2, 3])).toThrow(/column rows hold 3 values/);
+    expect(() => columnRows(new Float32Array(29), 6, 5, 5, 1)).toThrow(RangeError);
+  });
+
+  it("Gemm, B plain and transposed, with alpha and C", () => {
+    for (const transB of [0, 1]) {
+      const attrs: GemmAttributes = { transB, alpha: 0.5, beta: 2 };
+      const a = randomTensor([2, 1030], 75);
+      const b = randomTensor(transB ? [11, 1030] : [1030, 11], 76);
+      const c = randomTensor([11], 77);
+      const plain = new Tensor([2, 11]);
+      const onRows = new Tensor([2, 11]);
+      gemm(plain, a, b, c, attrs);
+      gemm(onRows, a, b, c, attrs, transB ? columnRows(b.data, 1030, 11, 1, 1030) : columnRows(b.data, 1030, 11, 11, 1));
+      expect(onRows.data, `transB ${transB}`).toEqual(plain.data);
+    }
   });
 });

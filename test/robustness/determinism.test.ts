@@ -132,6 +132,24 @@ describe("determinism: GhostNet x0.5 at 224×224 (the real size, where kernels t
   });
 });
 
+describe("determinism: the graph executor's weight layouts", () => {
+  it("packWeights true (fc heads on B's columns as float64 rows) and false give the same bits: MatMul and Gemm heads, batches 1, 3 and 4", async () => {
+    for (const style of ["legacy", "fused"] as const) {
+      // legacy: the fc layers as MatMul + Add; fused: as Gemm.
+      const bytes = makeGhostNetFixture({ scale: 0.25, style, seed: 9, classCount: 1000, calibrationBatch: 1, calibrationSize: 224 });
+      const packed = await loadModel(bytes, { engine: "graph" });
+      const plain = await loadModel(bytes, { engine: "graph", packWeights: false });
+      const list = images(4, 224, 900);
+      for (const batch of [1, 3, 4]) {
+        const x = stack(list.slice(0, batch));
+        expect(bitwiseEqual(await scores(packed, x), await scores(plain, x)), `${style}, batch ${batch}`).toBe(true);
+      }
+      packed.dispose();
+      plain.dispose();
+    }
+  });
+});
+
 describe("determinism: classifier", () => {
   it("classifyBatch of 8 images equals classify of each alone, scores included", async () => {
     const model = await loadModel(smallGhostNetBytes());
