@@ -4,11 +4,14 @@
  * An op is set up in two steps, so that everything that can be decided early is decided
  * once:
  *
- *   prepare(node, opset)          at load: read and check the attributes (per-opset rules)
- *     → plan(inputs: ValueMeta[])  per input shape: output shapes and dtypes, reading the
- *                                  values of inputs that are known before the run
- *                                  (constants, shape arithmetic)
- *       → run(inputs, outputs)     per run: the kernel writes every output element
+ *   prepare(node, opset, settings)  at load: read and check the attributes (per-opset rules)
+ *     → plan(inputs: ValueMeta[])    per input shape: output shapes and dtypes, reading the
+ *                                    values of inputs that are known before the run
+ *                                    (constants, shape arithmetic)
+ *       → run(inputs, outputs)       per run: the kernel writes every output element
+ *
+ * A definition may keep state across runs in its closure (Conv and MatMul keep their
+ * constant weights' packed copies, keyed by the weight buffer, when settings.packWeights).
  *
  * A plan may instead give its outputs' `values` directly (Shape gives the input's
  * shape): such nodes never run; their outputs are known for every run of that shape.
