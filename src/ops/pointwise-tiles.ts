@@ -59,6 +59,12 @@ function act(v: number, code: number, p0: number, p1: number): number {
  */
 const halfRelu = (v: number): number => (v + Math.abs(v)) * 0.5; // a const: see depthwise.ts `finish`
 
+/** HardSwish exactly as `act` computes it (ONNX: v · max(0, min(1, v/6 + 1/2))), for the whole-tile store. */
+const hardSwish = (v: number): number => {
+  const t = v / 6 + 0.5;
+  return t <= 0 ? 0 : t >= 1 ? v : v * t;
+};
+
 /** Bias, activation and the rows/columns of a tile that are stored. */
 export interface TileStore {
   /** Row stride of y: y[yi + r·ldy + c] receives tile element (r, c). */
@@ -249,6 +255,13 @@ export function pointwiseStripPacked(
         continue;
       }
       // A NaN or −∞ sum in the tile: the exact store below.
+    } else if (rows === 2 && cols === 4 && code === ACT_HARD_SWISH) {
+      // PP-LCNet's (PaddleOCR's) convs: spelled out like relu's below (through storeTile
+      // it cost 7–17 % of a 128–480-deep conv, 60 % at depth 24).
+      const r1 = yi + ldy;
+      y[yi] = hardSwish(c00 + b0); y[yi + 1] = hardSwish(c01 + b0); y[yi + 2] = hardSwish(c02 + b0); y[yi + 3] = hardSwish(c03 + b0);
+      y[r1] = hardSwish(c10 + b1); y[r1 + 1] = hardSwish(c11 + b1); y[r1 + 2] = hardSwish(c12 + b1); y[r1 + 3] = hardSwish(c13 + b1);
+      continue;
     }
     const sums = tileSums;
     sums[0] = c00; sums[1] = c01; sums[2] = c02; sums[3] = c03;
