@@ -22,6 +22,8 @@ interface DepthwiseCase {
   pads: [number, number, number, number];
   dilation?: number;
   batch?: number;
+  /** [strideH, strideW] when they differ (`stride` is then ignored). */
+  strides?: [number, number];
 }
 
 const cases: DepthwiseCase[] = [];
@@ -43,15 +45,18 @@ cases.push({ c: 2, h: 15, w: 14, k: [5, 5], stride: 2, pads: [4, 3, 4, 3], dilat
 cases.push({ c: 4, h: 9, w: 10, k: [7, 7], stride: 1, pads: [3, 3, 3, 3] });
 cases.push({ c: 3, h: 8, w: 11, k: [3, 5], stride: 2, pads: [1, 2, 1, 2] });
 cases.push({ c: 2, h: 6, w: 6, k: [1, 1], stride: 1, pads: [1, 1, 1, 1] });
+// PaddleOCR's recognizer (PP-LCNetV3): 5×5 with strides (2, 1), 3×3 too.
+cases.push({ c: 3, h: 12, w: 20, k: [5, 5], stride: 1, strides: [2, 1], pads: [2, 2, 2, 2] });
+cases.push({ c: 2, h: 9, w: 17, k: [3, 3], stride: 1, strides: [2, 1], pads: [1, 1, 1, 1] });
 
 function describeCase(d: DepthwiseCase): string {
-  return `C ${d.c} ${d.h}×${d.w} k ${d.k.join("×")} s ${d.stride} pads [${d.pads.join(", ")}]` +
+  return `C ${d.c} ${d.h}×${d.w} k ${d.k.join("×")} s ${d.strides ? d.strides.join("×") : d.stride} pads [${d.pads.join(", ")}]` +
     (d.dilation ? ` dilation ${d.dilation}` : "") + (d.batch ? ` batch ${d.batch}` : "");
 }
 
 function attrsOf(d: DepthwiseCase): Conv2dAttributes {
   const dil = d.dilation ?? 1;
-  return { strides: [d.stride, d.stride], pads: d.pads, dilations: [dil, dil], group: d.c };
+  return { strides: d.strides ?? [d.stride, d.stride], pads: d.pads, dilations: [dil, dil], group: d.c };
 }
 
 describe("depthwise kernels vs the generic loop and the conv reference", () => {
