@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ShapeError } from "../../src/errors.js";
+import { sgemm } from "../../src/ops/gemm.js";
 import { columnRows, gemm, gemmShape, matmul, matmulShape, type GemmAttributes } from "../../src/ops/matmul.js";
 import type { WriterAttribute } from "../../src/loader/writer.js";
 import { Tensor } from "../../src/tensor/tensor.js";
@@ -119,5 +120,36 @@ describe("B's columns as float64 rows (columnRows): the same bits as sgemm", () 
       gemm(onRows, a, b, c, attrs, transB ? columnRows(b.data, 1030, 11, 1, 1030) : columnRows(b.data, 1030, 11, 11, 1));
       expect(onRows.data, `transB ${transB}`).toEqual(plain.data);
     }
+  });
+});
+
+describe("products of four rows or more on the pointwise tile kernel: the same bits as sgemm", () => {
+  it("MatMul [40, 120]·[120, 333], batched [2, 3, 24]·[24, 7], and K deeper than sgemm's depth block (1100, stays on sgemm)", () => {
+    for (const [aShape, bShape] of [[[40, 120], [120, 333]], [[2, 3, 24], [24, 7]], [[5, 1100], [1100, 6]]] as const) {
+      const a = randomTensor([...aShape], 81);
+      const b = randomTensor([...bShape], 82);
+      const out = new Tensor(matmulShape(aShape, bShape));
+      matmul(out, a, b);
+      const rows = out.size / bShape[1];
+      const expected = new Float32Array(out.size);
+      sgemm(rows, bShape[1], bShape[0], a.data, 0, bShape[0], 1, b.data, 0, bShape[1], 1, expected, 0, bShape[1]);
+      expect(out.data, JSON.stringify(aShape)).toEqual(expected);
+    }
+  });
+
+  it("all-zero products give +0 on both paths, and Gemm takes the tile path too", () => {
+    const a = new Tensor([4, 3], Float32Array.from([-1, -2, -3, 1, 2, 3, -1, 0, 1, 0, 0, 0]));
+    const b = new Tensor([3, 2], Float32Array.from([0, 1, 0, 1, 0, 1]));
+    const out = new Tensor([4, 2]);
+    matmul(out, a, b);
+    // Row 0 · column 0 is (−1)·0 + (−2)·0 + (−3)·0: each product −0, the sum from +0 is +0.
+    expect(Array.from(out.data)).toEqual([0, -6, 0, 6, 0, 0, 0, 0]);
+    expect(Object.is(out.data[0], 0)).toBe(true);
+    const expected = new Float32Array(8);
+    sgemm(4, 2, 3, a.data, 0, 3, 1, b.data, 0, 2, 1, expected, 0, 2);
+    expect(out.data).toEqual(expected);
+    const viaGemm = new Tensor([4, 2]);
+    gemm(viaGemm, a, b, undefined, {});
+    expect(viaGemm.data).toEqual(out.data);
   });
 });
