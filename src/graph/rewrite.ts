@@ -57,6 +57,7 @@ export function rewriteGraph(model: OnnxModel, opTable: Readonly<Record<string, 
   if (options.foldBatchNorm ?? true) {
     foldBatchNorms(graph);
     foldAffineIntoConvs(graph);
+    foldScalarAffineIntoNextConvs(graph);
   }
   if (options.fuseActivations ?? true) {
     fuseHardSwish(graph, model.opset);
@@ -231,6 +232,84 @@ function foldAffineIntoConvs(graph: ExecGraph): void {
       graph.nodes = graph.nodes.filter((n) => n !== next);
       counts = readerCounts(graph);
     }
+  }
+}
+
+/** A float constant of one value and rank ≤ 1 (so it broadcasts against anything without changing its shape). */
+function scalarFloat(graph: ExecGraph, name: string | undefined): number | undefined {
+  const value = floatConstant(graph, name);
+  return value !== undefined && value.data.length === 1 && value.shape.length <= 1 ? value.data[0]! : undefined;
+}
+
+/** Mul or Add of one value by a scalar float constant: [the value, the constant]. */
+function scalarOperation(graph: ExecGraph, node: ExecNode): [string, number] | undefined {
+  if ((node.opType !== "Mul" && node.opType !== "Add") || node.inputs.length !== 2) return undefined;
+  const [a, b] = node.inputs as [string, string];
+  const kb = scalarFloat(graph, b);
+  if (kb !== undefined && floatConstant(graph, a) === undefined) return [a, kb];
+  const ka = scalarFloat(graph, a);
+  if (ka !== undefined && floatConstant(graph, b) === undefined) return [b, ka];
+  return undefined;
+}
+
+/** A Conv that reads no padding: auto_pad NOTSET or VALID, and every explicit pad 0. */
+function readsNoPadding(conv: ExecNode): boolean {
+  const attrs = new NodeAttributes(conv);
+  const autoPad = attrs.string("auto_pad", "NOTSET");
+  return (autoPad === "NOTSET" || autoPad === "VALID") && attrs.ints("pads", []).every((p) => p === 0);
+}
+
+/**
+ * x → Mul(·, s) → Add(·, b) → Conv, the scalars constant and the conv reading no padding
+ * (every tap sees a real input): Conv(s·x + b) = (s·W)·x + (c + b·ΣW), ΣW the sum of each
+ * output channel's filter, so the Mul and Add go and the conv reads x. A Mul or an Add alone
+ * folds the same way. PaddleOCR's PP-LCNetV3 puts such a "learnable affine block" after
+ * its activations, and half of them feed 1×1 convs. The folded weights round once more, so
+ * outputs move in the last bits (within onnxruntime's tolerance, as for BatchNorm folding).
+ */
+function foldScalarAffineIntoNextConvs(graph: ExecGraph): void {
+  let counts = readerCounts(graph);
+  for (const first of graph.nodes.slice()) {
+    if (!graph.nodes.includes(first)) continue; // folded as part of an earlier chain
+    const head = scalarOperation(graph, first);
+    if (head === undefined) continue;
+    const [x, k] = head;
+    const scale = first.opType === "Mul" ? k : 1;
+    let shift = first.opType === "Add" ? k : 0;
+    const chain = [first];
+    const second = soleReader(graph, counts, first.outputs[0]!);
+    const tail = second === undefined ? undefined : scalarOperation(graph, second);
+    if (first.opType === "Mul" && second?.opType === "Add" && tail !== undefined && tail[0] === first.outputs[0]) {
+      shift = tail[1];
+      chain.push(second);
+    }
+    const last = chain[chain.length - 1]!;
+    const conv = soleReader(graph, counts, last.outputs[0]!);
+    if (conv === undefined || conv.opType !== "Conv" || conv.inputs[0] !== last.outputs[0] || conv.inputs.slice(1).includes(last.outputs[0]!)) continue;
+    if (!readsNoPadding(conv)) continue;
+    const weight = floatConstant(graph, conv.inputs[1]);
+    if (weight === undefined || weight.shape.length < 3) continue;
+    const bias = conv.inputs[2] ? floatConstant(graph, conv.inputs[2]) : undefined;
+    if (conv.inputs[2] && bias === undefined) continue;
+    const m = weight.shape[0]!;
+    const perChannel = weight.data.length / m;
+    const newWeight = new Float32Array(weight.data.length);
+    const newBias = new Float32Array(m);
+    for (let c = 0; c < m; c++) {
+      let filterSum = 0;
+      for (let i = c * perChannel; i < (c + 1) * perChannel; i++) {
+        filterSum += weight.data[i]!;
+        newWeight[i] = weight.data[i]! * scale;
+      }
+      newBias[c] = (bias ? bias.data[c]! : 0) + shift * filterSum;
+    }
+    const weightName = freshName(graph, `${conv.name}.affine_in_weight`);
+    const biasName = freshName(graph, `${conv.name}.affine_in_bias`);
+    graph.constants.set(weightName, new Tensor(weight.shape, newWeight));
+    graph.constants.set(biasName, new Tensor([m], newBias));
+    conv.inputs = [x, weightName, biasName];
+    graph.nodes = graph.nodes.filter((n) => !chain.includes(n));
+    counts = readerCounts(graph);
   }
 }
 

@@ -138,6 +138,56 @@ describe("graph rewrites", () => {
     });
   }
 
+  /** Depthwise conv → Relu → scalar affine (Mul, Add, or one of them) → `next` conv, as PP-LCNetV3 writes its blocks. */
+  function affineIntoNextModel(chain: "mul-add" | "mul" | "add", nextKernel: 1 | 3, nextBias: boolean): Uint8Array {
+    const c = 4;
+    const m = 6;
+    const pad = (nextKernel - 1) / 2;
+    const nodes: WriterNode[] = [
+      constantNode("dw", { dtype: "float32", dims: [c, 1, 3, 3], data: randomFloats(c * 9, 31) }),
+      constantNode("pw", { dtype: "float32", dims: [m, c, nextKernel, nextKernel], data: randomFloats(m * c * nextKernel * nextKernel, 32) }),
+      constantNode("pw_b", { dtype: "float32", dims: [m], data: randomFloats(m, 33) }),
+      constantNode("lab_s", { dtype: "float32", dims: [1], data: [0.8125] }),
+      constantNode("lab_b", { dtype: "float32", dims: [1], data: [-0.375] }),
+      { opType: "Conv", inputs: ["x", "dw"], outputs: ["d"], name: "dwconv", attributes: { group: attr.int(c), pads: attr.ints([1, 1, 1, 1]), kernel_shape: attr.ints([3, 3]) } },
+      { opType: "Relu", inputs: ["d"], outputs: ["r"], name: "relu" },
+    ];
+    let last = "r";
+    if (chain !== "add") {
+      nodes.push({ opType: "Mul", inputs: ["lab_s", last], outputs: ["scaled"], name: "lab_scale" });
+      last = "scaled";
+    }
+    if (chain !== "mul") {
+      nodes.push({ opType: "Add", inputs: [last, "lab_b"], outputs: ["shifted"], name: "lab_bias" });
+      last = "shifted";
+    }
+    nodes.push({
+      opType: "Conv", inputs: nextBias ? [last, "pw", "pw_b"] : [last, "pw"], outputs: ["y"], name: "next",
+      attributes: { pads: attr.ints([pad, pad, pad, pad]), kernel_shape: attr.ints([nextKernel, nextKernel]) },
+    });
+    return encodeModel({ opset: 11, inputs: [{ name: "x", shape: ["N", c, 5, 7] }], outputs: [{ name: "y" }], nodes });
+  }
+
+  for (const [chain, nextBias] of [["mul-add", true], ["mul", false], ["add", false], ["add", true]] as const) {
+    it(`folds a scalar affine (${chain}) into the following 1×1 conv${nextBias ? " with a bias" : ""}`, async () => {
+      const bytes = affineIntoNextModel(chain, 1, nextBias);
+      const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+      expect(executor.nodes.map((n) => n.opType)).toEqual(["Conv", "Conv"]);
+      const x = new Tensor([2, 4, 5, 7], randomFloats(280, 34, -2, 2));
+      expectClose(executor.run({ x }).y!, floatRef((await runOrt(bytes, { x })).y), 1e-5);
+      const plain = new GraphExecutor(decodeModel(bytes), OP_TABLE, { foldBatchNorm: false });
+      expect(plain.nodes.map((n) => n.opType)).toContain(chain === "add" ? "Add" : "Mul");
+    });
+  }
+
+  it("keeps the affine before a padded conv (its zero padding would not get the shift), and still agrees", async () => {
+    const bytes = affineIntoNextModel("mul-add", 3, true);
+    const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
+    expect(executor.nodes.map((n) => n.opType)).toEqual(["Conv", "Mul", "Add", "Conv"]);
+    const x = new Tensor([1, 4, 5, 7], randomFloats(140, 35, -2, 2));
+    expectClose(executor.run({ x }).y!, floatRef((await runOrt(bytes, { x })).y), 1e-5);
+  });
+
   it("leaves the Conv alone when its output has another reader, and still agrees", async () => {
     const bytes = convBnModel(activations.Relu, ["conv"]);
     const executor = new GraphExecutor(decodeModel(bytes), OP_TABLE);
