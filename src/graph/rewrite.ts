@@ -9,6 +9,9 @@
  *                      (when the Conv output has no other reader)
  *   3b. fold affine:  Conv → Mul(s) → Add(t) with constant scalar or per-channel s, t (PP-LCNetV3's
  *                      learnable affine blocks) becomes Conv(x, W·s, b·s + t)
+ *   3c. affine in:    Mul(s) → Add(t) with constant scalars (either alone too) feeding a Conv
+ *                      that reads no padding becomes Conv(x, W·s, b + t·ΣW), ΣW per output
+ *                      channel (the blocks that follow an activation, before a 1×1 conv)
  *   4. hard-swish:    Paddle2ONNX's decomposition Div(Mul(x, Clip(Add(x, 3), 0, 6)), 6)
  *                      becomes one HardSwish(x)
  *   5. fuse:          Conv → Relu | Clip | HardSigmoid | HardSwish | Sigmoid becomes a Conv
@@ -25,7 +28,7 @@ import { allocateValue } from "./plan.js";
 export interface RewriteOptions {
   /** Evaluate nodes whose inputs are all constants at load (default true). */
   foldConstants?: boolean;
-  /** Fold BatchNormalization into the preceding Conv (default true). */
+  /** Fold BatchNormalization and constant affine maps into the neighbouring Conv (default true). */
   foldBatchNorm?: boolean;
   /** Fuse decomposed hard-swish and Conv → activation (default true). */
   fuseActivations?: boolean;
