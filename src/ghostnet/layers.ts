@@ -29,8 +29,8 @@ import { depthwiseConv2dRange } from "../ops/depthwise.js";
 import { packPointwiseWeights, pointwiseConv2dRange } from "../ops/pointwise.js";
 import { foldBatchNormIntoConv } from "../ops/batchnorm.js";
 import { concat } from "../ops/concat.js";
-import { gemm } from "../ops/matmul.js";
-import { doubleArray, toDoubleArray } from "../ops/double-array.js";
+import { columnRows, gemm } from "../ops/matmul.js";
+import { toDoubleArray } from "../ops/double-array.js";
 import { sgemm } from "../ops/gemm.js";
 import { matVecRows } from "../ops/matvec.js";
 import { clip, relu } from "../ops/unary.js";
@@ -241,11 +241,9 @@ export class Linear {
   private transposedWeight(): number[] {
     if (this.transposed !== undefined) return this.transposed;
     const { in: k, out: m } = this.spec;
-    const w = this.weight.data;
-    const t = doubleArray(k * m);
-    for (let i = 0; i < k; i++) for (let j = 0; j < m; j++) t[j * k + i] = w[i * m + j]!;
-    this.transposed = t;
-    return t;
+    // W [in, out] row-major: its columns as float64 rows are Wᵀ.
+    this.transposed = columnRows(this.weight.data, k, m, m, 1);
+    return this.transposed;
   }
 
   /**

@@ -124,6 +124,11 @@ export function getGemmBlocking(): { mc: number; nc: number; kc: number; directB
   return { ...blocking };
 }
 
+/** The depth block kc alone, without getGemmBlocking's copy (for callers on a run's path). */
+export function gemmDepthBlock(): number {
+  return blocking.kc;
+}
+
 // Reusable packing buffers, grown on demand (never per call in steady state).
 let packedA = new Float32Array(0);
 let packedB = new Float32Array(0);

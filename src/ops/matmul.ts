@@ -13,7 +13,7 @@ import { ShapeError } from "../errors.js";
 import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 import { doubleArray } from "./double-array.js";
-import { getGemmBlocking, sgemm } from "./gemm.js";
+import { gemmDepthBlock, sgemm } from "./gemm.js";
 import { NO_ACTIVATION } from "./fused-activation.js";
 import { matVecRows } from "./matvec.js";
 import { tiledMatmulRows } from "./pointwise.js";
@@ -36,7 +36,7 @@ function tiledProduct(y: Float32Array, a: Float32Array, b: Float32Array, rows: n
 
 /** Whether a product of `rows` rows at depth k takes tiledProduct. */
 function useTiles(rows: number, k: number): boolean {
-  return rows >= TILES_MIN_ROWS && k <= getGemmBlocking().kc;
+  return rows >= TILES_MIN_ROWS && k <= gemmDepthBlock();
 }
 
 /**

@@ -12,12 +12,12 @@
  * block added to it. So the results are bitwise equal to sgemm's on the float32 weights,
  * and a layer may run here on one thread and through sgemm on a worker pool.
  */
-import { getGemmBlocking } from "./gemm.js";
+import { gemmDepthBlock } from "./gemm.js";
 
 export function matVecRows(
   M: number, K: number, rows: number[], rowsOffset: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number,
 ): void {
-  const kc = getGemmBlocking().kc;
+  const kc = gemmDepthBlock();
   // Eight rows side by side: eight independent float64 chains, one load of x per step.
   // Index arithmetic is `| 0`'d so V8 drops its int32 overflow checks.
   const d = K | 0, d2 = (2 * d) | 0, d3 = (3 * d) | 0, d4 = (4 * d) | 0;

@@ -28,6 +28,12 @@ export const ACT_HARD_SIGMOID = 3;
 export const ACT_HARD_SWISH = 4;
 export const ACT_SIGMOID = 5;
 
+/** ONNX's HardSwish, v · max(0, min(1, v/6 + 1/2)): `act`'s and the whole-tile store's (a const: see depthwise.ts `finish`). */
+const hardSwish = (v: number): number => {
+  const t = v / 6 + 0.5;
+  return t <= 0 ? 0 : t >= 1 ? v : v * t;
+};
+
 /** The activation of fused-activation.ts by code; p0/p1 are (min, max) or (alpha, beta). */
 function act(v: number, code: number, p0: number, p1: number): number {
   switch (code) {
@@ -41,10 +47,8 @@ function act(v: number, code: number, p0: number, p1: number): number {
       const t = p0 * v + p1;
       return t < 0 ? 0 : t > 1 ? 1 : t;
     }
-    case ACT_HARD_SWISH: {
-      const t = v / 6 + 0.5;
-      return t <= 0 ? 0 : t >= 1 ? v : v * t;
-    }
+    case ACT_HARD_SWISH:
+      return hardSwish(v);
     default:
       return 1 / (1 + Math.exp(-v));
   }
@@ -59,11 +63,6 @@ function act(v: number, code: number, p0: number, p1: number): number {
  */
 const halfRelu = (v: number): number => (v + Math.abs(v)) * 0.5; // a const: see depthwise.ts `finish`
 
-/** HardSwish exactly as `act` computes it (ONNX: v · max(0, min(1, v/6 + 1/2))), for the whole-tile store. */
-const hardSwish = (v: number): number => {
-  const t = v / 6 + 0.5;
-  return t <= 0 ? 0 : t >= 1 ? v : v * t;
-};
 
 /** Bias, activation and the rows/columns of a tile that are stored. */
 export interface TileStore {
