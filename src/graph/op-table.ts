@@ -446,21 +446,25 @@ function reduceFamily(op: ReduceOp): OpDefinition {
 }
 
 /**
- * A node's constant B kept as columnRows (src/ops/matmul.ts) for products of at most
- * COLUMN_ROWS_MAX_A_ROWS rows: made on the first such run, made again if the run's B is
- * another buffer. `transposed`: B is stored [N, K] (Gemm's transB).
+ * A node's copy of a constant weight in a kernel's layout (`make`), kept across runs: made
+ * on the first run that asks, made again if that run's weight is another buffer.
  */
-function columnRowsCache(): (b: Tensor, transposed: boolean) => number[] {
+function keptLayout<T>(make: (weight: Tensor) => T): (weight: Tensor) => T {
   let source: Float32Array | undefined;
-  let rows: number[] = [];
-  return (b, transposed) => {
-    if (b.data !== source) {
-      const [r, c] = b.shape as [number, number];
-      rows = transposed ? columnRows(b.data, c, r, 1, c) : columnRows(b.data, r, c, c, 1);
-      source = b.data;
+  let kept: T | undefined;
+  return (weight) => {
+    if (weight.data !== source || kept === undefined) {
+      kept = make(weight);
+      source = weight.data;
     }
-    return rows;
+    return kept;
   };
+}
+
+/** A 2-D B [K, N] (or, `transposed`, [N, K]) as columnRows (src/ops/matmul.ts). */
+function bColumnRows(b: Tensor, transposed: boolean): number[] {
+  const [r, c] = b.shape as [number, number];
+  return transposed ? columnRows(b.data, c, r, 1, c) : columnRows(b.data, r, c, c, 1);
 }
 
 /** Rows of A's product (every dimension but the last; 1 for a vector). */
@@ -469,13 +473,14 @@ function productRows(shape: readonly number[]): number {
 }
 
 const matmulOp: OpDefinition = (_node, _opset, settings) => {
-  const bColumns = columnRowsCache();
+  // A constant B kept as column rows for products of at most COLUMN_ROWS_MAX_A_ROWS rows.
+  const bColumns = keptLayout((b) => bColumnRows(b, false));
   return (inputs) => {
     const a = requiredFloat(inputs, 0, "A");
     const b = requiredFloat(inputs, 1, "B");
     const shape = matmulShape(a.shape, b.shape);
     if (settings.packWeights && b.value !== undefined && b.shape.length === 2 && productRows(a.shape) <= COLUMN_ROWS_MAX_A_ROWS) {
-      return single(shape, "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, bColumns(ins[1] as Tensor, false)));
+      return single(shape, "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, bColumns(ins[1] as Tensor)));
     }
     return single(shape, "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor));
   };
@@ -484,7 +489,7 @@ const matmulOp: OpDefinition = (_node, _opset, settings) => {
 const gemmOp: OpDefinition = (node, _opset, settings) => {
   const attrs = new NodeAttributes(node);
   const params = { alpha: attrs.float("alpha", 1), beta: attrs.float("beta", 1), transA: attrs.int("transA", 0), transB: attrs.int("transB", 0) };
-  const bColumns = columnRowsCache();
+  const bColumns = keptLayout((b) => bColumnRows(b, params.transB !== 0));
   return (inputs) => {
     const a = requiredFloat(inputs, 0, "A");
     const b = requiredFloat(inputs, 1, "B");
@@ -492,7 +497,7 @@ const gemmOp: OpDefinition = (node, _opset, settings) => {
     const shape = gemmShape(a.shape, b.shape, c?.shape, params);
     const useColumns = settings.packWeights && b.value !== undefined && params.transA === 0 && shape[0]! <= COLUMN_ROWS_MAX_A_ROWS;
     return single(shape, "float32", (ins, out) =>
-      gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params, useColumns ? bColumns(ins[1] as Tensor, params.transB !== 0) : null),
+      gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params, useColumns ? bColumns(ins[1] as Tensor) : null),
     );
   };
 };
@@ -564,17 +569,8 @@ const convOp: OpDefinition = (node, _opset, settings) => {
   const params2d = convAttributes(new NodeAttributes(node));
   const activation = node.fusedActivation ?? NO_ACTIVATION;
   // A constant weight of a pointwise conv (on maps of 4 pixels or more, where the tile
-  // kernel runs) packed once, as the typed GhostNet does: made on the first run, made again
-  // if the run's weight is another buffer.
-  let packedSource: Float32Array | undefined;
-  let packed: number[] | null = null;
-  const packedWeight = (w: Tensor): number[] => {
-    if (w.data !== packedSource) {
-      packed = packPointwiseWeights(w.data, w.shape[0]!, w.shape[1]!);
-      packedSource = w.data;
-    }
-    return packed!;
-  };
+  // kernel runs) packed once, as the typed GhostNet does.
+  const packedWeight = keptLayout((w) => packPointwiseWeights(w.data, w.shape[0]!, w.shape[1]!));
   return (inputs) => {
     const x = requiredFloat(inputs, 0, "X");
     const w = requiredFloat(inputs, 1, "W");

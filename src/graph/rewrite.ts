@@ -146,6 +146,15 @@ function scalarConstant(graph: ExecGraph, name: string | undefined): number | un
   return value !== undefined && value.data.length === 1 ? value.data[0]! : undefined;
 }
 
+/** Gives `conv` new constant weight and bias (names made from `label`) and `input` as its data input. */
+function setConvParameters(graph: ExecGraph, conv: ExecNode, input: string, weight: Tensor, bias: Tensor, label: string): void {
+  const weightName = freshName(graph, `${conv.name}.${label}_weight`);
+  const biasName = freshName(graph, `${conv.name}.${label}_bias`);
+  graph.constants.set(weightName, weight);
+  graph.constants.set(biasName, bias);
+  conv.inputs = [input, weightName, biasName];
+}
+
 /** A name for a constant the rewrites create, unused by the graph. */
 function freshName(graph: ExecGraph, base: string): string {
   let name = base;
@@ -170,11 +179,7 @@ function foldBatchNorms(graph: ExecGraph): void {
     if ([gamma, beta, mean, variance].some((t) => t.data.length !== m) || (bias && bias.data.length !== m)) continue;
 
     const folded = foldBatchNormIntoConv(weight, bias, gamma, beta, mean, variance, attrs.float("epsilon", 1e-5));
-    const weightName = freshName(graph, `${conv.name}.folded_weight`);
-    const biasName = freshName(graph, `${conv.name}.folded_bias`);
-    graph.constants.set(weightName, folded.weight);
-    graph.constants.set(biasName, folded.bias);
-    conv.inputs = [conv.inputs[0]!, weightName, biasName];
+    setConvParameters(graph, conv, conv.inputs[0]!, folded.weight, folded.bias, "folded");
     conv.outputs = [bn.outputs[0]!];
     graph.nodes = graph.nodes.filter((n) => n !== bn);
     counts = readerCounts(graph);
@@ -226,11 +231,7 @@ function foldAffineIntoConvs(graph: ExecGraph): void {
       } else {
         for (let c = 0; c < m; c++) newBias[c] = newBias[c]! + values[c]!;
       }
-      const weightName = freshName(graph, `${conv.name}.affine_weight`);
-      const biasName = freshName(graph, `${conv.name}.affine_bias`);
-      graph.constants.set(weightName, newWeight);
-      graph.constants.set(biasName, new Tensor([m], newBias));
-      conv.inputs = [conv.inputs[0]!, weightName, biasName];
+      setConvParameters(graph, conv, conv.inputs[0]!, newWeight, new Tensor([m], newBias), "affine");
       conv.outputs = [next.outputs[0]!];
       graph.nodes = graph.nodes.filter((n) => n !== next);
       counts = readerCounts(graph);
@@ -306,11 +307,7 @@ function foldScalarAffineIntoNextConvs(graph: ExecGraph): void {
       }
       newBias[c] = (bias ? bias.data[c]! : 0) + shift * filterSum;
     }
-    const weightName = freshName(graph, `${conv.name}.affine_in_weight`);
-    const biasName = freshName(graph, `${conv.name}.affine_in_bias`);
-    graph.constants.set(weightName, new Tensor(weight.shape, newWeight));
-    graph.constants.set(biasName, new Tensor([m], newBias));
-    conv.inputs = [x, weightName, biasName];
+    setConvParameters(graph, conv, x, new Tensor(weight.shape, newWeight), new Tensor([m], newBias), "affine_in");
     graph.nodes = graph.nodes.filter((n) => !chain.includes(n));
     counts = readerCounts(graph);
   }
