@@ -2,7 +2,7 @@
  * The CLI's small pure pieces: option parsing, the eval list parser, the progress bar.
  */
 import { describe, expect, it } from "vitest";
-import { UsageError, choiceOption, integerOption, numberOption, parseCommandLine } from "../../src/cli/args.js";
+import { ENGINE_OPTIONS, UsageError, choiceOption, engineOptions, integerOption, numberOption, parseCommandLine } from "../../src/cli/args.js";
 import { parseImageList, progressBar } from "../../src/cli/eval.js";
 import { errorLine } from "../../src/cli/main.js";
 import { InputError } from "../../src/errors.js";
@@ -28,6 +28,14 @@ describe("option parsing", () => {
     const scale = parseCommandLine(["--topk", "abc"], options).values;
     expect(() => numberOption(scale, "topk")).toThrow(/positive number/);
     expect(() => choiceOption(scale, "topk", ["graph", "auto"], "auto")).toThrow(/one of graph, auto/);
+  });
+});
+
+describe("engine options", () => {
+  it("--low-memory turns loadModel's packWeights off; without it packWeights stays on", () => {
+    expect(engineOptions(parseCommandLine(["--low-memory", "--threads", "2"], ENGINE_OPTIONS).values)).toEqual({ engine: "auto", threads: 2, packWeights: false });
+    expect(engineOptions(parseCommandLine(["--engine", "graph"], ENGINE_OPTIONS).values)).toEqual({ engine: "graph", threads: 1, packWeights: true });
+    expect(() => parseCommandLine(["--low-memory=yes"], ENGINE_OPTIONS)).toThrow(UsageError);
   });
 });
 
