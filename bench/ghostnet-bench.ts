@@ -32,7 +32,8 @@ import { createOrtNode } from "./peers/ort-node.js";
 import { createOrtWeb, ortWebThreads } from "./peers/ort-web.js";
 import { type OurEngine, type ProfileEntry, createOurs } from "./peers/ours.js";
 import { createTfjs } from "./peers/tfjs-ghostnet.js";
-import { type BenchReport, type ConfigResult, type EngineResult, formatProfile, formatTable, median, quantile, renderSvg } from "./report.js";
+import { type BenchReport, type ConfigResult, type EngineResult, type OpComparison, formatProfile, formatTable, median, quantile, renderSvg } from "./report.js";
+import { opKindOf, profileOrtWeb } from "./peers/ort-web-profile.js";
 
 const PEERS = ["graph", "ort-node", "ort-web", "tfjs-wasm", "tfjs-cpu"] as const;
 type Peer = (typeof PEERS)[number];
@@ -295,6 +296,43 @@ async function profileEngine(engine: OurEngine, rounds: number): Promise<{ byKin
   };
 }
 
+/**
+ * Our graph executor against onnxruntime-web's own per-node profile on the same file and
+ * input, one profiled run of each in turn, per-node medians summed by kind of op (the
+ * kinds from onnxruntime's input shapes; peers/ort-web-profile.ts). Undefined when
+ * onnxruntime's trace could not be captured.
+ */
+async function compareOps(graph: OurEngine, bytes: Uint8Array, o: BenchOptions, scale: number, batch: number, rounds: number): Promise<OpComparison | undefined> {
+  const input = imageLikeBatch(batch, o.seed + batch, o.size);
+  const ours = new Map<string, { opType: string; ms: number[] }>();
+  const ort = await profileOrtWeb(bytes, input.shape, input.data, rounds, async () => {
+    for (const step of await graph.profile()) {
+      const entry = ours.get(step.name) ?? { opType: step.kind, ms: [] };
+      entry.ms.push(step.ms);
+      ours.set(step.name, entry);
+    }
+  });
+  if (ort.length === 0) return undefined;
+  const kindOfNode = new Map(ort.map((n) => [n.node, n.kind]));
+  const rows = new Map<string, OpComparison["rows"][number]>();
+  const row = (kind: string): OpComparison["rows"][number] => {
+    if (!rows.has(kind)) rows.set(kind, { kind, oursMs: 0, ortWebMs: 0, oursNodes: 0, ortWebNodes: 0 });
+    return rows.get(kind)!;
+  };
+  for (const n of ort) {
+    row(n.kind).ortWebMs += n.ms;
+    row(n.kind).ortWebNodes++;
+  }
+  for (const [name, step] of ours) {
+    // A node onnxruntime ran under its own name has its kind; the rest (nodes it fused
+    // away or folded at load) are classed by our op type.
+    const kind = kindOfNode.get(name) ?? opKindOf(step.opType, []);
+    row(kind).oursMs += median(step.ms);
+    row(kind).oursNodes++;
+  }
+  return { scale, batch, ortThreads: ortWebThreads() ?? 1, rounds, rows: [...rows.values()].sort((a, b) => b.oursMs + b.ortWebMs - (a.oursMs + a.ortWebMs)) };
+}
+
 export async function runBench(o: BenchOptions, io: BenchIo): Promise<BenchReport> {
   const notes = new Set<string>();
   const report: BenchReport = {
@@ -321,6 +359,11 @@ export async function runBench(o: BenchOptions, io: BenchIo): Promise<BenchRepor
             for (const engine of [ours, graph]) {
               if (engine === undefined || engine.threads !== 1) continue;
               report.profile.push({ scale, batch, engine: engine.name, ...(await profileEngine(engine, Math.min(o.runs, 10))) });
+            }
+            if (graph !== undefined && o.peers.includes("ort-web") && ortWebThreads() !== undefined) {
+              const comparison = await compareOps(graph, bytes, o, scale, batch, Math.min(o.runs, 10));
+              if (comparison !== undefined) (report.opComparison ??= []).push(comparison);
+              else notes.add("--profile: onnxruntime-web's profiler output could not be captured (its console is not process.stdout here), so there is no op-by-op comparison.");
             }
           }
         }

@@ -39,7 +39,19 @@ export interface BenchReport {
   peakRssBytes: number;
   configs: ConfigResult[];
   profile?: { scale: number; batch: number; engine: string; byKind: { kind: string; ms: number; share: number }[]; slowest: { name: string; kind: string; ms: number }[] }[];
+  /** With --profile: our graph executor against onnxruntime-web's own profiler, by kind of op (see peers/ort-web-profile.ts). */
+  opComparison?: OpComparison[];
   notes: string[];
+}
+
+export interface OpComparison {
+  scale: number;
+  batch: number;
+  /** onnxruntime-web's thread count. */
+  ortThreads: number;
+  rounds: number;
+  /** Per kind of op: the sums of the per-node medians, and how many nodes each side ran. */
+  rows: { kind: string; oursMs: number; ortWebMs: number; oursNodes: number; ortWebNodes: number }[];
 }
 
 export function median(values: readonly number[]): number {
@@ -101,6 +113,19 @@ export function formatProfile(report: BenchReport): string {
     for (const k of p.byKind) out.push(`  ${k.kind.padEnd(22)} ${ms(k.ms).padStart(8)} ms  ${(100 * k.share).toFixed(1).padStart(5)} %`);
     out.push("  slowest:");
     for (const s of p.slowest) out.push(`    ${s.name.padEnd(58)} ${s.kind.padEnd(12)} ${s.ms.toFixed(2).padStart(8)} ms`);
+  }
+  for (const c of report.opComparison ?? []) {
+    out.push(`By kind of op: our graph executor against onnxruntime-web's own profiler (${c.ortThreads} thread), GhostNet_x${c.scale} batch ${c.batch}, ${c.rounds} rounds alternating (per-node medians, summed)`);
+    out.push(`  ${"kind".padEnd(26)} ${"ours ms".padStart(9)} ${"ort-web ms".padStart(11)} ${"ours ÷ ort-web".padStart(15)}   nodes (ours / ort-web)`);
+    let ours = 0;
+    let theirs = 0;
+    for (const r of c.rows) {
+      ours += r.oursMs;
+      theirs += r.ortWebMs;
+      const ratio = r.ortWebMs > 0 && r.oursMs > 0 ? `${(r.oursMs / r.ortWebMs).toFixed(2)}×` : "—";
+      out.push(`  ${r.kind.padEnd(26)} ${r.oursMs.toFixed(2).padStart(9)} ${r.ortWebMs.toFixed(2).padStart(11)} ${ratio.padStart(15)}   ${r.oursNodes} / ${r.ortWebNodes}`);
+    }
+    out.push(`  ${"all".padEnd(26)} ${ours.toFixed(2).padStart(9)} ${theirs.toFixed(2).padStart(11)} ${`${(ours / theirs).toFixed(2)}×`.padStart(15)}`);
   }
   return out.join("\n");
 }

@@ -37,6 +37,13 @@ describe("ghostnet bench, smallest run", () => {
     }
     expect(report.profile?.map((p) => p.engine)).toEqual(["ghostnet-ts", "ghostnet-ts-graph"]);
     expect(report.profile![0]!.byKind.map((k) => k.kind)).toContain("pointwise");
+    // onnxruntime-web's own profile against the graph executor's: both ran every pointwise conv.
+    const pointwise = report.opComparison?.[0]?.rows.find((r) => r.kind === "Conv 1×1 (pointwise)");
+    expect(pointwise?.ortWebNodes).toBeGreaterThan(0);
+    expect(pointwise?.oursNodes).toBe(pointwise?.ortWebNodes);
+    expect(pointwise?.oursMs).toBeGreaterThan(0);
+    expect(pointwise?.ortWebMs).toBeGreaterThan(0);
+    expect(out.join("\n")).toContain("By kind of op: our graph executor against onnxruntime-web");
 
     // The table: a header, a separator and one row per engine, all with the same columns.
     const table = out.join("\n").split("\n").filter((l) => l.startsWith("|"));

@@ -21,7 +21,8 @@ export function ortWebThreads(): number | undefined {
   return ortThreads;
 }
 
-async function ortWeb(threads: number): Promise<Ort> {
+/** The onnxruntime-web module, started at `threads` if this is the first use in the process. */
+export async function ortWeb(threads: number): Promise<Ort> {
   if (ortModule === undefined) {
     ortThreads = threads;
     ortModule = import("onnxruntime-web").then((ort) => {
