@@ -167,15 +167,34 @@ function binaryRun(
  * binaryRun's four arithmetic ops when output and both inputs are float32 (what models
  * run): a function of its own, so V8 sees one array type at every load and store here
  * (in binaryRun, float64 shape arithmetic shares the sites and makes them polymorphic),
- * and the indices are `| 0`'d (no int32 overflow checks). Same operations, same bits.
- * Old module vs new, interleaved (2026-11-29 14:30 UTC, medians of 42 rounds): a
- * 16×112² residual Add, per-channel SE Muls (120×28², 960×7²), a row-vector Add and a
- * scalar Div all 1.18–1.23×; whole graphs through the executor 1.01× (GhostNet x1.0 and
- * the three PaddleOCR exports: elementwise ops are a few per cent of them).
+ * and the indices are `| 0`'d (no int32 overflow checks); Add and Mul of a run against a
+ * run or a constant go four elements per iteration. Same operations, same bits. Against
+ * binaryRun, interleaved (2026-11-29 14:30 and 14:58 UTC, medians of 42 rounds): the own
+ * function 1.18–1.23× on a 16×112² residual Add, per-channel SE Muls (120×28², 960×7²),
+ * a row-vector Add and a scalar Div; four per iteration another 1.29–1.53× on the Adds
+ * and Muls. Whole graphs through the executor (alternating with the previous session's
+ * code): GhostNet x1.0 1.026×, PaddleOCR's detector 1.03×, recognizer 1.01×. Still
+ * 3.8–4.9× onnxruntime-web's SIMD loops (`ghostnet bench --profile`): a JavaScript
+ * float32 add costs about 4 ns per element here, scalar C about 1.
  */
 function float32Run(op: "add" | "sub" | "mul" | "div", out: Float32Array, o: number, a: Float32Array, ai: number, as: number, b: Float32Array, bi: number, bs: number, n: number): void {
   const end = (o + n) | 0;
   let i = o | 0, j = ai | 0, k = bi | 0;
+  if (as === 1 && bs === 1 && (op === "add" || op === "mul")) {
+    // Residual adds and gating products: four elements per iteration (as addInPlace).
+    const end4 = (end - 3) | 0;
+    if (op === "add") {
+      for (; i < end4; i = (i + 4) | 0, j = (j + 4) | 0, k = (k + 4) | 0) {
+        const v0 = a[j]! + b[k]!, v1 = a[(j + 1) | 0]! + b[(k + 1) | 0]!, v2 = a[(j + 2) | 0]! + b[(k + 2) | 0]!, v3 = a[(j + 3) | 0]! + b[(k + 3) | 0]!;
+        out[i] = v0; out[(i + 1) | 0] = v1; out[(i + 2) | 0] = v2; out[(i + 3) | 0] = v3;
+      }
+    } else {
+      for (; i < end4; i = (i + 4) | 0, j = (j + 4) | 0, k = (k + 4) | 0) {
+        const v0 = a[j]! * b[k]!, v1 = a[(j + 1) | 0]! * b[(k + 1) | 0]!, v2 = a[(j + 2) | 0]! * b[(k + 2) | 0]!, v3 = a[(j + 3) | 0]! * b[(k + 3) | 0]!;
+        out[i] = v0; out[(i + 1) | 0] = v1; out[(i + 2) | 0] = v2; out[(i + 3) | 0] = v3;
+      }
+    }
+  }
   if (as === 1 && bs === 1) {
     switch (op) {
       case "add": for (; i < end; i = (i + 1) | 0, j = (j + 1) | 0, k = (k + 1) | 0) out[i] = a[j]! + b[k]!; return;
@@ -186,6 +205,21 @@ function float32Run(op: "add" | "sub" | "mul" | "div", out: Float32Array, o: num
   }
   if (bs === 0) {
     const y = b[k]!;
+    if (as === 1 && (op === "add" || op === "mul")) {
+      // Per-channel scales and biases (the SE multiply): four per iteration.
+      const end4 = (end - 3) | 0;
+      if (op === "add") {
+        for (; i < end4; i = (i + 4) | 0, j = (j + 4) | 0) {
+          const v0 = a[j]! + y, v1 = a[(j + 1) | 0]! + y, v2 = a[(j + 2) | 0]! + y, v3 = a[(j + 3) | 0]! + y;
+          out[i] = v0; out[(i + 1) | 0] = v1; out[(i + 2) | 0] = v2; out[(i + 3) | 0] = v3;
+        }
+      } else {
+        for (; i < end4; i = (i + 4) | 0, j = (j + 4) | 0) {
+          const v0 = a[j]! * y, v1 = a[(j + 1) | 0]! * y, v2 = a[(j + 2) | 0]! * y, v3 = a[(j + 3) | 0]! * y;
+          out[i] = v0; out[(i + 1) | 0] = v1; out[(i + 2) | 0] = v2; out[(i + 3) | 0] = v3;
+        }
+      }
+    }
     switch (op) {
       case "add": for (; i < end; i = (i + 1) | 0, j = (j + as) | 0) out[i] = a[j]! + y; return;
       case "sub": for (; i < end; i = (i + 1) | 0, j = (j + as) | 0) out[i] = a[j]! - y; return;
