@@ -72,7 +72,9 @@ const USAGE = `Usage: ghostnet bench [options]   (or: npx tsx bench/ghostnet-ben
   --peers LIST     any of ${PEERS.join(",")} (default all); "none" for ours only
   --size N         input height = width (default 224)
   --quick          x1.0, batch 1, 1 thread, 5 runs, 1 warm-up, 1 tfjs-cpu run
-  --profile        also time our engines per layer and per op type
+  --profile        also time our engines per layer and per op type, and (with the graph
+                   executor and ort-web among the peers) set the graph executor against
+                   onnxruntime-web's own profiler, op by op
   --json FILE      write the results as JSON
   --svg FILE       write a bar chart
   --seed N         fixture weights and input seed (default 1)
