@@ -365,7 +365,7 @@ export async function runBench(o: BenchOptions, io: BenchIo): Promise<BenchRepor
             if (graph !== undefined && o.peers.includes("ort-web") && ortWebThreads() !== undefined) {
               const comparison = await compareOps(graph, bytes, o, scale, batch, Math.min(o.runs, 10));
               if (comparison !== undefined) (report.opComparison ??= []).push(comparison);
-              else notes.add("--profile: onnxruntime-web's profiler output could not be captured (its console is not process.stdout here), so there is no op-by-op comparison.");
+              else notes.add("--profile: onnxruntime-web's profiler trace could not be read back (its runtime printed it where this process does not capture), so there is no op-by-op comparison.");
             }
           }
         }
