@@ -226,6 +226,11 @@ async function startEngines(
   return { ours, graph, entries };
 }
 
+/** Waits out the time an engine's threads stay busy after a run (BenchEngine.settleMs). */
+async function settle(engine: BenchEngine): Promise<void> {
+  if ((engine.settleMs ?? 0) > 0) await new Promise((resolve) => setTimeout(resolve, engine.settleMs));
+}
+
 /** Warm-up, agreement check, then `runs` interleaved rounds; one result per engine. */
 async function measure(o: BenchOptions, entries: Entry[], batch: number, io: BenchIo): Promise<EngineResult[]> {
   const input = imageLikeBatch(batch, o.seed + batch, o.size);
@@ -238,6 +243,7 @@ async function measure(o: BenchOptions, entries: Entry[], batch: number, io: Ben
     await entry.engine.run();
     entry.memoryBytes += Math.max(0, heapAndExternal() - before);
     for (let i = 1; i < warmupOf(entry.engine); i++) await entry.engine.run();
+    await settle(entry.engine);
   }
   const ours = await entries[0]!.engine.output();
   const diffs = new Map<BenchEngine, number>();
@@ -251,6 +257,7 @@ async function measure(o: BenchOptions, entries: Entry[], batch: number, io: Ben
       if (times.get(engine)!.length >= runsOf(engine)) continue;
       gc();
       times.get(engine)!.push(await engine.run());
+      await settle(engine);
     }
   }
   const oursMedian = median(times.get(entries[0]!.engine)!);

@@ -8,6 +8,11 @@ export interface BenchEngine {
   readonly threads: number;
   /** Bytes → ready to run, in milliseconds. */
   readonly loadMs: number;
+  /**
+   * Milliseconds its threads stay busy after a run returns (spinning for more work), which
+   * the bench waits out before the next engine's run so that one does not share its cores.
+   */
+  readonly settleMs?: number;
   /** Memory held by an engine in its own process (bytes); in-process engines are measured by the caller. */
   memoryBytes?(): number;
   /** The input [N, 3, H, W] for the following runs. */

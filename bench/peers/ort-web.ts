@@ -39,7 +39,10 @@ export async function ortWeb(threads: number): Promise<Ort> {
 export async function createOrtWeb(bytes: Uint8Array, threads: number): Promise<BenchEngine> {
   const ort = await ortWeb(threads);
   const t0 = performance.now();
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+  });
   const loadMs = performance.now() - t0;
   let feeds: Record<string, InstanceType<Ort["Tensor"]>> = {};
   let last: Float32Array = new Float32Array(0);
@@ -48,6 +51,11 @@ export async function createOrtWeb(bytes: Uint8Array, threads: number): Promise<
     label: "onnxruntime-web (wasm SIMD)",
     threads: ortThreads!,
     loadMs,
+    // With threads, its WebAssembly workers keep a core busy for 30–50 ms after a run
+    // (allow_spinning "0" does not stop them): the engine timed next in the round lost its
+    // second core, our 2-thread speed-up read 1.10–1.13× instead of 1.5–1.6×. After a 50 ms
+    // pause it read 1.51×, after 20 ms 1.20× (2026-11-29). One thread runs on the caller's.
+    settleMs: ortThreads! > 1 ? 100 : 0,
     async setInput(shape, data) {
       feeds = { [session.inputNames[0]!]: new ort.Tensor("float32", data, shape as number[]) };
     },
