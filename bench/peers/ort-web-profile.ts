@@ -62,7 +62,7 @@ export function parseOrtTrace(text: string): OrtNodeEvent[] {
  * several `fused <first>` or `<first>/<Rule>` (e.g. `fused p2o.MatMul.0/MatMulAddFusion`).
  */
 export function nodeNameOf(traceName: string): string {
-  return traceName.replace(/^fused /, "").replace(/\/[A-Za-z]*Fusion$/, "");
+  return traceName.replace(/^fused /, "").replace(/\/[A-Za-z]*Fusion\/?$/, "");
 }
 
 /**
