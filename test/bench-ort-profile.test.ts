@@ -30,6 +30,7 @@ describe("onnxruntime-web trace", () => {
   it("names a fused node after its first node", () => {
     expect(nodeNameOf("fused p2o.MatMul.12/MatMulAddFusion")).toBe("p2o.MatMul.12");
     expect(nodeNameOf("p2o.MatMul.1/MatMulAddFusion")).toBe("p2o.MatMul.1");
+    expect(nodeNameOf("p2o.MatMul.24/MatmulTransposeFusion/")).toBe("p2o.MatMul.24");
     expect(nodeNameOf("p2o.Conv.5")).toBe("p2o.Conv.5");
   });
 
@@ -44,6 +45,7 @@ describe("onnxruntime-web trace", () => {
     expect(opKindOf("Conv", [])).toBe("Conv (other)");
     expect(opKindOf("FusedGemm", [[1, 72], [18]])).toBe("MatMul/Gemm");
     expect(opKindOf("MatMul", [])).toBe("MatMul/Gemm");
+    expect(opKindOf("FusedMatMul", [[1, 120, 40]])).toBe("MatMul/Gemm");
     expect(opKindOf("Add", [[1, 16], [1, 16]])).toBe("Add");
   });
 });

@@ -69,7 +69,7 @@ export function nodeNameOf(traceName: string): string {
  * What a node computes, coarsely, from onnxruntime's op name and input shapes: convs split
  * into pointwise (1×1 weights), depthwise k×k (one input channel per group, as many groups
  * as channels), convs on a 1×1 map (fully connected) and other convs (the stem);
- * Gemm/FusedGemm/MatMul as "MatMul/Gemm"; anything else by its op name.
+ * Gemm/FusedGemm/MatMul/FusedMatMul as "MatMul/Gemm"; anything else by its op name.
  */
 export function opKindOf(opName: string, inputShapes: readonly (readonly number[])[]): string {
   if (opName === "Conv" || opName === "FusedConv") {
@@ -79,7 +79,7 @@ export function opKindOf(opName: string, inputShapes: readonly (readonly number[
     if (w[1] === 1 && w[0] === x[1]) return `Conv ${w[2]}×${w[3]} depthwise`;
     return "Conv (other)";
   }
-  if (opName === "Gemm" || opName === "FusedGemm" || opName === "MatMul") return "MatMul/Gemm";
+  if (opName === "Gemm" || opName === "FusedGemm" || opName === "MatMul" || opName === "FusedMatMul") return "MatMul/Gemm";
   return opName;
 }
 
