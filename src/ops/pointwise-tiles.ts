@@ -11,8 +11,7 @@
  * side by side), so work ranges split across threads give bitwise-identical results.
  *
  * Two kernels: the default, pointwiseStripPacked (at the end), runs 2×4 tiles on float64
- * packs (X packed per call, W per call or once by the caller); pointwiseTile and
- * pointwiseStrip run 4×4 tiles on float32 operands (the in-place and float32-pack
+ * packs (X packed per call, W per call or once by the caller); pointwiseStrip runs 4×4 tiles on float32 operands (the in-place and float32-pack
  * tunings). Layouts of the float32 ones:
  *   W: the tile's 4 rows are 4 sequential streams w[wi + d_r + k] (no packing, so nothing
  *     to cache or invalidate).
@@ -74,75 +73,18 @@ export interface TileStore {
 }
 
 /**
- * One tile of 4 output channels × 4 pixels: sums over k < K of W[row r, k] · X[k, column c],
- * 16 float64 accumulators, then the fused store of rows [0, rows) and columns [0, cols)
- * with bias b0..b3 per row. Row r of W starts at w[wi + d_r] (d0 = 0, d1..d3: multiples of
- * K; a tile with fewer than 4 rows passes the last row's offset again, computed but never
- * stored). Row k of the tile's 4 columns of X starts at x[xi + k·xStep]; when cols < 4, x
- * must still hold 4 readable columns per row (callers pass a zero-padded pack).
- */
-export function pointwiseTile(
-  K: number, w: Float32Array, wi: number, d1: number, d2: number, d3: number, x: Float32Array, xi: number, xStep: number,
-  y: Float32Array, yi: number, rows: number, cols: number,
-  b0: number, b1: number, b2: number, b3: number, s: TileStore,
-): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  const wEnd = wi + K;
-  for (; wi < wEnd; wi++) {
-    const x0 = x[xi]!, x1 = x[xi + 1]!, x2 = x[xi + 2]!, x3 = x[xi + 3]!;
-    const a0 = w[wi]!, a1 = w[wi + d1]!, a2 = w[wi + d2]!, a3 = w[wi + d3]!;
-    c00 += a0 * x0; c01 += a0 * x1; c02 += a0 * x2; c03 += a0 * x3;
-    c10 += a1 * x0; c11 += a1 * x1; c12 += a1 * x2; c13 += a1 * x3;
-    c20 += a2 * x0; c21 += a2 * x1; c22 += a2 * x2; c23 += a2 * x3;
-    c30 += a3 * x0; c31 += a3 * x1; c32 += a3 * x2; c33 += a3 * x3;
-    xi += xStep;
-  }
-  const ldy = s.ldy, code = s.code;
-  if (rows === 4 && cols === 4 && code <= ACT_RELU) {
-    // The common whole tile with no activation or relu, spelled out (a per-element switch
-    // here costs ~30% at small K).
-    const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
-    if (code === ACT_NONE) {
-      y[yi] = c00 + b0; y[yi + 1] = c01 + b0; y[yi + 2] = c02 + b0; y[yi + 3] = c03 + b0;
-      y[r1] = c10 + b1; y[r1 + 1] = c11 + b1; y[r1 + 2] = c12 + b1; y[r1 + 3] = c13 + b1;
-      y[r2] = c20 + b2; y[r2 + 1] = c21 + b2; y[r2 + 2] = c22 + b2; y[r2 + 3] = c23 + b2;
-      y[r3] = c30 + b3; y[r3 + 1] = c31 + b3; y[r3 + 2] = c32 + b3; y[r3 + 3] = c33 + b3;
-      return;
-    }
-    const h00 = halfRelu(c00 + b0), h01 = halfRelu(c01 + b0), h02 = halfRelu(c02 + b0), h03 = halfRelu(c03 + b0);
-    const h10 = halfRelu(c10 + b1), h11 = halfRelu(c11 + b1), h12 = halfRelu(c12 + b1), h13 = halfRelu(c13 + b1);
-    const h20 = halfRelu(c20 + b2), h21 = halfRelu(c21 + b2), h22 = halfRelu(c22 + b2), h23 = halfRelu(c23 + b2);
-    const h30 = halfRelu(c30 + b3), h31 = halfRelu(c31 + b3), h32 = halfRelu(c32 + b3), h33 = halfRelu(c33 + b3);
-    const probe = h00 + h01 + h02 + h03 + h10 + h11 + h12 + h13 + h20 + h21 + h22 + h23 + h30 + h31 + h32 + h33;
-    if (probe === probe) {
-      y[yi] = h00; y[yi + 1] = h01; y[yi + 2] = h02; y[yi + 3] = h03;
-      y[r1] = h10; y[r1 + 1] = h11; y[r1 + 2] = h12; y[r1 + 3] = h13;
-      y[r2] = h20; y[r2 + 1] = h21; y[r2 + 2] = h22; y[r2 + 3] = h23;
-      y[r3] = h30; y[r3 + 1] = h31; y[r3 + 2] = h32; y[r3 + 3] = h33;
-      return;
-    }
-  }
-  // Edge tiles, the other activations and relu tiles holding a NaN: through a scratch
-  // tile (rare; keeps this function small enough for V8 to compile the hot loop well).
-  const t = tileSums;
-  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
-  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
-  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
-  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
-  storeTile(y, yi, rows, cols, b0, b1, b2, b3, s);
-}
-
-/**
- * `tiles` whole tiles side by side along a row strip (the tile of pointwiseTile with
- * cols = 4, one call for the strip): tile t reads X from xi + t·xTileStep (4 in place, 4K
- * in a column pack) and stores at yi + 4t.
+ * `tiles` tiles of 4 output channels × 4 pixels side by side along a row strip. Each tile
+ * sums over k < K of W[row r, k] · X[k, column c] in 16 float64 accumulators, then stores
+ * rows [0, rows) with bias b0..b3 per row. Row r of W starts at w[wi0 + d_r] (d0 = 0,
+ * d1..d3: multiples of K; a strip of fewer than 4 rows passes the last row's offset again,
+ * computed but never stored). Row k of tile t's 4 columns of X starts at
+ * x[xi0 + t·xTileStep + k·xStep] (in place: xStep = P, xTileStep = 4; from a column pack:
+ * 4 and 4K); tile t stores at yi + 4t. The last tile stores `lastCols` (1–4) columns, and
+ * x must still hold 4 readable columns for it (callers pass a zero-padded pack).
  */
 export function pointwiseStrip(
   K: number, w: Float32Array, wi0: number, d1: number, d2: number, d3: number, x: Float32Array, xi0: number, xStep: number, xTileStep: number,
-  y: Float32Array, yi: number, rows: number, tiles: number,
+  y: Float32Array, yi: number, rows: number, tiles: number, lastCols: number,
   b0: number, b1: number, b2: number, b3: number, s: TileStore,
 ): void {
   const ldy = s.ldy, code = s.code;
@@ -162,7 +104,8 @@ export function pointwiseStrip(
       c30 += a3 * x0; c31 += a3 * x1; c32 += a3 * x2; c33 += a3 * x3;
       xi += xStep;
     }
-    if (rows === 4 && code <= ACT_RELU) {
+    const cols = t === tiles - 1 ? lastCols : 4;
+    if (rows === 4 && cols === 4 && code <= ACT_RELU) {
       // The common whole tile with no activation or relu, spelled out (a per-element switch
       // here costs ~30% at small K).
       const r1 = yi + ldy, r2 = r1 + ldy, r3 = r2 + ldy;
@@ -193,7 +136,7 @@ export function pointwiseStrip(
     sums[4] = c10; sums[5] = c11; sums[6] = c12; sums[7] = c13;
     sums[8] = c20; sums[9] = c21; sums[10] = c22; sums[11] = c23;
     sums[12] = c30; sums[13] = c31; sums[14] = c32; sums[15] = c33;
-    storeTile(y, yi, rows, 4, b0, b1, b2, b3, s);
+    storeTile(y, yi, rows, cols, b0, b1, b2, b3, s);
   }
 }
 

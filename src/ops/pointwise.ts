@@ -52,7 +52,7 @@ import type { FusedActivation } from "./fused-activation.js";
 import { doubleArray } from "./double-array.js";
 import { sgemmEpilogue, type GemmEpilogue } from "./gemm.js";
 import {
-  ACT_CLIP, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_NONE, ACT_RELU, ACT_SIGMOID, pointwiseStrip, pointwiseStripPacked, pointwiseTile, type TileStore,
+  ACT_CLIP, ACT_HARD_SIGMOID, ACT_HARD_SWISH, ACT_NONE, ACT_RELU, ACT_SIGMOID, pointwiseStrip, pointwiseStripPacked, type TileStore,
 } from "./pointwise-tiles.js";
 
 export type PointwiseKernel = "tiles" | "gemm";
@@ -264,25 +264,25 @@ function tilesImage(
           const wholeEnd = Math.min(jbEnd, fullEnd);
           if (tuning.strips) {
             const tiles = Math.max(0, (wholeEnd - j) >> 2);
-            pointwiseStrip(K, w, wi, d1, d2, d3, x, xBase + j, xStride, 4, y, yRow + j, rows, tiles, b0, b1, b2, b3, store);
+            pointwiseStrip(K, w, wi, d1, d2, d3, x, xBase + j, xStride, 4, y, yRow + j, rows, tiles, 4, b0, b1, b2, b3, store);
             j += 4 * tiles;
           }
-          for (; j < wholeEnd; j += 4) pointwiseTile(K, w, wi, d1, d2, d3, x, xBase + j, xStride, y, yRow + j, rows, 4, b0, b1, b2, b3, store);
+          for (; j < wholeEnd; j += 4) pointwiseStrip(K, w, wi, d1, d2, d3, x, xBase + j, xStride, 4, y, yRow + j, rows, 1, 4, b0, b1, b2, b3, store);
           if (j < jbEnd) {
             // Ragged last columns: pack them (zero padded) so the tile reads 4 columns.
             packColumns(x, xBase + j, xStride, K, jbEnd - j);
-            pointwiseTile(K, w, wi, d1, d2, d3, columnPack, 0, 4, y, yRow + j, rows, jbEnd - j, b0, b1, b2, b3, store);
+            pointwiseStrip(K, w, wi, d1, d2, d3, columnPack, 0, 4, 4 * K, y, yRow + j, rows, 1, jbEnd - j, b0, b1, b2, b3, store);
           }
         } else {
           let j = jb, t = 0;
           if (tuning.strips) {
             const tiles = (jbEnd - jb) >> 2;
-            pointwiseStrip(K, w, wi, d1, d2, d3, columnPack, 0, 4, 4 * K, y, yRow + j, rows, tiles, b0, b1, b2, b3, store);
+            pointwiseStrip(K, w, wi, d1, d2, d3, columnPack, 0, 4, 4 * K, y, yRow + j, rows, tiles, 4, b0, b1, b2, b3, store);
             j += 4 * tiles;
             t += 4 * K * tiles;
           }
           for (; j < jbEnd; j += 4, t += 4 * K) {
-            pointwiseTile(K, w, wi, d1, d2, d3, columnPack, t, 4, y, yRow + j, rows, Math.min(4, jbEnd - j), b0, b1, b2, b3, store);
+            pointwiseStrip(K, w, wi, d1, d2, d3, columnPack, t, 4, 4 * K, y, yRow + j, rows, 1, Math.min(4, jbEnd - j), b0, b1, b2, b3, store);
           }
         }
       }
