@@ -195,14 +195,6 @@ function float32Run(op: "add" | "sub" | "mul" | "div", out: Float32Array, o: num
       }
     }
   }
-  if (as === 1 && bs === 1) {
-    switch (op) {
-      case "add": for (; i < end; i = (i + 1) | 0, j = (j + 1) | 0, k = (k + 1) | 0) out[i] = a[j]! + b[k]!; return;
-      case "sub": for (; i < end; i = (i + 1) | 0, j = (j + 1) | 0, k = (k + 1) | 0) out[i] = a[j]! - b[k]!; return;
-      case "mul": for (; i < end; i = (i + 1) | 0, j = (j + 1) | 0, k = (k + 1) | 0) out[i] = a[j]! * b[k]!; return;
-      case "div": for (; i < end; i = (i + 1) | 0, j = (j + 1) | 0, k = (k + 1) | 0) out[i] = a[j]! / b[k]!; return;
-    }
-  }
   if (bs === 0) {
     const y = b[k]!;
     if (as === 1 && (op === "add" || op === "mul")) {
@@ -227,7 +219,7 @@ function float32Run(op: "add" | "sub" | "mul" | "div", out: Float32Array, o: num
       case "div": for (; i < end; i = (i + 1) | 0, j = (j + as) | 0) out[i] = a[j]! / y; return;
     }
   }
-  // a constant along the run (as = 0), or any other steps.
+  // Any steps: the tails of the loops above, same-shape Sub and Div, a constant a (as = 0).
   switch (op) {
     case "add": for (; i < end; i = (i + 1) | 0, j = (j + as) | 0, k = (k + bs) | 0) out[i] = a[j]! + b[k]!; return;
     case "sub": for (; i < end; i = (i + 1) | 0, j = (j + as) | 0, k = (k + bs) | 0) out[i] = a[j]! - b[k]!; return;
