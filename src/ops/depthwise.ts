@@ -9,7 +9,7 @@
  * The fast kernels split each output row in three: left border columns, interior columns
  * whose whole window lies inside the image, right border columns. Output rows whose window
  * leaves the image top or bottom are border rows. The interior runs without bounds checks;
- * 3×3 and 5×5 (dilation 1, any stride) keep their weights in locals and unroll the window.
+ * 3×3 (dilation 1, any stride) keeps its weights in locals and unrolls the window.
  * Borders take the bounds-checked loop. Both sum the window terms in the same order
  * (kh, kw ascending), so a pixel's value does not depend on which loop computed it, and
  * any split of channels × rows gives bitwise-identical results.
@@ -372,47 +372,6 @@ function isSame3x3(g: Conv2dGeometry): boolean {
     g.padTop === 1 && g.padLeft === 1 && g.padBottom === 1 && g.padRight === 1 && g.inH >= 2 && g.inW >= 2;
 }
 
-/** 5×5, dilation 1, any stride: one channel plane, output rows [rowStart, rowEnd). */
-function plane5x5(
-  y: Float32Array, yPlane: number, x: Float32Array, plane: number, w: Float32Array, wBase: number,
-  g: Conv2dGeometry, rowStart: number, rowEnd: number, owLo: number, owHi: number, bias: number, relu: boolean,
-): number {
-  const { inH, inW, outW, strideH, strideW, padTop, padLeft } = g;
-  const h = relu ? 0.5 : 1; // see `finish`
-  const bh = bias * h;
-  const w00 = w[wBase]! * h, w01 = w[wBase + 1]! * h, w02 = w[wBase + 2]! * h, w03 = w[wBase + 3]! * h, w04 = w[wBase + 4]! * h;
-  const w10 = w[wBase + 5]! * h, w11 = w[wBase + 6]! * h, w12 = w[wBase + 7]! * h, w13 = w[wBase + 8]! * h, w14 = w[wBase + 9]! * h;
-  const w20 = w[wBase + 10]! * h, w21 = w[wBase + 11]! * h, w22 = w[wBase + 12]! * h, w23 = w[wBase + 13]! * h, w24 = w[wBase + 14]! * h;
-  const w30 = w[wBase + 15]! * h, w31 = w[wBase + 16]! * h, w32 = w[wBase + 17]! * h, w33 = w[wBase + 18]! * h, w34 = w[wBase + 19]! * h;
-  const w40 = w[wBase + 20]! * h, w41 = w[wBase + 21]! * h, w42 = w[wBase + 22]! * h, w43 = w[wBase + 23]! * h, w44 = w[wBase + 24]! * h;
-  for (let oh = rowStart; oh < rowEnd; oh++) {
-    const ih0 = oh * strideH - padTop;
-    const yRow = yPlane + oh * outW;
-    if (ih0 < 0 || ih0 + 4 >= inH) {
-      borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, outW, bias, relu);
-      continue;
-    }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, 0, owLo, bias, relu);
-    const r0 = plane + ih0 * inW - padLeft;
-    const r1 = r0 + inW;
-    const r2 = r1 + inW;
-    const r3 = r2 + inW;
-    const r4 = r3 + inW;
-    for (let ow = owLo, i = owLo * strideW; ow < owHi; ow++, i += strideW) {
-      y[yRow + ow] = finish(
-        w00 * x[r0 + i]! + w01 * x[r0 + i + 1]! + w02 * x[r0 + i + 2]! + w03 * x[r0 + i + 3]! + w04 * x[r0 + i + 4]! +
-        w10 * x[r1 + i]! + w11 * x[r1 + i + 1]! + w12 * x[r1 + i + 2]! + w13 * x[r1 + i + 3]! + w14 * x[r1 + i + 4]! +
-        w20 * x[r2 + i]! + w21 * x[r2 + i + 1]! + w22 * x[r2 + i + 2]! + w23 * x[r2 + i + 3]! + w24 * x[r2 + i + 4]! +
-        w30 * x[r3 + i]! + w31 * x[r3 + i + 1]! + w32 * x[r3 + i + 2]! + w33 * x[r3 + i + 3]! + w34 * x[r3 + i + 4]! +
-        w40 * x[r4 + i]! + w41 * x[r4 + i + 1]! + w42 * x[r4 + i + 2]! + w43 * x[r4 + i + 3]! + w44 * x[r4 + i + 4]!,
-        bh, relu,
-      );
-    }
-    borderColumns(y, yRow, x, plane, w, wBase, g, ih0, owHi, outW, bias, relu);
-  }
-  return NaN; // the stored values are not summed (see PlaneKernel)
-}
-
 /**
  * The plane kernels' signature: one channel plane's output rows [rowStart, rowEnd), bias
  * and relu fused into the stores (`finish`). The result is relu's repair probe: the sum of
@@ -695,7 +654,9 @@ export function depthwiseConv2dPaddedRange(
  * The padded copy wins or ties for every 5×5 (the border is a large share of small planes,
  * and 5×5 has two border columns a side); 3×3 takes interior + border, where the copy
  * costs more than the borders. Before the copy filled its block once (three `fill` calls
- * per row), 672 × 14² 5×5 s2 took 1.61 ms padded against 1.74 ms.
+ * per row), 672 × 14² 5×5 s2 took 1.61 ms padded against 1.74 ms. So every 5×5 without
+ * dilation takes the copy; its interior + border kernel (the 5×5 column above) was removed
+ * once nothing could reach it.
  */
 function preferPadded(g: Conv2dGeometry): boolean {
   return g.kH === 5 && g.kW === 5 && g.dilationH === 1 && g.dilationW === 1;
@@ -725,7 +686,7 @@ export function depthwiseConv2dRange(
   const dilated = g.dilationH !== 1 || g.dilationW !== 1;
   const kernel: PlaneKernel = isSame3x3(g)
     ? planeSame3x3
-    : dilated ? planeAnyKernel : g.kH === 3 && g.kW === 3 ? plane3x3 : g.kH === 5 && g.kW === 5 ? plane5x5 : planeAnyKernel;
+    : dilated ? planeAnyKernel : g.kH === 3 && g.kW === 3 ? plane3x3 : planeAnyKernel;
   const inPlane = g.inH * g.inW;
   const outPlane = g.outH * g.outW;
   const kernelSize = g.kH * g.kW;
