@@ -12,6 +12,15 @@ export { readNpy, writeNpy } from "./tensor/npy.js";
 export type { Model, LoadOptions, Feeds, EngineName } from "./model.js";
 export { loadModel, decodeAndValidate, GraphModel, type LoadModelOptions } from "./load-model.js";
 export { KNOWN_OPTIONS, MAX_THREADS } from "./load-options.js";
+// Formats besides ONNX: readers registered by optional entries (ghostnet-ts/paddle).
+export {
+  registerModelReader,
+  registeredModelFormats,
+  type ModelReader,
+  type ModelSource,
+  type ModelFiles,
+  type ModelBytes,
+} from "./loader/formats.js";
 // Threads: which way to start them is registered (ghostnet-ts/node, ghostnet-ts/web-threads), if any.
 export { threadProviderName } from "./threads/registry.js";
 export { decodeModel, type DecodeOptions as ModelDecodeOptions } from "./loader/decode.js";

@@ -16,6 +16,7 @@ import { type GhostNetEngine, tryGhostNetEngine, createGhostNetEngine } from "./
 import { GraphExecutor, type ExecutorFeeds, type ExecutorOptions } from "./graph/executor.js";
 import { OP_TABLE } from "./graph/op-table.js";
 import { decodeModelCollecting, type DecodeOptions } from "./loader/decode.js";
+import { readRegisteredFormat, type ModelSource } from "./loader/formats.js";
 import type { OnnxModel } from "./loader/model.js";
 import { validateGraph } from "./loader/validate.js";
 import { checkLoadOptions } from "./load-options.js";
@@ -50,20 +51,23 @@ export class GraphModel implements Model {
 }
 
 /**
- * Decodes and validates ONNX bytes without building an engine: every problem in the
- * file is thrown together as one ModelValidationError (ModelFormatError when the bytes
- * are not a readable ONNX protobuf at all).
+ * Decodes and validates a model without building an engine: every problem in the file is
+ * thrown together as one ModelValidationError (ModelFormatError when the bytes are not a
+ * readable model at all). `source` is ONNX bytes, or any format a registered reader takes
+ * (src/loader/formats.ts: Paddle's, once `ghostnet-ts/paddle` is imported).
  */
-export function decodeAndValidate(bytes: Uint8Array | ArrayBuffer, options: DecodeOptions = {}): OnnxModel {
-  const { model, problems, brokenConstants } = decodeModelCollecting(bytes, options);
+export function decodeAndValidate(source: ModelSource, options: DecodeOptions = {}): OnnxModel {
+  const foreign = readRegisteredFormat(source, options);
+  const { model, problems, brokenConstants } =
+    foreign !== undefined ? { model: foreign, problems: [] as string[], brokenConstants: undefined } : decodeModelCollecting(source as Uint8Array, options);
   problems.push(...validateGraph(model, { has: (op) => op in OP_TABLE }, brokenConstants));
   if (problems.length > 0) throw new ModelValidationError(problems);
   return model;
 }
 
-export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: LoadModelOptions = {}): Promise<Model> {
-  if (!(bytes instanceof Uint8Array || bytes instanceof ArrayBuffer)) {
-    throw new InputError("loadModel expects the model's bytes as a Uint8Array or an ArrayBuffer");
+export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
+  if (!(source instanceof Uint8Array || source instanceof ArrayBuffer || (typeof source === "object" && source !== null && "model" in source))) {
+    throw new InputError("loadModel expects the model's bytes as a Uint8Array or an ArrayBuffer (or Paddle files as { model, params })");
   }
   checkLoadOptions(options);
   options ??= {};
@@ -71,11 +75,12 @@ export async function loadModel(bytes: Uint8Array | ArrayBuffer, options: LoadMo
   const threads = options.threads ?? 1;
   if (engine === "ghostnet") {
     // The typed engine needs only a decodable file; it says itself why a file is not a GhostNet.
-    const { model, problems } = decodeModelCollecting(bytes, options);
+    const foreign = readRegisteredFormat(source, options);
+    const { model, problems } = foreign !== undefined ? { model: foreign, problems: [] as string[] } : decodeModelCollecting(source as Uint8Array, options);
     if (problems.length > 0) throw new ModelValidationError(problems);
     return typedEngineOnThreads(withPacking(createGhostNetEngine(model), options), threads);
   }
-  const model = decodeAndValidate(bytes, options);
+  const model = decodeAndValidate(source, options);
 
   // ── The engine choice: "auto" takes the typed GhostNet when the file is one. ──
   if (engine === "auto") {
