@@ -6,3 +6,5 @@
 export * from "./index.js";
 export { pngjsDecoder } from "./image/png-node.js";
 export * from "./node/index.js";
+// The HTTP serving layer (ghostnet-ts/serve); serveNode (in node/index.ts) puts it on node:http.
+export * from "./serve.js";

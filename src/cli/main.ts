@@ -16,6 +16,7 @@ import { evalCommand } from "./eval.js";
 import { makeFixtureCommand } from "./make-fixture.js";
 import { preprocessCommand } from "./preprocess.js";
 import { runCommand } from "./run.js";
+import { serveCommand } from "./serve.js";
 import { summaryCommand } from "./summary.js";
 
 export const commands: readonly Command[] = [
@@ -27,6 +28,7 @@ export const commands: readonly Command[] = [
   summaryCommand,
   makeFixtureCommand,
   benchCommand,
+  serveCommand,
 ];
 
 function mainUsage(): string {

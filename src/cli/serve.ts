@@ -1,0 +1,143 @@
+/**
+ * `ghostnet serve [--model M] [--host 127.0.0.1] [--port 8080] …`: the HTTP server
+ * (src/serve over node:http, src/node/serve-node.ts) until SIGTERM or SIGINT, which stop
+ * accepting, finish the requests in flight and exit 0.
+ */
+import { loadModel } from "../load-model.js";
+import { KNOWN_OPTIONS } from "../load-options.js";
+import type { Model } from "../model.js";
+import { loadImageNetLabels, readLabelFile } from "../node/data.js";
+import { readModelFile } from "../node/files.js";
+import { serveNode } from "../node/serve-node.js";
+// --threads N: registers the worker_threads pool loadModel opens.
+import "../node/threads.js";
+import { createHandler } from "../serve/handler.js";
+import { modelSignature } from "../serve/signature.js";
+import {
+  type Command,
+  ENGINE_OPTIONS,
+  UsageError,
+  choiceOption,
+  engineOptions,
+  engineOptionsHelp,
+  expectPositionals,
+  integerOption,
+  parseCommandLine,
+  stringOption,
+} from "./args.js";
+import { SYNTHETIC_WEIGHTS_NOTE, fixtureModelBytes } from "./common.js";
+
+const BACKENDS = ["auto", "wasm", "js"] as const;
+
+/** True when this build's loadModel takes a `backend` option. */
+const loadModelHasBackend = "backend" in KNOWN_OPTIONS;
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "an HTTP server: POST /v1/classify, /v1/run; dynamic batching, /metrics, graceful shutdown",
+  usage: [
+    "Usage: ghostnet serve [options]",
+    "",
+    "Serves the model over HTTP until SIGTERM or SIGINT (which finish the requests in flight, then exit 0):",
+    "  POST /v1/classify?topk=K   an image (image/jpeg, image/png) or multipart/form-data with several",
+    "  POST /v1/run               application/x-npy or JSON { shape, data }: the first output",
+    "  GET  /v1/models  /healthz  /readyz  /metrics (Prometheus)",
+    "",
+    "Options:",
+    "  --model M          ONNX model (default: a seeded GhostNet with synthetic weights)",
+    "  --labels FILE      class names, one `id label` per line (default: ImageNet-1k)",
+    "  --host H           interface to listen on (default 127.0.0.1; 0.0.0.0 for all)",
+    "  --port P           port (default 8080; 0 picks a free one)",
+    "  --max-batch N      most images per model run (default 8; 1 turns batching off)",
+    "  --max-delay-ms D   longest a batch waits to fill, ms (default 5)",
+    "  --queue Q          most requests admitted at once; beyond, 503 + Retry-After (default 256)",
+    "  --max-body-mb B    largest request body in MiB (default 20); beyond, 413",
+    "  --timeout-ms T     a request's deadline (default 30000): 408 while its body arrives, 504 after",
+    "  --topk K           classes per image when the query gives no topk (default 5)",
+    "  --backend B        kernels: auto (default), wasm or js",
+    ...engineOptionsHelp(21, "auto (default), graph or ghostnet"),
+    "",
+    "Example: ghostnet serve --model GhostNet_x1_0.onnx --port 8080",
+    "         curl -H 'content-type: image/jpeg' --data-binary @photo.jpg http://127.0.0.1:8080/v1/classify",
+  ].join("\n"),
+  async run(argv, io) {
+    const { values, positionals } = parseCommandLine(argv, {
+      model: { type: "string" },
+      labels: { type: "string" },
+      host: { type: "string" },
+      port: { type: "string" },
+      "max-batch": { type: "string" },
+      "max-delay-ms": { type: "string" },
+      queue: { type: "string" },
+      "max-body-mb": { type: "string" },
+      "timeout-ms": { type: "string" },
+      topk: { type: "string" },
+      backend: { type: "string" },
+      ...ENGINE_OPTIONS,
+    });
+    expectPositionals(positionals, []);
+    const host = stringOption(values, "host") ?? "127.0.0.1";
+    const port = integerOption(values, "port", 8080, 0, 65535);
+    const maxBatch = integerOption(values, "max-batch", 8, 1, 256);
+    const maxDelayMs = integerOption(values, "max-delay-ms", 5, 0, 60_000);
+    const queueLimit = integerOption(values, "queue", 256, 1, 1 << 20);
+    const maxBodyBytes = integerOption(values, "max-body-mb", 20, 1, 4096) * 1024 * 1024;
+    const timeoutMs = integerOption(values, "timeout-ms", 30_000, 1, 3_600_000);
+    const defaultTopk = integerOption(values, "topk", 5, 1, 1000);
+    const backend = choiceOption(values, "backend", BACKENDS, "auto");
+    if (!loadModelHasBackend && backend === "wasm") {
+      throw new UsageError("--backend wasm: this build's engine has only the js kernels; use --backend js or auto");
+    }
+    const settings = engineOptions(values);
+    const modelPath = stringOption(values, "model");
+    const labelsPath = stringOption(values, "labels");
+
+    let bytes: Uint8Array;
+    if (modelPath === undefined) {
+      io.err(SYNTHETIC_WEIGHTS_NOTE);
+      bytes = (await fixtureModelBytes()).bytes;
+    } else {
+      bytes = await readModelFile(modelPath);
+    }
+    const loadOptions: Record<string, unknown> = { ...settings };
+    if (loadModelHasBackend) loadOptions.backend = backend;
+    const model: Model = await loadModel(bytes, loadOptions);
+    const labels = labelsPath === undefined ? await loadImageNetLabels() : await readLabelFile(labelsPath);
+    const signature = modelSignature(bytes);
+    const handler = createHandler(model, {
+      labels,
+      maxBatch,
+      maxDelayMs,
+      queueLimit,
+      maxBodyBytes,
+      timeoutMs,
+      defaultTopk,
+      modelInfo: {
+        name: modelPath ?? "synthetic GhostNet x1.0 (seeded fixture)",
+        ...(loadModelHasBackend ? {} : { backend: "js" }),
+        ...(signature ?? {}),
+      },
+    });
+
+    let server;
+    try {
+      server = await serveNode(handler, { host, port, maxBodyBytes, timeoutMs });
+    } catch (error) {
+      await model.dispose();
+      throw error;
+    }
+    io.out(`listening on ${server.url}`);
+
+    // SIGTERM / SIGINT: stop accepting, finish what is in flight, exit 0.
+    const stopped = new Promise<string>((resolve) => {
+      process.once("SIGTERM", () => resolve("SIGTERM"));
+      process.once("SIGINT", () => resolve("SIGINT"));
+    });
+    const signal = await stopped;
+    io.err(`${signal}: finishing the requests in flight…`);
+    await server.close();
+    await model.dispose();
+    io.err("stopped");
+    return 0;
+  },
+};

@@ -1,0 +1,184 @@
+/**
+ * `serveNode(handler, { host, port })`: a fetch handler (ghostnet-ts/serve) served over
+ * `node:http`, since Node has Request and Response but no fetch server of its own.
+ *
+ *   node:http request ──▶ WHATWG Request (headers copied; the body streamed, counted as it
+ *                          comes: past `maxBodyBytes` the stream errors with 413 and the
+ *                          socket stops being read) ──▶ handler.fetch ──▶ Response ──▶ res
+ *
+ * Slow clients: headers must arrive within `headersTimeoutMs` and the whole request within
+ * `timeoutMs` (Node answers 408 and closes); the handler's own deadline covers a body that
+ * trickles in. `close()` stops accepting connections, lets the handler finish what it
+ * admitted, waits for those responses to be written, then closes the idle connections.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { HttpError, errorResponse } from "../serve/errors.js";
+import { bodyTooLarge } from "../serve/body.js";
+import type { ServeHandler } from "../serve/handler.js";
+
+export interface ServeNodeOptions {
+  /** Interface to listen on (default "127.0.0.1": loopback only; "0.0.0.0" for every interface). */
+  host?: string;
+  /** Port (default 8080; 0 picks a free one, see `port` on the result). */
+  port?: number;
+  /** Largest request body in bytes, enforced while streaming (default 20 MiB; keep it equal to the handler's). */
+  maxBodyBytes?: number;
+  /** The whole request (headers and body) must arrive within this many ms (default 30 000). */
+  timeoutMs?: number;
+  /** The request headers must arrive within this many ms (default 10 000, at most timeoutMs). */
+  headersTimeoutMs?: number;
+}
+
+/** A listening server. */
+export interface NodeServer {
+  readonly server: Server;
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port` */
+  readonly url: string;
+  /** Stops accepting, lets in-flight requests finish and their responses go out, then closes. */
+  close(): Promise<void>;
+}
+
+/** The request body as a byte stream that refuses (413) to go past `maxBytes`, with backpressure. */
+function bodyStream(req: IncomingMessage, maxBytes: number): ReadableStream<Uint8Array> {
+  let received = 0;
+  let stopped = false;
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        req.on("data", (chunk: Buffer) => {
+          if (stopped) return;
+          received += chunk.length;
+          if (received > maxBytes) {
+            stopped = true;
+            req.pause();
+            controller.error(bodyTooLarge(maxBytes));
+            return;
+          }
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+          if ((controller.desiredSize ?? 1) <= 0) req.pause();
+        });
+        req.on("end", () => {
+          if (stopped) return;
+          stopped = true;
+          controller.close();
+        });
+        const gone = (): void => {
+          if (stopped) return;
+          stopped = true;
+          controller.error(new HttpError(400, "incomplete_body", "the client closed the connection before the body ended"));
+        };
+        req.on("error", gone);
+        req.on("close", () => {
+          if (!req.complete) gone();
+        });
+      },
+      pull() {
+        if (!stopped) req.resume();
+      },
+      cancel() {
+        stopped = true;
+        req.pause();
+      },
+    },
+    { highWaterMark: 4 },
+  );
+}
+
+/** The node:http request as a WHATWG Request. */
+function toRequest(req: IncomingMessage, maxBodyBytes: number): Request {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+  } catch {
+    url = new URL(req.url?.startsWith("/") ? req.url : "/", "http://localhost");
+  }
+  const headers = new Headers();
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    try {
+      headers.append(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
+    } catch {
+      // A header value the WHATWG Headers refuses is left out.
+    }
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  // `duplex: "half"` is what Node's Request needs for a streamed body (not in the DOM types).
+  const init = { method, headers, body: hasBody ? bodyStream(req, maxBodyBytes) : null, duplex: "half" } as RequestInit;
+  return new Request(url, init);
+}
+
+/** Writes a WHATWG Response to node:http's response. */
+async function sendResponse(response: Response, res: ServerResponse, closeAfter: boolean): Promise<void> {
+  const headers: Record<string, string> = {};
+  response.headers.forEach((value, name) => (headers[name] = value));
+  if (closeAfter) headers.connection = "close";
+  const body = response.body === null ? undefined : new Uint8Array(await response.arrayBuffer());
+  if (body !== undefined) headers["content-length"] = String(body.length);
+  res.writeHead(response.status, headers);
+  res.end(body);
+}
+
+/** Serves `handler` on `host:port`; resolves once listening. */
+export async function serveNode(handler: ServeHandler, options: ServeNodeOptions = {}): Promise<NodeServer> {
+  const host = options.host ?? "127.0.0.1";
+  const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? 10_000, timeoutMs);
+  let active = 0;
+  let closing = false;
+  let allAnswered: (() => void) | undefined;
+
+  const server = createServer(
+    { requestTimeout: timeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeoutMs) },
+    (req, res) => {
+      active++;
+      res.on("close", () => {
+        active--;
+        if (active === 0) allAnswered?.();
+      });
+      const request = toRequest(req, maxBodyBytes);
+      handler
+        .fetch(request)
+        .catch((error: unknown) => errorResponse(error))
+        .then((response) => {
+          // A body not read to its end (refused, or over the limit) is not drained: the connection closes instead.
+          const unread = !req.complete;
+          if (unread) req.pause();
+          return sendResponse(response, res, unread || closing);
+        })
+        .catch(() => res.destroy());
+    },
+  );
+  server.on("clientError", (error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 8080, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    server,
+    host: address.address,
+    port: address.port,
+    url: `http://${shownHost}:${address.port}`,
+    async close() {
+      closing = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await handler.close();
+      if (active > 0) await new Promise<void>((resolve) => (allAnswered = resolve));
+      server.closeIdleConnections();
+      await closed;
+    },
+  };
+}

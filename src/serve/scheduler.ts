@@ -1,0 +1,169 @@
+/**
+ * The model's one queue: dynamic batching for images, and one-at-a-time runs for
+ * everything else (a model runs one call at a time; its runs block the thread anyway).
+ *
+ *   submit(image) ─┐                 ┌─ a batch: up to maxBatch queued images of one shape,
+ *   submit(image) ─┼─▶ FIFO queue ──▶┤  run together once the first has waited maxDelayMs
+ *   exclusive(fn) ─┘                 └─ or maxBatch are there; a solo job: run alone, in turn
+ *
+ * A batch starts as soon as `maxBatch` images of the head's shape are queued, or when the
+ * head has waited `maxDelayMs`, whichever comes first; an image that waited while the model
+ * was busy therefore goes in the next batch without further delay. Between two runs the
+ * scheduler yields to the event loop (a macrotask), so requests that arrived meanwhile
+ * are read, decoded and queued before the next batch is picked.
+ *
+ * If a batch of several fails, each of its images is run alone, so one bad input cannot
+ * fail the requests it happened to share a batch with.
+ */
+
+/** A queued job: a batchable item (key = what may share a batch) or a solo function. */
+interface Job<I, O> {
+  kind: "item" | "solo";
+  key: string;
+  input?: I;
+  solo?: () => Promise<unknown>;
+  queuedAt: number;
+  cancelled: boolean;
+  resolve(value: O | unknown): void;
+  reject(error: unknown): void;
+}
+
+export interface SchedulerOptions {
+  /** Most items per batch (≥ 1; 1 turns batching off). */
+  maxBatch: number;
+  /** Longest a batch's first item waits for the batch to fill, in milliseconds. */
+  maxDelayMs: number;
+  /** Called after every batch run with the number of items in it. */
+  onBatch?: (size: number) => void;
+  /** Clock in milliseconds (tests may replace it). */
+  now?: () => number;
+}
+
+/** A queued job's handle: its answer, and a way to drop it if it has not started. */
+export interface Ticket<O> {
+  result: Promise<O>;
+  /** Removes the job from the queue if it has not started (its result then never settles). */
+  cancel(): void;
+}
+
+export class BatchScheduler<I, O> {
+  private readonly queue: Job<I, O>[] = [];
+  private running = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly now: () => number;
+
+  constructor(
+    /** Runs a batch of items (all of one key); returns one output per item, in order. */
+    private readonly runBatch: (inputs: I[]) => Promise<O[]>,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  /** Jobs waiting (not yet started). */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Queues one item; items with the same `key` (e.g. tensor shape) may share a batch. */
+  submit(input: I, key: string): Ticket<O> {
+    return this.enqueue({ kind: "item", key, input });
+  }
+
+  /** Queues a function that must run alone on the model (e.g. a generic run). */
+  exclusive<T>(fn: () => Promise<T>): Ticket<T> {
+    return this.enqueue({ kind: "solo", key: "", solo: fn }) as unknown as Ticket<T>;
+  }
+
+  /** Resolves once nothing is queued or running. */
+  idle(): Promise<void> {
+    if (!this.running && this.queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private enqueue(partial: Pick<Job<I, O>, "kind" | "key" | "input" | "solo">): Ticket<O> {
+    let job!: Job<I, O>;
+    const result = new Promise<O>((resolve, reject) => {
+      job = { ...partial, queuedAt: this.now(), cancelled: false, resolve: resolve as (v: unknown) => void, reject };
+    });
+    this.queue.push(job);
+    this.pump();
+    return {
+      result,
+      cancel: () => {
+        job.cancelled = true;
+        const at = this.queue.indexOf(job);
+        if (at !== -1) this.queue.splice(at, 1);
+        this.pump();
+      },
+    };
+  }
+
+  /** Starts the next run if the model is free and a run is due; otherwise arms the timer. */
+  private pump(): void {
+    if (this.running) return;
+    const head = this.queue[0];
+    if (head === undefined) {
+      this.clearTimer();
+      for (const wake of this.idleWaiters.splice(0)) wake();
+      return;
+    }
+    if (head.kind === "solo") {
+      this.clearTimer();
+      this.queue.shift();
+      void this.run([head]);
+      return;
+    }
+    const group = this.queue.filter((job) => job.kind === "item" && job.key === head.key).slice(0, this.options.maxBatch);
+    const wait = head.queuedAt + this.options.maxDelayMs - this.now();
+    if (group.length < this.options.maxBatch && wait > 0) {
+      // Not full yet and the head may still wait: come back when its time is up.
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.pump();
+      }, Math.ceil(wait));
+      return;
+    }
+    this.clearTimer();
+    for (const job of group) this.queue.splice(this.queue.indexOf(job), 1);
+    void this.run(group);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async run(jobs: Job<I, O>[]): Promise<void> {
+    this.running = true;
+    try {
+      if (jobs[0]!.kind === "solo") {
+        await settle(jobs[0]!, () => jobs[0]!.solo!());
+      } else {
+        this.options.onBatch?.(jobs.length);
+        try {
+          const outputs = await this.runBatch(jobs.map((job) => job.input!));
+          jobs.forEach((job, i) => job.resolve(outputs[i]));
+        } catch (error) {
+          if (jobs.length === 1) jobs[0]!.reject(error);
+          // One bad input must not fail its batch-mates: run each alone.
+          else for (const job of jobs) await settle(job, async () => (await this.runBatch([job.input!]))[0]);
+        }
+      }
+    } finally {
+      this.running = false;
+      // Yield to the event loop before the next run: requests that arrived meanwhile get read and queued.
+      setTimeout(() => this.pump(), 0);
+    }
+  }
+}
+
+/** Resolves or rejects `job` with what `work` gives. */
+async function settle<I, O>(job: Job<I, O>, work: () => Promise<unknown>): Promise<void> {
+  try {
+    job.resolve(await work());
+  } catch (error) {
+    job.reject(error);
+  }
+}
