@@ -1,0 +1,124 @@
+/**
+ * What the serving tests share: a small GhostNet fixture (x0.5, 100 classes, any input
+ * size), the sample photos in data/images, hostile bodies (a PNG header claiming
+ * 65536×65536, truncated and garbage bytes), multipart bodies, and fake models that are
+ * slow or fail on purpose.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
+import type { Feeds, Model } from "../../src/model.js";
+import { Tensor, type TensorLike } from "../../src/tensor/tensor.js";
+
+export const root = fileURLToPath(new URL("../../", import.meta.url));
+
+/**
+ * GhostNet x0.5 with 100 classes and a dynamic input size (~0.8 s to make), calibrated at
+ * 224² so the sample photos give unsaturated softmaxes (top scores 0.18–0.59).
+ */
+export function smallGhostNetBytes(): Uint8Array {
+  return makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 5, classCount: 100, calibrationBatch: 1, calibrationSize: 224, inputSize: "dynamic" });
+}
+
+/** The sample photos shipped in data/images, by file name. */
+export function sampleImages(): { name: string; bytes: Uint8Array }[] {
+  return ["whl_demo.jpg", "ILSVRC2012_val_00010010.jpeg", "ILSVRC2012_val_00000010.jpeg"].map((name) => ({
+    name,
+    bytes: new Uint8Array(readFileSync(join(root, "data", "images", name))),
+  }));
+}
+
+/** CRC-32 (the PNG chunk checksum, polynomial 0xEDB88320). */
+function crc32(bytes: Uint8Array): number {
+  let crc = ~0;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = (crc >>> 1) ^ (0xedb88320 & -(crc & 1));
+  }
+  return ~crc >>> 0;
+}
+
+function pngChunk(type: string, data: Uint8Array): Uint8Array {
+  const out = new Uint8Array(12 + data.length);
+  const view = new DataView(out.buffer);
+  view.setUint32(0, data.length);
+  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
+  out.set(data, 8);
+  view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
+  return out;
+}
+
+/** A well-formed PNG header (IHDR with valid CRC) claiming width × height RGB, then IEND; no pixels. */
+export function pngClaiming(width: number, height: number): Uint8Array {
+  const ihdr = new Uint8Array(13);
+  const view = new DataView(ihdr.buffer);
+  view.setUint32(0, width);
+  view.setUint32(4, height);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // colour type: RGB
+  const parts = [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), pngChunk("IHDR", ihdr), pngChunk("IDAT", new Uint8Array([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])), pngChunk("IEND", new Uint8Array(0))];
+  return concat(parts);
+}
+
+export function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Seeded garbage bytes. */
+export function garbage(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let s = seed;
+  for (let i = 0; i < length; i++) {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    out[i] = s >>> 24;
+  }
+  return out;
+}
+
+/** A multipart/form-data body of files, and its Content-Type. */
+export function multipartBody(files: { name: string; bytes: Uint8Array; type?: string }[], boundary = "ghostnet-test-boundary-1234"): { body: Uint8Array; contentType: string } {
+  const text = (s: string): Uint8Array => new TextEncoder().encode(s);
+  const parts: Uint8Array[] = [];
+  files.forEach((file, i) => {
+    parts.push(text(`--${boundary}\r\nContent-Disposition: form-data; name="image${i}"; filename="${file.name}"\r\nContent-Type: ${file.type ?? "image/jpeg"}\r\n\r\n`));
+    parts.push(file.bytes, text("\r\n"));
+  });
+  parts.push(text(`--${boundary}--\r\n`));
+  return { body: concat(parts), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+/**
+ * A tiny fake model: output row n = the first `classes` values of image n (so scores are
+ * chosen by the input), after waiting `delayMs`; `runs` records each run's batch size;
+ * `failOn(x)` makes a run fail when it holds an image whose first value is x.
+ */
+export function fakeModel(classes = 4, delayMs = 0, failOn?: number): Model & { runs: number[] } {
+  const runs: number[] = [];
+  return {
+    engine: "graph",
+    inputNames: ["x"],
+    outputNames: ["scores"],
+    runs,
+    async run(feeds: Feeds) {
+      const x = (Array.isArray(feeds) ? feeds[0] : (feeds as Record<string, TensorLike>).x) as TensorLike;
+      const n = x.shape[0]!;
+      runs.push(n);
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const per = x.data.length / n;
+      const out = new Tensor([n, classes]);
+      for (let i = 0; i < n; i++) {
+        if (failOn !== undefined && x.data[i * per] === failOn) throw new Error("the fake model fails on purpose");
+        out.data.set(x.data.subarray(i * per, i * per + classes), i * classes);
+      }
+      return { scores: out };
+    },
+    dispose() {},
+  };
+}
