@@ -114,6 +114,13 @@ export class LimitError extends GhostnetError {
   }
 }
 
+/** A kernel backend was asked for where it cannot run (e.g. `backend: "wasm"` where WebAssembly cannot be compiled). */
+export class BackendUnavailableError extends GhostnetError {
+  constructor(message: string) {
+    super("BACKEND_UNAVAILABLE", message);
+  }
+}
+
 /** A model was used after `dispose()`. */
 export class DisposedError extends GhostnetError {
   constructor(what = "model") {

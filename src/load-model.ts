@@ -23,6 +23,8 @@ import { checkLoadOptions } from "./load-options.js";
 import type { EngineName, Feeds, LoadOptions, Model } from "./model.js";
 import type { Tensor } from "./tensor/tensor.js";
 import { typedEngineOnThreads } from "./threads/registry.js";
+import { WasmBackend } from "./wasm/backend.js";
+import { resolveBackend } from "./wasm/select.js";
 
 /** loadModel's options: the engine choice plus the loader's limits and the executor's switches. */
 export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOptions {}
@@ -30,6 +32,8 @@ export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOp
 /** The graph executor behind the `Model` interface. */
 export class GraphModel implements Model {
   readonly engine: EngineName = "graph";
+  /** The graph executor runs the plain TypeScript kernels. */
+  readonly backend = "js" as const;
   /** The graph executor runs on the calling thread. */
   readonly threads = 1;
   readonly inputNames: readonly string[];
@@ -78,16 +82,31 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     const foreign = readRegisteredFormat(source, options);
     const { model, problems } = foreign !== undefined ? { model: foreign, problems: [] as string[] } : decodeModelCollecting(source as Uint8Array, options);
     if (problems.length > 0) throw new ModelValidationError(problems);
-    return typedEngineOnThreads(withPacking(createGhostNetEngine(model), options), threads);
+    return typedEngine(createGhostNetEngine(model), options, threads);
   }
   const model = decodeAndValidate(source, options);
 
   // ── The engine choice: "auto" takes the typed GhostNet when the file is one. ──
   if (engine === "auto") {
     const ghostnet = tryTypedGhostNet(model);
-    if (ghostnet !== undefined) return typedEngineOnThreads(withPacking(ghostnet, options), threads);
+    if (ghostnet !== undefined) return typedEngine(ghostnet, options, threads);
   }
   return new GraphModel(new GraphExecutor(model, OP_TABLE, options));
+}
+
+/**
+ * The typed engine with its options applied: the backend, weight packing, threads. The
+ * thread pool runs the JS kernels; the wasm kernels run on the calling thread, which is
+ * faster than the JS kernels on two threads, so with wasm a model uses one thread
+ * (`model.threads` says so).
+ */
+async function typedEngine(engine: GhostNetEngine, options: LoadModelOptions, threads: number): Promise<Model> {
+  const backend = resolveBackend(options.backend);
+  if (backend === "wasm") {
+    engine.useBackend(new WasmBackend());
+    return engine;
+  }
+  return typedEngineOnThreads(withPacking(engine, options), threads);
 }
 
 /** Applies the packWeights option (default true) to a typed engine. */

@@ -14,7 +14,7 @@ import type { LoadModelOptions } from "./load-model.js";
 /** Most threads a model may ask for (each is a worker started at load). */
 export const MAX_THREADS = 256;
 
-type OptionKind = "engine" | "threads" | "limit" | "switch";
+type OptionKind = "engine" | "backend" | "threads" | "limit" | "switch";
 
 /**
  * Every option loadModel takes, and what kind of value it must have. The type makes an
@@ -22,6 +22,7 @@ type OptionKind = "engine" | "threads" | "limit" | "switch";
  */
 export const KNOWN_OPTIONS: Readonly<{ [K in keyof Required<LoadModelOptions>]: OptionKind } & Record<string, OptionKind>> = {
   engine: "engine",
+  backend: "backend",
   threads: "threads",
   packWeights: "switch",
   // Limits: positive integers (a count of elements, bytes or plans).
@@ -56,6 +57,11 @@ export function checkLoadOptions(options: unknown): void {
       case "engine":
         if (value !== "auto" && value !== "graph" && value !== "ghostnet") {
           throw new InputError(`unknown engine '${String(value)}'; use "auto", "graph" or "ghostnet"`);
+        }
+        break;
+      case "backend":
+        if (value !== "auto" && value !== "wasm" && value !== "js") {
+          throw new InputError(`unknown backend '${String(value)}'; use "auto", "wasm" or "js"`);
         }
         break;
       case "threads":

@@ -6,6 +6,13 @@ import type { Tensor, TensorLike } from "./tensor/tensor.js";
 
 export type EngineName = "graph" | "ghostnet";
 
+/**
+ * Which kernels run a model: "wasm", WebAssembly SIMD kernels our TypeScript assembles at
+ * load time (src/wasm), or "js", the plain TypeScript kernels (src/ops), which run
+ * everywhere and are the reference the wasm kernels are tested against.
+ */
+export type BackendName = "js" | "wasm";
+
 /** Feeds by input name, or by position (an array in `inputNames` order). */
 export type Feeds = Record<string, TensorLike> | readonly TensorLike[];
 
@@ -22,6 +29,8 @@ export interface Model {
    * Model (e.g. wrapped for createClassifier) needn't say; absent means 1.
    */
   readonly threads?: number;
+  /** Which kernels run it (absent means "js"): see LoadOptions.backend. */
+  readonly backend?: BackendName;
   /**
    * Frees pooled buffers and stops worker threads; the model can't be used afterwards.
    * A threaded model returns a promise that settles once its workers have exited.
@@ -41,6 +50,14 @@ export interface LoadOptions {
    * how many are used. Results are bitwise identical for every thread count.
    */
   threads?: number;
+  /**
+   * The kernels: "auto" (default) runs the WebAssembly SIMD kernels where a probe module
+   * really compiles and runs (not where a Content-Security-Policy without
+   * 'wasm-unsafe-eval', or a runtime such as Cloudflare Workers, forbids compiling at run
+   * time), else the plain TypeScript ones; "wasm" insists (BackendUnavailableError where it
+   * cannot run); "js" always runs the plain kernels. `Model.backend` says which run.
+   */
+  backend?: "auto" | BackendName;
   /**
    * Keep constant weights also in the float64 layouts the kernels read fastest (default
    * true): the typed GhostNet for its pointwise convs, fc_0, fc_1 and SE layers; the graph

@@ -5,7 +5,8 @@
  */
 import { DisposedError, InputError, ShapeError, quoteName } from "../errors.js";
 import type { OnnxModel } from "../loader/model.js";
-import type { Feeds, Model } from "../model.js";
+import type { BackendName, Feeds, Model } from "../model.js";
+import type { WasmBackend } from "../wasm/backend.js";
 import { Tensor, type TensorLike, formatShape } from "../tensor/tensor.js";
 import { type GhostNetBinding, bindGhostNet, buildGhostNet } from "./bind.js";
 import { GhostNet } from "./ghostnet.js";
@@ -19,6 +20,7 @@ export class GhostNetEngine implements Model {
   /** The file's input shape; strings are dynamic dimensions. */
   readonly inputShape?: readonly (number | string)[];
   private net: GhostNet | undefined;
+  private wasm: WasmBackend | null = null;
 
   /** How the file was bound: its config, whether names or structure matched, softmax or logits. */
   readonly binding: Omit<GhostNetBinding, "weights">;
@@ -81,6 +83,18 @@ export class GhostNetEngine implements Model {
     return x;
   }
 
+  /** Which kernels run the layers: "wasm" once useBackend attached one, else "js". */
+  get backend(): BackendName {
+    return this.net?.backend ?? "js";
+  }
+
+  /** Runs the network on the wasm backend `backend` (its memory is this engine's from now on), or on JS with null. */
+  useBackend(backend: WasmBackend | null): void {
+    this.ghostnet.attachBackend(backend);
+    this.wasm?.dispose();
+    this.wasm = backend;
+  }
+
   async run(feeds: Feeds): Promise<Record<string, Tensor>> {
     const net = this.ghostnet;
     const result = net.forward(this.checkFeed(feeds));
@@ -90,6 +104,8 @@ export class GhostNetEngine implements Model {
   dispose(): void {
     this.net?.releaseBuffers();
     this.net = undefined;
+    this.wasm?.dispose();
+    this.wasm = null;
   }
 }
 

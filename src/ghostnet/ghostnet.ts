@@ -23,6 +23,7 @@ import { type BottleneckScratch, ConvBN, type ForwardHooks, GhostBottleneck, Lin
 import { PlanCache, planSlots, shapeKey } from "./plan-cache.js";
 import { type LayerTiming, Stopwatch } from "./profile.js";
 import type { GhostNetWeights } from "./weights.js";
+import type { WasmBackend } from "../wasm/backend.js";
 
 export interface GhostNetForwardOptions {
   /** PaddleClas layer names whose outputs to return (see `GhostNet.layerNames`). */
@@ -50,6 +51,9 @@ export interface GhostNetOutput {
  */
 interface NetworkPlan {
   inputShape: readonly number[];
+  /** With a wasm backend: the input's copy in its memory, and the memory generation the views belong to. */
+  input?: Tensor;
+  generation?: number;
   conv1: Tensor;
   blocks: Tensor[];
   scratch: BottleneckScratch[];
@@ -74,6 +78,8 @@ export class GhostNet {
   private readonly plans = new PlanCache<NetworkPlan>();
   /** The last plan used: a run at the same shape as the previous one skips the cache lookup. */
   private lastPlan: NetworkPlan | undefined;
+  /** The wasm backend the layers run on, or null for the JS kernels (attachBackend). */
+  private wasm: WasmBackend | null = null;
 
   /** Builds the network; throws ShapeError naming the layer when a weight is missing or misshapen. */
   constructor(config: GhostNetConfig, weights: GhostNetWeights) {
@@ -87,11 +93,54 @@ export class GhostNet {
     this.layerNames = ghostNetLayerNames(config);
   }
 
+  /** "wasm" when the layers run on a wasm backend (attachBackend), else "js". */
+  get backend(): "js" | "wasm" {
+    return this.wasm === null ? "js" : "wasm";
+  }
+
+  /**
+   * Runs the network on the wasm backend `backend` (its weights packed into the backend's
+   * memory now; activations planned there per input shape), or on the JS kernels with null.
+   * Layers or calls the wasm kernels do not take run their JS kernels on the same memory.
+   */
+  attachBackend(backend: WasmBackend | null): void {
+    this.wasm = backend;
+    for (const layer of this.weightedLayers()) if (!(layer instanceof Linear) || layer === this.fc1) layer.attachBackend(backend);
+    for (const block of this.ghostBottlenecks) block.seBlock?.attachBackend(backend);
+    this.releaseBuffers();
+  }
+
   private plan(inputShape: readonly number[]): NetworkPlan {
     const last = this.lastPlan;
+    const backend = this.wasm;
+    if (backend !== null) {
+      // One plan at a time in the backend's memory (a new shape starts its plan region again).
+      if (last !== undefined && sameDims(last.inputShape, inputShape) && last.generation === backend.generation) return last;
+      this.plans.clear();
+      this.lastPlan = this.makePlan(inputShape);
+      return this.lastPlan;
+    }
     if (last !== undefined && sameDims(last.inputShape, inputShape)) return last;
     this.lastPlan = this.plans.get(shapeKey(inputShape), () => this.makePlan(inputShape));
     return this.lastPlan;
+  }
+
+  /** Every conv with the input shape it sees, for an input shape of the network. */
+  private *convInputs(inputShape: readonly number[]): Generator<[ConvBN, readonly number[]]> {
+    yield [this.conv1, inputShape];
+    let shape = this.conv1.outputShape(inputShape);
+    for (const block of this.ghostBottlenecks) {
+      const scratch = block.scratchShapes(shape);
+      for (const [module, input] of [[block.ghostModule1, shape], [block.ghostModule2, scratch.depthwise ?? scratch.ghost1!]] as const) {
+        yield [module.primaryConv, input];
+        yield [module.cheapOperation, module.primaryConv.outputShape(input)];
+      }
+      if (block.depthwiseConv) yield [block.depthwiseConv, scratch.ghost1!];
+      if (block.shortcutDepthwise) yield [block.shortcutDepthwise, shape];
+      if (block.shortcutConv) yield [block.shortcutConv, scratch.shortcutDepthwise!];
+      shape = block.outputShape(shape);
+    }
+    yield [this.convLast, shape];
   }
 
   private makePlan(inputShape: readonly number[]): NetworkPlan {
@@ -105,7 +154,42 @@ export class GhostNet {
       shape = block.outputShape(shape);
       requests.push({ slot: i % 2 === 0 ? "odd" : "even", shape });
     });
-    const views = planSlots(requests);
+    const n0 = inputShape[0]!;
+    const backend = this.wasm;
+    const widest = Math.max(0, ...this.ghostBottlenecks.map((b) => b.seBlock?.squeeze.spec.in ?? 0));
+    if (backend !== null) {
+      // Everything else a run touches gets a slot of its own, in the backend's memory.
+      requests.push(
+        { slot: "input", shape: inputShape },
+        { slot: "convLast", shape: this.convLast.outputShape(shape) },
+        { slot: "pooled", shape: [n0, this.config.lastConv, 1, 1] },
+        { slot: "fc0", shape: [n0, this.config.fc0, 1, 1] },
+        { slot: "logits", shape: [n0, this.config.classCount] },
+        { slot: "probabilities", shape: [n0, this.config.classCount] },
+        { slot: "sePooled", shape: [widest] },
+        { slot: "seSqueezed", shape: [widest] },
+        { slot: "seScale", shape: [widest] },
+      );
+    }
+    let views: Tensor[];
+    let generation: number | undefined;
+    if (backend === null) views = planSlots(requests);
+    else {
+      backend.beginPlan();
+      let scratch = 0;
+      for (const [conv, input] of this.convInputs(inputShape)) scratch = Math.max(scratch, conv.scratchFloats(input));
+      // All addresses first (the memory may grow), then the views.
+      let address = -1;
+      let floats = 0;
+      planSlots(requests, (total) => {
+        floats = total;
+        address = backend.allocatePlan(total);
+        return new Float32Array(total);
+      });
+      backend.allocateScratch(scratch);
+      views = planSlots(requests, () => backend.view(address, floats));
+      generation = backend.generation;
+    }
     const conv1 = views.shift()!;
     const blocks: Tensor[] = [];
     const scratch: BottleneckScratch[] = [];
@@ -114,6 +198,24 @@ export class GhostNet {
       const take = (key: keyof BottleneckScratch): Tensor | undefined => (s[key] ? views.shift()! : undefined);
       scratch.push({ ghost1: take("ghost1")!, depthwise: take("depthwise"), shortcutDepthwise: take("shortcutDepthwise"), shortcut: take("shortcut") });
       blocks.push(views.shift()!);
+    }
+    if (backend !== null) {
+      const [input, convLast, pooled, fc0, logits, probabilities, sePooled, seSqueezed, seScale] = views as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      for (const block of this.ghostBottlenecks) block.seBlock?.useVectors([sePooled.data, seSqueezed.data, seScale.data]);
+      return {
+        inputShape: inputShape.slice(),
+        input,
+        generation,
+        conv1,
+        blocks,
+        scratch,
+        convLast,
+        pooled,
+        fc0,
+        fc0Flat: fc0.reshape([n, this.config.fc0]),
+        logits,
+        probabilities,
+      };
     }
     const convLast = new Tensor(this.convLast.outputShape(shape));
     const pooled = new Tensor([n, this.config.lastConv, 1, 1]);
@@ -135,10 +237,15 @@ export class GhostNet {
   /** Runs the network on `input` [N, 3, H, W] (H, W ≥ 32 or so; 224 for PaddleClas). */
   forward(input: TensorLike, options: GhostNetForwardOptions = {}): GhostNetOutput {
     checkInput("GhostNet input", input, this.config.inputChannels);
-    const x = Tensor.from(input);
+    let x = Tensor.from(input);
     const intermediates: Record<string, Tensor> = {};
     const hooks = this.hooksFor(options, intermediates);
     const plan = this.plan(x.shape);
+    if (plan.input !== undefined) {
+      // The wasm kernels read the input from the backend's memory.
+      plan.input.data.set(x.data);
+      x = plan.input;
+    }
 
     const clock = options.profile && hooks === undefined ? new Stopwatch(options.profile) : undefined;
 

@@ -38,6 +38,8 @@ import { type FusedActivation, applyBiasActivation } from "../ops/fused-activati
 import { globalAveragePool, planeMeans } from "../ops/pooling.js";
 import { addInPlace, scalePlanes } from "../ops/elementwise.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
+import type { WasmBackend } from "../wasm/backend.js";
+import { WasmConv2d, WasmLinear } from "../wasm/conv.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
 import type { LayerKind, Stopwatch } from "./profile.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
@@ -101,6 +103,8 @@ export class ConvBN {
   private weightRows: number[] | undefined;
   /** The weight packed for the pointwise tile kernel (packPointwiseWeights), made on first use; cleared by a hooked run. */
   private packedWeight: number[] | undefined;
+  /** The folded weight and bias in the wasm backend's memory, when one is attached (attachBackend). */
+  private wasm: WasmConv2d | undefined;
 
   constructor(spec: ConvBnSpec, weights: GhostNetWeights) {
     this.name = spec.name;
@@ -143,8 +147,24 @@ export class ConvBN {
     return this.planned;
   }
 
+  /**
+   * Runs this layer on the wasm backend from now on (its weights packed into the backend's
+   * memory), or on the JS kernels again with null. Calls whose buffers are not in the
+   * backend's memory, or that its kernels do not take, still run in JS.
+   */
+  attachBackend(backend: WasmBackend | null): void {
+    this.wasm = backend === null ? undefined : new WasmConv2d(backend, this.weight.data, this.weight.shape, this.bias.data, this.spec.groups, this.activation);
+  }
+
+  /** Floats of backend scratch this layer needs for an input shape (0 without a backend). */
+  scratchFloats(inputShape: readonly number[]): number {
+    if (this.wasm === undefined) return 0;
+    return WasmConv2d.scratchFloats(conv2dGeometry(inputShape, this.weight.shape, this.attributes));
+  }
+
   /** y = act(conv(x) + b) on raw NCHW buffers laid out as `g` says, for the channels and rows of `range`. */
   convolve(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange): void {
+    if (this.wasm !== undefined && this.wasm.run(y, x, g, range)) return;
     const w = this.weight.data;
     const b = this.bias.data;
     if (this.path === "pointwise" && this.packWeights && g.outH * g.outW === 1) this.matrixVector(y, x, g, range);
@@ -184,6 +204,7 @@ export class ConvBN {
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     if (hooks !== undefined) {
       this.dropPackedWeights(); // the hook may change the weight
+      if (hooks.beforeConvBn !== undefined) this.wasm = undefined; // (the backend's copy would be stale)
       hooks.beforeConvBn?.(this, input);
       conv2d(output, input, this.weight, this.bias, this.attributes, this.activation);
       hooks.observe?.(this.name, output);
@@ -223,6 +244,8 @@ export class Linear {
   packWeights = true;
   /** Wᵀ [out, in] as float64 rows, made on the first fast run (and again after a hooked run, which may change W). */
   private transposed: number[] | undefined;
+  /** Wᵀ's panels in the wasm backend's memory, when one is attached. */
+  private wasm: WasmLinear | undefined;
 
   constructor(spec: LinearSpec, weights: GhostNetWeights, activation: LinearActivation = { kind: "none" }) {
     this.name = spec.name;
@@ -238,6 +261,11 @@ export class Linear {
     this.transposed = undefined;
   }
 
+  /** Runs this layer on the wasm backend (null: JS again); see ConvBN.attachBackend. */
+  attachBackend(backend: WasmBackend | null): void {
+    this.wasm = backend === null ? undefined : new WasmLinear(backend, this.weight.data, this.bias.data, this.spec.in, this.spec.out, this.activation);
+  }
+
   private transposedWeight(): number[] {
     if (this.transposed !== undefined) return this.transposed;
     const { in: k, out: m } = this.spec;
@@ -251,6 +279,7 @@ export class Linear {
    * the fast path on raw buffers (the SE block calls it on one image's vectors).
    */
   apply(rows: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): void {
+    if (this.wasm !== undefined && this.wasm.apply(rows, x, xOffset, y, yOffset)) return;
     const { in: k, out: m } = this.spec;
     if (this.packWeights) {
       const wt = this.transposedWeight();
@@ -294,6 +323,7 @@ export class Linear {
       clock?.lap(this.name, "fc");
       return;
     }
+    if (hooks.beforeLinear !== undefined) this.wasm = undefined; // (the backend's copy would be stale)
     hooks.beforeLinear?.(this, input);
     this.dropPackedWeights(); // the hook may have changed W
     gemm(output, input, this.weight, this.bias, {});
@@ -398,9 +428,10 @@ export class SEBlock {
   readonly name: string;
   readonly squeeze: Linear;
   readonly excitation: Linear;
-  private readonly pooled: Float32Array;
-  private readonly squeezed: Float32Array;
-  private readonly scale: Float32Array;
+  private pooled: Float32Array;
+  private squeezed: Float32Array;
+  private scale: Float32Array;
+  private readonly ownVectors: readonly [Float32Array, Float32Array, Float32Array];
 
   constructor(name: string, squeeze: LinearSpec, excitation: LinearSpec, weights: GhostNetWeights) {
     this.name = name;
@@ -409,6 +440,22 @@ export class SEBlock {
     this.pooled = new Float32Array(squeeze.in);
     this.squeezed = new Float32Array(squeeze.out);
     this.scale = new Float32Array(excitation.out);
+    this.ownVectors = [this.pooled, this.squeezed, this.scale];
+  }
+
+  /** Runs the two small layers on the wasm backend (null: JS again). */
+  attachBackend(backend: WasmBackend | null): void {
+    this.squeeze.attachBackend(backend);
+    this.excitation.attachBackend(backend);
+    if (backend === null) this.useVectors(null);
+  }
+
+  /**
+   * The block's three vectors (pooled means, squeezed, scale; at least c, c/4 and c floats)
+   * in a plan's memory — the wasm backend's, so its kernels can take them — or its own (null).
+   */
+  useVectors(vectors: readonly [Float32Array, Float32Array, Float32Array] | null): void {
+    [this.pooled, this.squeezed, this.scale] = vectors ?? this.ownVectors;
   }
 
   /**

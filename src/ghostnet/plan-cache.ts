@@ -38,10 +38,30 @@ export function shapeKey(shape: readonly number[]): string {
  *
  *   planSlots([{ slot: "a", shape: [1, 16, 112, 112] }, { slot: "a", shape: [1, 24, 56, 56] }])
  *   → two tensors over the same 200 704 floats.
+ *
+ * With `allocate`, all slots are carved from one block it returns (the wasm backend's
+ * memory), each slot starting on a 4-float (16-byte) boundary.
  */
-export function planSlots(requests: readonly { slot: string; shape: readonly number[] }[]): Tensor[] {
+export function planSlots(
+  requests: readonly { slot: string; shape: readonly number[] }[],
+  allocate?: (floats: number) => Float32Array,
+): Tensor[] {
   const sizes = new Map<string, number>();
   for (const r of requests) sizes.set(r.slot, Math.max(sizes.get(r.slot) ?? 0, shapeSize(r.shape)));
-  const buffers = new Map([...sizes].map(([slot, size]) => [slot, new Float32Array(size)]));
+  let buffers: Map<string, Float32Array>;
+  if (allocate === undefined) {
+    buffers = new Map([...sizes].map(([slot, size]) => [slot, new Float32Array(size)]));
+  } else {
+    const aligned = (n: number): number => Math.ceil(n / 4) * 4;
+    let total = 0;
+    for (const size of sizes.values()) total += aligned(size);
+    const block = allocate(total);
+    let at = 0;
+    buffers = new Map();
+    for (const [slot, size] of sizes) {
+      buffers.set(slot, block.subarray(at, at + size));
+      at += aligned(size);
+    }
+  }
   return requests.map((r) => new Tensor(r.shape, buffers.get(r.slot)!.subarray(0, shapeSize(r.shape))));
 }

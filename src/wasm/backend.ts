@@ -1,0 +1,193 @@
+/**
+ * The wasm backend's memory and kernels for one model.
+ *
+ * One `WebAssembly.Memory` holds everything the wasm kernels touch, in two regions:
+ *
+ *   [ 0 … weightsEnd )        packed weights, written once at load (`allocateWeights`)
+ *   [ weightsEnd … planEnd )  one input shape's activations and scratch (`beginPlan`,
+ *                             `allocatePlan`): a new shape starts the region again
+ *   [ planEnd … +GUARD )      a few zero bytes, so no kernel read can run off the end
+ *
+ * Tensors are `Float32Array` views into the memory. Growing a non-shared memory detaches
+ * every view of it, so the memory is sized for a plan before any of its views is made,
+ * and whoever holds views (the model's plan) is rebuilt after a growth (`generation`
+ * counts them). JavaScript kernels run on the same views, so an op without a wasm kernel
+ * simply runs its JS twin in place: the backends mix within one run.
+ *
+ * Kernels are modules of a few hundred bytes that emitters in src/wasm/kernels write for
+ * one shape; the compiled `WebAssembly.Module`s are cached process-wide by key (they do
+ * not depend on the memory), the instances per backend.
+ */
+import { LimitError } from "../errors.js";
+
+/** WebAssembly pages are 64 KiB. */
+export const PAGE_BYTES = 65536;
+/** Bytes kept free after the last allocation (vector reads past an array's end stay inside). */
+const GUARD_BYTES = 64;
+/** Every allocation starts on a 16-byte boundary (one v128). */
+const ALIGN = 16;
+/** A 32-bit memory's limit: 65536 pages = 4 GiB. */
+export const MAX_PAGES = 65536;
+
+/** What a kernel module's memory import must say (modules for shared memories differ). */
+export interface MemoryDescriptor {
+  minPages: number;
+  maxPages?: number;
+  shared?: boolean;
+}
+
+/** Compiled kernel modules, by key; kept for the process (a few hundred bytes each). */
+const moduleCache = new Map<string, WebAssembly.Module>();
+const MODULE_CACHE_LIMIT = 1024;
+
+/** Compiles `bytes()` once per key (synchronously: modules are far below browsers' 4 KB limit for that). */
+export function compileKernel(key: string, bytes: () => Uint8Array<ArrayBuffer>): WebAssembly.Module {
+  let module = moduleCache.get(key);
+  if (module === undefined) {
+    module = new WebAssembly.Module(bytes());
+    if (moduleCache.size >= MODULE_CACHE_LIMIT) moduleCache.delete(moduleCache.keys().next().value!);
+    moduleCache.set(key, module);
+  }
+  return module;
+}
+
+export interface WasmBackendOptions {
+  /** A shared memory (threads): needs `maxBytes`; its buffer is a SharedArrayBuffer. */
+  shared?: boolean;
+  /** Largest the memory may grow (default 4 GiB). */
+  maxBytes?: number;
+}
+
+export class WasmBackend {
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  /** The import every kernel module of this backend declares. */
+  readonly memoryImport: MemoryDescriptor;
+  private readonly maxPages: number;
+  private weightsEnd = 0;
+  private planEnd = 0;
+  private instances = new Map<string, WebAssembly.Exports>();
+  private floatView: Float32Array;
+  /** Byte address of the current plan's scratch (kernels' temporary buffers), −1 when none. */
+  scratch = -1;
+  /** Floats of scratch at `scratch`. */
+  scratchFloats = 0;
+  /** Incremented whenever the memory grows (views made before are detached or stale). */
+  generation = 0;
+  private disposed = false;
+
+  constructor(options: WasmBackendOptions = {}) {
+    this.shared = options.shared === true;
+    this.maxPages = Math.min(MAX_PAGES, Math.ceil((options.maxBytes ?? MAX_PAGES * PAGE_BYTES) / PAGE_BYTES));
+    const descriptor: WebAssembly.MemoryDescriptor & { shared?: boolean } = { initial: 1 };
+    if (this.shared) {
+      descriptor.maximum = this.maxPages;
+      descriptor.shared = true;
+    }
+    this.memory = new WebAssembly.Memory(descriptor);
+    this.memoryImport = this.shared ? { minPages: 0, maxPages: MAX_PAGES, shared: true } : { minPages: 0 };
+    this.floatView = new Float32Array(this.memory.buffer);
+  }
+
+  /** The whole memory as floats (made again after a growth). */
+  get floats(): Float32Array {
+    if (this.floatView.buffer !== this.memory.buffer || this.floatView.length * 4 !== this.memory.buffer.byteLength) {
+      this.floatView = new Float32Array(this.memory.buffer);
+    }
+    return this.floatView;
+  }
+
+  /** Bytes of memory the backend holds now. */
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** A view of `length` floats at byte address `address`. */
+  view(address: number, length: number): Float32Array {
+    return new Float32Array(this.memory.buffer, address, length);
+  }
+
+  /** Whether `a` is a view into this backend's memory (so a wasm kernel can take its address). */
+  holds(a: Float32Array): boolean {
+    return a.buffer === this.memory.buffer;
+  }
+
+  private grow(endBytes: number): void {
+    const needed = Math.ceil((endBytes + GUARD_BYTES) / PAGE_BYTES);
+    const have = this.memory.buffer.byteLength / PAGE_BYTES;
+    if (needed <= have) return;
+    if (needed > this.maxPages) {
+      throw new LimitError(`the wasm backend needs ${(endBytes / 2 ** 20).toFixed(1)} MiB of memory, more than its limit of ${((this.maxPages * PAGE_BYTES) / 2 ** 20).toFixed(0)} MiB`);
+    }
+    this.memory.grow(needed - have);
+    this.generation++;
+  }
+
+  private checkAlive(): void {
+    if (this.disposed) throw new Error("the wasm backend was disposed");
+  }
+
+  /**
+   * Reserves `floats` floats for weights (kept for the backend's life) and returns their
+   * byte address. Only before the first plan: weights sit below every plan.
+   */
+  allocateWeights(floats: number): number {
+    this.checkAlive();
+    if (this.planEnd > this.weightsEnd) {
+      // The plan's region is taken by weights: its views are stale (their holder plans again).
+      this.generation++;
+      this.scratch = -1;
+      this.scratchFloats = 0;
+    }
+    const address = alignUp(this.weightsEnd);
+    this.weightsEnd = address + floats * 4;
+    this.planEnd = this.weightsEnd;
+    this.grow(this.weightsEnd);
+    return address;
+  }
+
+  /** Starts a new plan: every plan allocation made before is given up. */
+  beginPlan(): void {
+    this.checkAlive();
+    this.planEnd = this.weightsEnd;
+    this.scratch = -1;
+    this.scratchFloats = 0;
+  }
+
+  /** Reserves the plan's scratch: `floats` floats that any kernel may use during one op. */
+  allocateScratch(floats: number): void {
+    this.scratch = this.allocatePlan(floats);
+    this.scratchFloats = floats;
+  }
+
+  /** Reserves `floats` floats in the current plan and returns their byte address (zeroed when fresh memory). */
+  allocatePlan(floats: number): number {
+    this.checkAlive();
+    const address = alignUp(this.planEnd);
+    this.planEnd = address + floats * 4;
+    this.grow(this.planEnd);
+    return address;
+  }
+
+  /** The exports of the kernel `key` on this backend's memory, compiled and instantiated once. */
+  kernel(key: string, bytes: (memory: MemoryDescriptor) => Uint8Array<ArrayBuffer>): WebAssembly.Exports {
+    let exports = this.instances.get(key);
+    if (exports === undefined) {
+      this.checkAlive();
+      const module = compileKernel(`${key}${this.shared ? " shared" : ""}`, () => bytes(this.memoryImport));
+      exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports;
+      this.instances.set(key, exports);
+    }
+    return exports;
+  }
+
+  /** Drops the instances; the memory goes when nothing else holds it. */
+  dispose(): void {
+    this.disposed = true;
+    this.instances.clear();
+  }
+}
+
+function alignUp(address: number): number {
+  return Math.ceil(address / ALIGN) * ALIGN;
+}
