@@ -53,7 +53,7 @@ export {
 } from "./classifier.js";
 
 // Interop with scijs ndarray.
-export { toNdarray, fromNdarray } from "./interop/ndarray.js";
+export { toNdarray, fromNdarray, type NdarrayLike, type NdarrayData, type Float32Ndarray } from "./interop/ndarray.js";
 
 // The kernels themselves, for those who want to call an op directly.
 export * as ops from "./ops/index.js";
