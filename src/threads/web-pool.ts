@@ -10,8 +10,10 @@
  * - a browser's main thread may not sleep in Atomics.wait, so there the caller spins while
  *   it waits for the workers' parts (it is busy with the run anyway).
  *
- * The worker script is found as `new URL("./web-worker.js", import.meta.url)`, the form
- * bundlers (Vite, webpack 5, esbuild with its worker plugins) recognise and copy.
+ * The worker is started as `new Worker(new URL("./web-worker.js", import.meta.url), { type:
+ * "module", … })`, literally: that is the form bundlers (Vite, webpack 5, Parcel) recognise
+ * and bundle as a worker entry. Through a variable (`new W(url)`) or with non-constant
+ * options they only copy web-worker.js as a file, without the modules it imports.
  */
 import { CONTROL, MAX_TASK_ARGS, SerialPool, SharedPool, canBlockHere, type ThreadPool } from "./pool.js";
 
@@ -26,8 +28,6 @@ interface WebWorkerLike {
   addEventListener(type: string, listener: (event: { data?: unknown; message?: string }) => void, options?: { once?: boolean }): void;
 }
 
-type WorkerConstructor = new (url: URL, options: { type: "module"; name?: string }) => WebWorkerLike;
-
 /** True when this runtime has (module) Web Workers. */
 export function canStartWebWorkers(): boolean {
   return typeof (globalThis as { Worker?: unknown }).Worker === "function";
@@ -35,14 +35,13 @@ export function canStartWebWorkers(): boolean {
 
 /** A pool of `threads` threads on Web Workers; rejects when a worker cannot start. */
 export async function createWebPool(threads: number): Promise<ThreadPool> {
-  const WorkerClass = (globalThis as unknown as { Worker: WorkerConstructor }).Worker;
   const control = new Int32Array(new SharedArrayBuffer(CONTROL.length * 4));
   const args = new Float64Array(new SharedArrayBuffer(MAX_TASK_ARGS * 8));
   const workers: WebWorkerLike[] = [];
   const ready: Promise<void>[] = [];
   try {
     for (let index = 1; index < threads; index++) {
-      const worker = new WorkerClass(new URL("./web-worker.js", import.meta.url), { type: "module", name: `ghostnet-ts thread ${index}` });
+      const worker: WebWorkerLike = new Worker(new URL("./web-worker.js", import.meta.url), { type: "module", name: "ghostnet-ts thread" });
       ready.push(
         new Promise((resolve, reject) => {
           worker.addEventListener("message", () => resolve(), { once: true });
