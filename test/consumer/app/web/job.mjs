@@ -1,0 +1,26 @@
+// The job every consumer runs (Node, Deno, Bun, the bundled pages): a small fixture GhostNet
+// loaded from bytes, run on threads 1 and 2 over one input. `lib` is whatever module the
+// consumer imported (ghostnet-ts, ghostnet-ts/node or ghostnet-ts/web-threads), so this file
+// imports nothing and runs anywhere.
+
+/** A 64×64 input made of smooth waves (the same in every runtime: exact float32 arithmetic only). */
+export function jobInput() {
+  const data = new Float32Array(3 * 64 * 64);
+  for (let i = 0; i < data.length; i++) data[i] = ((i * 7) % 23) / 23 - 0.5;
+  return { shape: [1, 3, 64, 64], data };
+}
+
+/** Loads `bytes` with threads 1 and 2 and returns what ran and the two outputs as plain numbers. */
+export async function runJob(lib, bytes) {
+  const one = await lib.loadModel(bytes, { threads: 1 });
+  const two = await lib.loadModel(bytes, { threads: 2 });
+  try {
+    const input = jobInput();
+    const outOne = Object.values(await one.run([input]))[0];
+    const outTwo = Object.values(await two.run([input]))[0];
+    return { engine: two.engine, threads: two.threads, shape: Array.from(outOne.shape), one: Array.from(outOne.data), two: Array.from(outTwo.data) };
+  } finally {
+    one.dispose();
+    await two.dispose();
+  }
+}
