@@ -30,9 +30,14 @@ function outputOf(result: Record<string, Tensor>): Float32Array {
   return Object.values(result)[0]!.data;
 }
 
-export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", threads: number): Promise<OurEngine> {
+/**
+ * Our engine `engine` on `threads` threads with kernels `backend` ("auto": wasm where it
+ * runs). Rows: "ghostnet-ts" (the default: what loadModel(bytes) gives), "ghostnet-ts-js"
+ * (the typed GhostNet on the plain TypeScript kernels), "ghostnet-ts-graph".
+ */
+export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", threads: number, backend: "auto" | "js" = "auto"): Promise<OurEngine> {
   const t0 = performance.now();
-  const model: Model = await loadModel(bytes, { engine, threads });
+  const model: Model = await loadModel(bytes, { engine, threads, backend });
   if ((model.threads ?? 1) !== threads) {
     model.dispose();
     throw new Error(`asked for ${threads} threads, the ${model.engine} engine runs on ${model.threads ?? 1}`);
@@ -41,9 +46,11 @@ export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", th
   let input: { shape: readonly number[]; data: Float32Array } = { shape: [], data: new Float32Array(0) };
   let last: Float32Array = new Float32Array(0);
   const graph = model.engine === "graph";
+  const kernels = model.backend ?? "js";
+  const plainRow = backend === "js" && !graph;
   return {
-    name: graph ? "ghostnet-ts-graph" : "ghostnet-ts",
-    label: graph ? "ghostnet-ts, graph executor" : `ghostnet-ts, typed GhostNet${threads > 1 ? ` (${threads} threads)` : ""}`,
+    name: graph ? "ghostnet-ts-graph" : plainRow ? "ghostnet-ts-js" : "ghostnet-ts",
+    label: `ghostnet-ts, ${graph ? "graph executor" : "typed GhostNet"}, ${kernels} kernels${threads > 1 ? ` (${threads} threads)` : ""}`,
     threads,
     loadMs,
     async setInput(shape, data) {
