@@ -152,9 +152,18 @@ export async function serveNode(handler: ServeHandler, options: ServeNodeOptions
         .catch(() => res.destroy());
     },
   );
-  server.on("clientError", (error, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
-    else socket.destroy();
+  // What node:http refuses before a request exists: unparsable HTTP (400), headers too large
+  // (431), a request slower than the timeouts (408). One JSON error, then the connection closes.
+  server.on("clientError", (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, reason, code, message] =
+      error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "request_timeout", `the request did not arrive within ${timeoutMs} ms`]
+        : error.code === "HPE_HEADER_OVERFLOW"
+          ? [431, "Request Header Fields Too Large", "headers_too_large", "the request headers are too large"]
+          : [400, "Bad Request", "bad_http", "the request is not valid HTTP/1.1"];
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${body.length}\r\n\r\n${body}`);
   });
 
   await new Promise<void>((resolve, reject) => {

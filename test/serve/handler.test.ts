@@ -15,7 +15,7 @@ import { createHandler, type ServeHandler } from "../../src/serve.js";
 import { parseMediaType, parseMultipart } from "../../src/serve/multipart.js";
 import { readNpy, writeNpy } from "../../src/tensor/npy.js";
 import { Tensor } from "../../src/tensor/tensor.js";
-import { fakeModel, garbage, multipartBody, pngClaiming, sampleImages, smallGhostNetBytes } from "./helpers.js";
+import { fakeModel, garbage, scoresClassifier, multipartBody, pngClaiming, sampleImages, smallGhostNetBytes } from "./helpers.js";
 
 const BASE = "http://serve.test";
 
@@ -33,11 +33,6 @@ async function expectError(response: Response, status: number, code?: string): P
   expect(error.message.length).toBeGreaterThan(0);
   if (code !== undefined) expect(error.code).toBe(code);
   return error;
-}
-
-/** A classifier over the fake model whose "image" is 4 bytes read as the 4 class scores (no decoding). */
-function scoresClassifier(model: Model): Classifier {
-  return createClassifier(model, { topk: 4, preprocess: (bytes) => new Tensor([1, 1, 1, 4], Float32Array.from((bytes as Uint8Array).subarray(0, 4))) });
 }
 
 describe("the handler on a real GhostNet (x0.5, 100 classes)", () => {

@@ -5,9 +5,11 @@
  * slow or fail on purpose.
  */
 import { readFileSync } from "node:fs";
+import jpeg from "jpeg-js";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
+import { type Classifier, createClassifier } from "../../src/classifier.js";
 import type { Feeds, Model } from "../../src/model.js";
 import { Tensor, type TensorLike } from "../../src/tensor/tensor.js";
 
@@ -121,4 +123,24 @@ export function fakeModel(classes = 4, delayMs = 0, failOn?: number): Model & { 
     },
     dispose() {},
   };
+}
+
+/** A small smooth JPEG (width × height, seeded colours), quick to decode: for load, not for answers. */
+export function smallJpeg(seed: number, width = 120, height = 96): Uint8Array {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = 4 * (y * width + x);
+      data[i] = (128 + 100 * Math.sin((x + seed * 7) / 9)) | 0;
+      data[i + 1] = (128 + 100 * Math.cos((y + seed * 3) / 7)) | 0;
+      data[i + 2] = ((x * y + seed * 31) % 256) | 0;
+      data[i + 3] = 255;
+    }
+  }
+  return new Uint8Array(jpeg.encode({ data, width, height }, 90).data);
+}
+
+/** A classifier over a fake model whose "image" is 4 bytes read as the 4 class scores (no decoding). */
+export function scoresClassifier(model: Model): Classifier {
+  return createClassifier(model, { topk: 4, preprocess: (bytes) => new Tensor([1, 1, 1, 4], Float32Array.from((bytes as Uint8Array).subarray(0, 4))) });
 }
