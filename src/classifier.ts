@@ -33,8 +33,12 @@ export interface ClassifierOptions {
   labels?: readonly string[];
   /** How many classes to return per image (default 5). */
   topk?: number;
-  /** Replaces PaddleClas's preprocessing for encoded images and pixels; must give [1, 3, H, W]. */
-  preprocess?: (input: Uint8Array | RgbaPixels) => TensorLike | Promise<TensorLike>;
+  /**
+   * Replaces PaddleClas's preprocessing for encoded images and pixels; must give [1, 3, H, W].
+   * It is handed the classifier's `imageLimits` to decode within (a model's own
+   * inference.yml preprocessing: `pipelinePreprocessor` from ghostnet-ts/paddle).
+   */
+  preprocess?: (input: Uint8Array | RgbaPixels, imageLimits: DecodeLimits) => TensorLike | Promise<TensorLike>;
   /**
    * Limits for decoding encoded images (checked from the header, before the pixels are
    * allocated; a larger image is refused with LimitError): `maxPixels` (width·height,
@@ -132,7 +136,7 @@ export async function prepareImage(
   if (!(input instanceof Uint8Array) && !isRgbaPixels(input)) {
     throw new InputError("classify: expected image bytes (Uint8Array), RGBA pixels { width, height, data } or a tensor { shape, data: Float32Array }");
   }
-  const tensor = custom ? await custom(input) : paddleClasPreprocess(input, imageLimits);
+  const tensor = custom ? await custom(input, imageLimits) : paddleClasPreprocess(input, imageLimits);
   return asSingleImage(tensor, "preprocess");
 }
 
