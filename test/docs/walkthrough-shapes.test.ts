@@ -1,0 +1,98 @@
+/**
+ * Every shape docs/how-ghostnet-runs.md states is GhostNet x1.0's: the table under "The
+ * shapes, step by step" is parsed row by row and each layer's output shape compared with
+ * `summarizeGhostNet(ghostNetConfig(1, 1000))` (what `ghostnet summary --scale 1 --json`
+ * prints), and every other `[1, …]` shape written anywhere in the page must be the input's
+ * or some layer's.
+ */
+import { describe, expect, it } from "vitest";
+import { ghostNetConfig, summarizeGhostNet } from "../../src/index.js";
+import { readDoc, withoutBlocks } from "./markdown.js";
+
+const DOC = "docs/how-ghostnet-runs.md";
+const summary = summarizeGhostNet(ghostNetConfig(1, 1000));
+const byName = new Map(summary.layers.map((row) => [row.name, row.outputShape]));
+byName.set("input", summary.inputShape);
+
+interface TableRow {
+  line: number;
+  layer: string;
+  shape: number[];
+}
+
+/** The rows of the table that follows the heading `## The shapes, step by step`. */
+function shapeTable(text: string): TableRow[] {
+  const lines = text.split("\n");
+  const start = lines.findIndex((l) => /^##\s+The shapes, step by step\s*$/.test(l));
+  if (start < 0) throw new Error(`${DOC} has no "## The shapes, step by step" section`);
+  const rows: TableRow[] = [];
+  let header: string[] | undefined;
+  for (let i = start + 1; i < lines.length && !/^##\s/.test(lines[i]!); i++) {
+    const line = lines[i]!.trim();
+    if (!line.startsWith("|")) {
+      if (header !== undefined && rows.length > 0) break; // the table has ended
+      continue;
+    }
+    const cells = line.slice(1, line.endsWith("|") ? -1 : undefined).split("|").map((c) => c.trim());
+    if (header === undefined) {
+      header = cells.map((c) => c.toLowerCase());
+      continue;
+    }
+    if (cells.every((c) => /^:?-+:?$/.test(c))) continue;
+    const layerCell = cells[header.indexOf("layer")] ?? "";
+    const shapeCell = cells[header.indexOf("output shape")] ?? "";
+    const layer = /^`([^`]+)`$/.exec(layerCell)?.[1];
+    const shape = /^\[([\d, ]+)\]$/.exec(shapeCell)?.[1];
+    if (layer === undefined || shape === undefined) throw new Error(`${DOC}:${i + 1}: cannot read the layer or the shape of "${line}"`);
+    rows.push({ line: i + 1, layer, shape: shape.split(",").map((d) => Number(d.trim())) });
+  }
+  if (header === undefined || !header.includes("layer") || !header.includes("output shape")) {
+    throw new Error(`${DOC}: the shapes table needs "layer" and "output shape" columns`);
+  }
+  return rows;
+}
+
+describe("the walkthrough's shapes are GhostNet x1.0's", () => {
+  const text = readDoc(DOC);
+  const rows = shapeTable(text);
+
+  it("the table walks the whole network: input, stem, all 16 blocks, the head", () => {
+    const layers = rows.map((r) => r.layer);
+    expect(layers[0]).toBe("input");
+    expect(layers).toContain("conv1");
+    for (let i = 0; i < 16; i++) expect(layers).toContain(`_ghostbottleneck_${i}`);
+    expect(layers.slice(-5)).toEqual(["pool2d_gap", "fc_0", "flatten", "fc_1", "softmax"]);
+  });
+
+  it("every row's shape is the summary's for that layer", () => {
+    const wrong = rows
+      .filter((r) => JSON.stringify(byName.get(r.layer)) !== JSON.stringify(r.shape))
+      .map((r) => `${DOC}:${r.line}: ${r.layer} says [${r.shape.join(", ")}], summary says ${byName.has(r.layer) ? `[${byName.get(r.layer)!.join(", ")}]` : "no such layer"}`);
+    expect(wrong).toEqual([]);
+  });
+
+  it("rows follow the order the network runs in", () => {
+    const order = ["input", ...summary.layers.map((r) => r.name)];
+    const positions = rows.map((r) => order.indexOf(r.layer));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+  });
+
+  it("every [1, …] shape in the text is the input's or some layer's", () => {
+    const known = new Set([...byName.values()].map((s) => s.join(",")));
+    const prose = withoutBlocks(text);
+    const stray: string[] = [];
+    for (const m of prose.matchAll(/\[1(?:, \d+)+\]/g)) {
+      const dims = m[0].slice(1, -1).split(", ").join(",");
+      if (!known.has(dims)) stray.push(m[0]);
+    }
+    expect(stray).toEqual([]);
+  });
+
+  it("the parser itself rejects a wrong shape (the check can fail)", () => {
+    const broken = text.replace("| `conv_last` | ConvBN 1×1 160 → 960, relu | [1, 960, 7, 7] |", "| `conv_last` | ConvBN 1×1 160 → 960, relu | [1, 960, 14, 14] |");
+    expect(broken).not.toBe(text);
+    const row = shapeTable(broken).find((r) => r.layer === "conv_last")!;
+    expect(row.shape).toEqual([1, 960, 14, 14]);
+    expect(byName.get("conv_last")).not.toEqual(row.shape);
+  });
+});
