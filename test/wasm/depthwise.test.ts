@@ -200,6 +200,9 @@ describe("wasm depthwise: ranges", () => {
     { c: 5, h: 15, w: 13, k: 3, strides: [2, 2], pads: same(3) },
     { c: 5, h: 9, w: 11, k: 5, strides: [2, 1], pads: [1, 2, 2, 0] },
     { c: 3, h: 20, w: 33, k: 3, strides: [1, 1], pads: same(3) },
+    // Planes copied in several bands of rows (16 KiB of padded rows each).
+    { c: 3, h: 61, w: 150, k: 3, strides: [1, 1], pads: same(3) },
+    { c: 2, h: 57, w: 151, k: 5, strides: [2, 2], pads: [2, 1, 2, 2] },
   ];
   for (const d of rangeCases) {
     it(`${name(d)}: a partial range writes exactly its outputs, every split gives the same bits`, () => {

@@ -139,17 +139,24 @@ function paddedLayout(s: DepthwiseShape): PaddedLayout {
   return { vectors, phaseLen, rowLen: s.strideW * phaseLen };
 }
 
-/** Padded rows the whole plane's outputs need. */
-function paddedRows(s: DepthwiseShape): number {
-  return (s.outH - 1) * s.strideH + s.kH;
+/** Floats of padded plane a band aims to fill: 16 KiB, so the band stays in L1 cache. */
+const BAND_FLOATS = 4096;
+
+/**
+ * Output rows per band: the copy and the sums run band by band, so the padded rows stay
+ * in L1 between the two (a whole 112² plane's copy is 53 KiB).
+ */
+function bandRows(s: DepthwiseShape): number {
+  const rows = Math.floor(BAND_FLOATS / paddedLayout(s).rowLen);
+  return Math.max(1, Math.min(s.outH, Math.floor((rows - s.kH) / s.strideH) + 1));
 }
 
 /**
- * Floats of per-call scratch: the padded plane of the output rows [0, outH), plus 4 floats
- * of slack (the last row's border stores may pass its end by up to 3 floats).
+ * Floats of per-call scratch: the padded rows of one band, plus 4 floats of slack (the last
+ * row's border stores may pass its end by up to 3 floats).
  */
 export function depthwiseScratchFloats(s: DepthwiseShape): number {
-  return paddedRows(s) * paddedLayout(s).rowLen + 4;
+  return ((bandRows(s) - 1) * s.strideH + s.kH) * paddedLayout(s).rowLen + 4;
 }
 
 /** Where one phase's input columns land in a padded row. */
@@ -377,17 +384,22 @@ export function emitDepthwise(m: ModuleBuilder, name: string, shape: DepthwiseSh
     f.increment(p, R * rowBytes).increment(q, R * 4 * s.outW);
   };
 
-  f.block();
-  f.get(rowStart!).get(rowEnd!).i32GeS().brIf(0);
-  // Padded rows of this row range: (rowEnd − rowStart − 1)·sH + kH.
-  f.get(rowEnd!).get(rowStart!).i32Sub().i32Const(1).i32Sub().i32Const(s.strideH).i32Mul().i32Const(s.kH).i32Add().set(rows);
+  const band = bandRows(s);
+  const bandStart = f.local(I32), bandEnd = f.local(I32);
   f.get(channelStart!).set(c);
   f.forLoop(c, channelEnd!, 1, () => {
     f.get(weights!).get(c).i32Const(4 * channelFloats(s)).i32Mul().i32Add().tee(e.wc).load32Splat(0).set(e.bias);
     f.get(x!).get(c).i32Const(4 * s.H * s.W).i32Mul().i32Add().set(xPlane);
-    // 1. The padded copy of padded rows rowStart·sH + rr, rr < rows.
+    f.get(y!).get(c).i32Const(4 * s.outH * s.outW).i32Mul().i32Add().get(rowStart!).i32Const(4 * s.outW).i32Mul().i32Add().set(q);
+    // Bands of `band` output rows: [bandStart, bandEnd).
+    f.get(rowStart!).set(bandStart);
+    f.block().loop();
+    f.get(bandStart).get(rowEnd!).i32GeS().brIf(1);
+    f.get(bandStart).i32Const(band).i32Add().tee(bandEnd).get(rowEnd!).get(bandEnd).get(rowEnd!).i32LtS().selectI32().set(bandEnd);
+    // 1. The padded copy: padded rows bandStart·sH + rr for rr < (bandEnd − bandStart − 1)·sH + kH.
+    f.get(bandEnd).get(bandStart).i32Sub().i32Const(1).i32Sub().i32Const(s.strideH).i32Mul().i32Const(s.kH).i32Add().set(rows);
     f.get(scratch!).set(e.dst);
-    f.get(rowStart!).i32Const(s.strideH).i32Mul().i32Const(s.padTop).i32Sub().set(ih);
+    f.get(bandStart).i32Const(s.strideH).i32Mul().i32Const(s.padTop).i32Sub().set(ih);
     f.i32Const(0).set(rr);
     f.forLoop(rr, rows, 1, () => {
       f.get(ih).i32Const(s.H).i32LtU().if(); // 0 ≤ ih < H
@@ -398,20 +410,21 @@ export function emitDepthwise(m: ModuleBuilder, name: string, shape: DepthwiseSh
       f.end();
       f.increment(ih, 1).increment(e.dst, 4 * layout.rowLen);
     });
-    // 2. The sums, tileRows output rows at a time, then one at a time.
+    // 2. The sums, tileRows output rows at a time, then one at a time (q runs on).
     f.get(scratch!).set(p);
-    f.get(y!).get(c).i32Const(4 * s.outH * s.outW).i32Mul().i32Add().get(rowStart!).i32Const(4 * s.outW).i32Mul().i32Add().set(q);
-    f.get(rowStart!).set(oh);
+    f.get(bandStart).set(oh);
     if (tileRows > 1) {
       f.block().loop();
-      f.get(oh).i32Const(tileRows).i32Add().get(rowEnd!).i32GtS().brIf(1);
+      f.get(oh).i32Const(tileRows).i32Add().get(bandEnd).i32GtS().brIf(1);
       rowTile(tileRows);
       f.increment(oh, tileRows).br(0);
       f.end().end();
     }
-    f.forLoop(oh, rowEnd!, 1, () => rowTile(1));
+    f.forLoop(oh, bandEnd, 1, () => rowTile(1));
+    f.get(bandEnd).set(bandStart);
+    f.br(0);
+    f.end().end();
   });
-  f.end();
 }
 
 /** A module holding one depthwise kernel, exported as "depthwise". */
