@@ -4,6 +4,8 @@
  * opt-in (`setPngDecoder(pngjsDecoder)`).
  */
 export * from "./index.js";
+// Paddle's own formats (ghostnet-ts/paddle): importing it registers its readers with loadModel.
+export * from "./paddle.js";
 export { pngjsDecoder } from "./image/png-node.js";
 export * from "./node/index.js";
 // The HTTP serving layer (ghostnet-ts/serve); serveNode (in node/index.ts) puts it on node:http.
