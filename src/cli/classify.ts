@@ -51,7 +51,9 @@ export const classifyCommand: Command = {
     "preprocessing (short side 256, centre crop 224, ImageNet mean/std).",
     "",
     "Options:",
-    "  --model M        PaddleClas GhostNet ONNX file (default: a seeded GhostNet with synthetic weights)",
+    "  --model M        the model: .onnx, .pdparams checkpoint, *_infer.tar, Paddle inference folder or",
+    "                   .pdmodel/.json with its params beside it (default: a seeded GhostNet with synthetic",
+    "                   weights); a folder's inference.yml sets the preprocessing and labels",
     "  --topk K         classes per image (default 5)",
     "  --labels FILE    class names, one `id label` per line (default: ImageNet-1k, PaddleClas's list)",
     "  --batch N        images per model run (default 1)",
@@ -76,9 +78,9 @@ export const classifyCommand: Command = {
     const json = values.json === true;
 
     const images = await expandImageArguments(positionals);
-    const { model } = await loadClassifierModel(stringOption(values, "model"), settings, io);
+    const { model, inferenceConfig } = await loadClassifierModel(stringOption(values, "model"), settings, io);
     try {
-      const classifier = await labelledClassifier(model, topk, stringOption(values, "labels"));
+      const classifier = await labelledClassifier(model, topk, stringOption(values, "labels"), inferenceConfig);
       const results: ImageResult[] = [];
       const started = performance.now();
       for (const group of chunks(images, batch)) {

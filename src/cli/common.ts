@@ -8,11 +8,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Classifier, createClassifier } from "../classifier.js";
+import { pipelinePreprocessor } from "../image/pipeline.js";
 import { type FixtureStyle, makeGhostNetFixture } from "../ghostnet/fixture.js";
 import { loadModel } from "../load-model.js";
 import type { Model } from "../model.js";
+import type { InferenceConfig } from "../loader/paddle/inference-config.js";
 import { loadImageNetLabels, readLabelFile } from "../node/data.js";
-import { readModelFile } from "../node/files.js";
+import { readModelPath } from "../node/model-path.js";
 import type { CommandIO, EngineChoice } from "./args.js";
 
 export interface EngineSettings {
@@ -22,10 +24,19 @@ export interface EngineSettings {
   packWeights: boolean;
 }
 
-/** Reads and loads an ONNX model file. */
+/**
+ * Reads and loads the model at `path`: a .onnx, a .pdparams checkpoint, a .tar, a Paddle
+ * program with its parameters beside it, or an inference folder (src/node/model-path.ts).
+ */
 export async function loadModelFile(path: string, settings: EngineSettings): Promise<Model> {
-  const bytes = await readModelFile(path);
-  return loadModel(bytes, { engine: settings.engine, threads: settings.threads, packWeights: settings.packWeights });
+  return (await loadModelAndConfig(path, settings)).model;
+}
+
+/** The model at `path` and the inference.yml found with it (preprocessing and labels), if any. */
+export async function loadModelAndConfig(path: string, settings: EngineSettings): Promise<{ model: Model; inferenceConfig?: InferenceConfig }> {
+  const { source, inferenceConfig } = await readModelPath(path);
+  const model = await loadModel(source, { engine: settings.engine, threads: settings.threads, packWeights: settings.packWeights });
+  return inferenceConfig === undefined ? { model } : { model, inferenceConfig };
 }
 
 /** The synthetic model used when no --model is given. */
@@ -105,17 +116,23 @@ export async function loadClassifierModel(
   modelPath: string | undefined,
   settings: EngineSettings,
   io: CommandIO,
-): Promise<{ model: Model; synthetic: boolean }> {
-  if (modelPath !== undefined) return { model: await loadModelFile(modelPath, settings), synthetic: false };
+): Promise<{ model: Model; synthetic: boolean; inferenceConfig?: InferenceConfig }> {
+  if (modelPath !== undefined) return { ...(await loadModelAndConfig(modelPath, settings)), synthetic: false };
   io.err(SYNTHETIC_WEIGHTS_NOTE);
   const { bytes } = await fixtureModelBytes();
   return { model: await loadModel(bytes, settings), synthetic: true };
 }
 
-/** A classifier with the labels in `labelsPath` (PaddleClas's `id label` lines), by default ImageNet-1k's. */
-export async function labelledClassifier(model: Model, topk: number, labelsPath?: string): Promise<Classifier> {
-  const labels = labelsPath === undefined ? await loadImageNetLabels() : await readLabelFile(labelsPath);
-  return createClassifier(model, { labels, topk });
+/**
+ * A classifier with the labels in `labelsPath` (PaddleClas's `id label` lines), else the
+ * model's inference.yml label_list, else ImageNet-1k's; and the inference.yml's
+ * preprocessing when there is one (PaddleClas's default otherwise).
+ */
+export async function labelledClassifier(model: Model, topk: number, labelsPath?: string, inferenceConfig?: InferenceConfig): Promise<Classifier> {
+  const labels =
+    labelsPath !== undefined ? await readLabelFile(labelsPath) : (inferenceConfig?.labels ?? (await loadImageNetLabels()));
+  if (inferenceConfig === undefined) return createClassifier(model, { labels, topk });
+  return createClassifier(model, { labels, topk, preprocess: pipelinePreprocessor(inferenceConfig.preprocess) });
 }
 
 /** Seconds as "1.23 s" or milliseconds as "45.6 ms". */

@@ -59,7 +59,8 @@ export const evalCommand: Command = {
     "paths relative to the list's folder, or to DIR when --root is given.",
     "",
     "Options:",
-    "  --model M      the ONNX model (default: a GhostNet with synthetic weights)",
+    "  --model M      the model: .onnx, .pdparams, *_infer.tar, Paddle inference folder or program",
+    "                 (default: a GhostNet with synthetic weights)",
     "  --list LIST    the labelled list (required)",
     "  --root DIR     folder the list's paths are relative to",
     "  --batch N      images per model run (default 1)",
@@ -87,9 +88,9 @@ export const evalCommand: Command = {
     }
     const items = parseImageList(listText, stringOption(values, "root") ?? dirname(listPath), `list '${listPath}'`);
 
-    const { model } = await loadClassifierModel(stringOption(values, "model"), settings, io);
+    const { model, inferenceConfig } = await loadClassifierModel(stringOption(values, "model"), settings, io);
     try {
-      const classifier = await labelledClassifier(model, 5);
+      const classifier = await labelledClassifier(model, 5, undefined, inferenceConfig);
       const showProgress = io.stderrIsTTY && values.json !== true;
       let top1 = 0;
       let top5 = 0;

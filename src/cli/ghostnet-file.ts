@@ -6,10 +6,13 @@ import type { GhostNetConfig } from "../ghostnet/config.js";
 import { bindGhostNet } from "../ghostnet/bind.js";
 import { InputError } from "../errors.js";
 import { decodeModel } from "../loader/decode.js";
-import { readModelFile } from "../node/files.js";
+import { readModelPath } from "../node/model-path.js";
+import { decodeAndValidate } from "../load-model.js";
 
 export async function readGhostNetConfig(path: string): Promise<GhostNetConfig> {
-  const model = decodeModel(await readModelFile(path));
+  // ONNX as it is (any GhostNet file, even one with ops the graph executor lacks); Paddle's formats through their readers.
+  const { source, layout } = await readModelPath(path);
+  const model = layout === "onnx" ? decodeModel(source as Uint8Array) : decodeAndValidate(source);
   const result = bindGhostNet(model);
   if ("reason" in result) throw new InputError(`'${path}' is not a PaddleClas GhostNet: ${result.reason}`);
   return result.binding.config;

@@ -3,5 +3,6 @@
  */
 export { readModelFile, readFileBytes, writeFileBytes, listImages, expandImageArguments, isImageFileName, IMAGE_EXTENSIONS } from "./files.js";
 export { packageRoot, packageDataPath, loadImageNetLabels, readLabelFile } from "./data.js";
+export { loadModelFromPath, readModelPath, decodeModelFromPath, type ModelPathContents } from "./model-path.js";
 export { createNodePool, setPoolProvider, type PoolProvider, type ThreadPool, ThreadedGhostNetEngine } from "./threads.js";
 export { serveNode, type ServeNodeOptions, type NodeServer } from "./serve-node.js";
