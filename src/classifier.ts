@@ -28,6 +28,7 @@ export type ClassifierInput = Uint8Array | RgbaPixels | TensorLike;
 
 export type { Prediction };
 
+/** Options of `createClassifier`. */
 export interface ClassifierOptions {
   /** Class names by id (default: "class {id}"). */
   labels?: readonly string[];
@@ -48,6 +49,7 @@ export interface ClassifierOptions {
   imageLimits?: DecodeLimits;
 }
 
+/** Image in, top-k classes out: what `createClassifier` returns. */
 export interface Classifier {
   readonly model: Model;
   /** Image → [1, 3, H, W] as the classifier feeds it (preprocessed tensors pass through). */
@@ -158,6 +160,11 @@ function checkImageLimits(limits: DecodeLimits | undefined): DecodeLimits {
   return checked;
 }
 
+/**
+ * A classifier over `model`: images are preprocessed as PaddleClas does (or by
+ * `options.preprocess`), run as one batch, softmaxed if the model's output is not already
+ * probabilities, and ranked into the top `options.topk` classes.
+ */
 export function createClassifier(model: Model, options: ClassifierOptions = {}): Classifier {
   const k = options.topk ?? 5;
   if (!(Number.isSafeInteger(k) && k >= 1)) throw new InputError(`topk must be a positive integer, got ${k}`);

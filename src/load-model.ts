@@ -69,6 +69,11 @@ export function decodeAndValidate(source: ModelSource, options: DecodeOptions = 
   return model;
 }
 
+/**
+ * Loads a model from its bytes: decodes and validates it, then builds the engine
+ * (`options.engine`: the typed GhostNet when the file is one, else the graph executor).
+ * Every option is checked before the file is read; problems throw a `GhostnetError`.
+ */
 export async function loadModel(source: ModelSource, options: LoadModelOptions = {}): Promise<Model> {
   if (!(source instanceof Uint8Array || source instanceof ArrayBuffer || (typeof source === "object" && source !== null && "model" in source))) {
     throw new InputError("loadModel expects the model's bytes as a Uint8Array or an ArrayBuffer (or Paddle files as { model, params })");

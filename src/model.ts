@@ -4,6 +4,7 @@
  */
 import type { Tensor, TensorLike } from "./tensor/tensor.js";
 
+/** The engines that run a model: the generic graph executor, or the typed GhostNet. */
 export type EngineName = "graph" | "ghostnet";
 
 /**
@@ -16,6 +17,7 @@ export type BackendName = "js" | "wasm";
 /** Feeds by input name, or by position (an array in `inputNames` order). */
 export type Feeds = Record<string, TensorLike> | readonly TensorLike[];
 
+/** A loaded model, ready to run: what `loadModel` returns, whichever engine runs it. */
 export interface Model {
   /** Which engine runs this model. */
   readonly engine: EngineName;
@@ -38,6 +40,7 @@ export interface Model {
   dispose(): void | Promise<void>;
 }
 
+/** How `loadModel` builds a model (see also `LoadModelOptions` for the limits and rewrites). */
 export interface LoadOptions {
   /** "auto" (default): the typed GhostNet when the file is one, else the graph executor. */
   engine?: "auto" | EngineName;

@@ -46,6 +46,7 @@ const GHOSTNET_OPS = new Set([
   "Shape", "Cast", "Slice", "Gather",
 ]);
 
+/** A GhostNet found in a decoded file: its configuration, its weights by PaddleClas name, and how they were found. */
 export interface GhostNetBinding {
   config: GhostNetConfig;
   weights: Map<string, WeightTensor>;

@@ -11,6 +11,7 @@ import { Tensor, type TensorLike, formatShape } from "../tensor/tensor.js";
 import { type GhostNetBinding, bindGhostNet, buildGhostNet } from "./bind.js";
 import { GhostNet } from "./ghostnet.js";
 
+/** The typed GhostNet as a `Model`: what `loadModel` returns for a GhostNet file on one thread. */
 export class GhostNetEngine implements Model {
   readonly engine = "ghostnet" as const;
   /** Runs use the calling thread only (loadModel's `threads` > 1 gives ThreadedGhostNetEngine). */

@@ -23,6 +23,7 @@ import { type WeightTensor, paramNames } from "./weights.js";
 
 export type { FixtureStyle } from "./onnx-export.js";
 
+/** Options of `makeGhostNetFixture`: scale, export style, seed, and the export's other options. */
 export interface GhostNetFixtureOptions extends Omit<ExportOptions, "style"> {
   scale: number;
   style: FixtureStyle;

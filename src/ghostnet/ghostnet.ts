@@ -25,6 +25,7 @@ import { type LayerTiming, Stopwatch } from "./profile.js";
 import type { GhostNetWeights } from "./weights.js";
 import type { WasmBackend } from "../wasm/backend.js";
 
+/** Options of `GhostNet.forward`. */
 export interface GhostNetForwardOptions {
   /** PaddleClas layer names whose outputs to return (see `GhostNet.layerNames`). */
   capture?: readonly string[];
@@ -34,6 +35,7 @@ export interface GhostNetForwardOptions {
   profile?: LayerTiming[];
 }
 
+/** What `GhostNet.forward` returns. */
 export interface GhostNetOutput {
   /** Softmax probabilities [N, classes] (a fresh tensor). */
   probabilities: Tensor;
@@ -66,6 +68,10 @@ interface NetworkPlan {
   probabilities: Tensor;
 }
 
+/**
+ * PaddleClas's GhostNet as typed layers, in execution order (see the file comment for the
+ * shapes); built from a configuration and a weight map, run with `forward`.
+ */
 export class GhostNet {
   readonly config: GhostNetConfig;
   readonly conv1: ConvBN;

@@ -32,8 +32,13 @@ import {
 } from "./config.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
 
+/**
+ * How a GhostNet is written: as Paddle2ONNX 1.x does (`legacy`: Constant nodes), as 2.x does
+ * (`modern`: initializers), or with BatchNorm folded into the convs (`fused`, as onnxsim leaves it).
+ */
 export type FixtureStyle = "legacy" | "modern" | "fused";
 
+/** Options of `exportGhostNetOnnx`. */
 export interface ExportOptions {
   style: FixtureStyle;
   /** Input height/width written in the graph input; "dynamic" writes string dims (default 224). */

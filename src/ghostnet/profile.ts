@@ -7,6 +7,7 @@
 /** What a timed step is, for summing time by kind. */
 export type LayerKind = "stem" | "pointwise" | "depthwise" | "se" | "residual" | "pool" | "fc" | "softmax";
 
+/** The wall time of one step of a profiled forward pass. */
 export interface LayerTiming {
   /** PaddleClas layer name, e.g. "_ghostbottleneck_3_ghost_module_1_primary_conv". */
   name: string;

@@ -9,6 +9,7 @@
  */
 import { type ConvBnSpec, type GhostNetConfig, type LinearSpec, bottleneckSpecs, ghostNetConfig } from "./config.js";
 
+/** One line of the per-layer summary. */
 export interface SummaryRow {
   /** PaddleClas layer name (`conv1`, `_ghostbottleneck_3_se`, …). */
   name: string;

@@ -10,11 +10,13 @@
 import { ShapeError } from "../errors.js";
 import { formatShape, shapesEqual } from "../tensor/tensor.js";
 
+/** One weight: its shape and float32 values. */
 export interface WeightTensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
 }
 
+/** GhostNet's weights by PaddleClas parameter name (`conv1_weights`, `fc_1_offset`, …). */
 export type GhostNetWeights = ReadonlyMap<string, WeightTensor>;
 
 /** The BatchNorm parameters of one ConvBN, each [channels]. */
@@ -27,13 +29,19 @@ export interface BatchNormWeights {
 
 /** `{name}_weights` etc. as PaddleClas's ParamAttr names them. */
 export const paramNames = {
+  /** A conv or linear weight: `{layer}_weights`. */
   weights: (layer: string): string => `${layer}_weights`,
+  /** BatchNorm scale γ: `{layer}_bn_scale`. */
   bnScale: (layer: string): string => `${layer}_bn_scale`,
+  /** BatchNorm offset β: `{layer}_bn_offset`. */
   bnOffset: (layer: string): string => `${layer}_bn_offset`,
+  /** BatchNorm running mean μ: `{layer}_bn_mean`. */
   bnMean: (layer: string): string => `${layer}_bn_mean`,
+  /** BatchNorm running variance σ²: `{layer}_bn_variance`. */
   bnVariance: (layer: string): string => `${layer}_bn_variance`,
   /** Not PaddleClas: the conv bias of a ConvBN whose BatchNorm is already folded. */
   foldedBias: (layer: string): string => `${layer}_bias`,
+  /** A linear layer's bias: `{layer}_offset`. */
   offset: (layer: string): string => `${layer}_offset`,
 };
 

@@ -27,6 +27,7 @@ export interface StepTiming {
   ms: number;
 }
 
+/** Options of the graph executor: load-time rewrites and limits. */
 export interface ExecutorOptions extends RewriteOptions {
   /** How many plans (one per distinct set of input shapes) to keep (default 8). */
   maxCachedPlans?: number;
@@ -48,6 +49,10 @@ export interface ExecutorOptions extends RewriteOptions {
 /** Default per-run memory budget: 2 GiB of live tensors (a GhostNet x1.3 batch of 64 at 224² needs well under 1 GiB). */
 export const DEFAULT_MAX_RUN_BYTES = 2 ** 31;
 
+/**
+ * Runs any decoded ONNX model whose ops are in the op table: rewrites the graph at load,
+ * plans buffers per input shape, and runs the plan's steps (see the file comment).
+ */
 export class GraphExecutor {
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];

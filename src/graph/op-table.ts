@@ -639,6 +639,7 @@ const batchNormOp: OpDefinition = (node) => {
 // ---------------------------------------------------------------------------------------
 // The table
 
+/** Every supported ONNX op type and how to run it: attribute reading, output shapes, the kernel call. */
 export const OP_TABLE: Readonly<Record<string, OpDefinition>> = {
   // convolutions
   Conv: convOp,

@@ -18,6 +18,7 @@ import { ImageDecodeError, LimitError } from "../errors.js";
 import { applyOrientation, readExifOrientation, type Orientation } from "./orientation.js";
 import { checkImageSize, type DecodeLimits, type RgbImage, resolveLimits } from "./rgb-image.js";
 
+/** Whether the bytes start with a JPEG signature (FF D8 FF). */
 export function isJpeg(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }

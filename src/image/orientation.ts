@@ -9,6 +9,7 @@
  */
 import type { RgbImage } from "./rgb-image.js";
 
+/** An EXIF orientation: 1 is upright; 2–8 are the mirrored and rotated variants. */
 export type Orientation = 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8;
 
 /**

@@ -9,6 +9,7 @@ import { PNG } from "pngjs";
 import { ImageDecodeError } from "../errors.js";
 import { inflatedSize, type DecodedPng, type PngDecoder, type PngHeader } from "./png.js";
 
+/** A PNG decoder on pngjs (Node only), for `setPngDecoder`; the core's own inflate is the default. */
 export const pngjsDecoder: PngDecoder = (bytes: Uint8Array, header: PngHeader): DecodedPng => {
   // pngjs caps inflating at the header's size for plain images but not for interlaced
   // ones, so a small file could inflate to gigabytes: check those first, capped.

@@ -22,6 +22,7 @@ import { checkImageSize, type DecodeLimits, type RgbImage, resolveLimits } from 
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** Whether the bytes start with the PNG signature. */
 export function isPng(bytes: Uint8Array): boolean {
   if (bytes.length < SIGNATURE.length) return false;
   return SIGNATURE.every((byte, i) => bytes[i] === byte);
@@ -55,6 +56,7 @@ export function setPngDecoder(decoder: PngDecoder | undefined): void {
   installedDecoder = decoder;
 }
 
+/** A PNG's IHDR fields. */
 export interface PngHeader {
   width: number;
   height: number;

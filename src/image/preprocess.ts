@@ -17,6 +17,7 @@ import { Tensor } from "../tensor/index.js";
 import { resizeBilinear, roundHalfEven } from "./resize.js";
 import type { RgbImage } from "./rgb-image.js";
 
+/** PaddleClas preprocessing settings; omitted ones take PaddleClas's values. */
 export interface PreprocessOptions {
   /** Length of the short side after resizing (PaddleClas: 256). */
   resizeShort?: number;
@@ -30,6 +31,7 @@ export interface PreprocessOptions {
   std?: readonly [number, number, number];
 }
 
+/** PaddleClas's settings (deploy/configs/inference_cls.yaml). */
 export const PADDLECLAS_PREPROCESS: Required<PreprocessOptions> = {
   resizeShort: 256,
   cropSize: 224,

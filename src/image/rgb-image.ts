@@ -4,6 +4,7 @@
  */
 import { ImageDecodeError, LimitError } from "../errors.js";
 
+/** A decoded image: 8-bit RGB pixels, interleaved, rows top to bottom. */
 export interface RgbImage {
   readonly width: number;
   readonly height: number;
@@ -29,6 +30,7 @@ export interface DecodeLimits {
   maxMemoryMB?: number;
 }
 
+/** The limits images are decoded under unless a caller sets others. */
 export const DEFAULT_DECODE_LIMITS: Required<DecodeLimits> = {
   maxPixels: 50_000_000,
   maxDimension: 65_535,

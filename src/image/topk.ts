@@ -5,6 +5,7 @@
  */
 import { InputError } from "../errors.js";
 
+/** One ranked class of a classification. */
 export interface Prediction {
   classId: number;
   /** The class name from the label list; `"class <id>"` when no list (or no entry) is given. */

@@ -24,6 +24,7 @@ import {
   type TensorLimits,
 } from "./tensor-decode.js";
 
+/** Options of `decodeModel` (also accepted by `loadModel`). */
 export interface DecodeOptions {
   /** Largest element count accepted for one tensor, checked before allocating (default 2^28). */
   maxTensorElements?: number;

@@ -7,6 +7,7 @@ import type { AnyTensor, DataType } from "../tensor/tensor.js";
 /** A decoded attribute value. INT/FLOAT → number, INTS/FLOATS → number[], STRING → string, TENSOR → tensor. */
 export type AttributeValue = number | string | number[] | string[] | AnyTensor;
 
+/** One compute node of a decoded graph: op type, inputs and outputs by name, attributes. */
 export interface OnnxNode {
   /** The node's name; the loader makes one up (`OpType_index`) when the file has none. */
   name: string;
@@ -29,6 +30,7 @@ export interface OnnxValueInfo {
   shape?: (number | string)[];
 }
 
+/** A decoded graph: its nodes, the constant tensors (initializers and `Constant` nodes), inputs and outputs. */
 export interface OnnxGraph {
   name: string;
   /** Compute nodes in file order. `Constant` nodes are not here: their values are in `constants`. */
@@ -43,6 +45,7 @@ export interface OnnxGraph {
   outputs: OnnxValueInfo[];
 }
 
+/** A decoded model: the one internal graph every loader produces and every engine runs. */
 export interface OnnxModel {
   irVersion: number;
   /** Opset of the default ("" / "ai.onnx") domain. */

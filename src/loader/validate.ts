@@ -9,6 +9,7 @@ import type { OnnxModel, OnnxNode } from "./model.js";
 
 /** The opsets whose per-version operator rules the engine implements. */
 export const MIN_OPSET = 7;
+/** The newest opset whose operator rules are implemented; files declaring a newer one are refused. */
 export const MAX_OPSET = 17;
 
 /** Which op types (default ONNX domain) the engine can run. */

@@ -29,15 +29,23 @@ export type WriterAttribute =
 
 /** Shorthands: `attr.int(1)`, `attr.floats([0.5])`, … */
 export const attr = {
+  /** An INT attribute. */
   int: (value: number): WriterAttribute => ({ type: "int", value }),
+  /** A FLOAT attribute. */
   float: (value: number): WriterAttribute => ({ type: "float", value }),
+  /** A STRING attribute. */
   string: (value: string): WriterAttribute => ({ type: "string", value }),
+  /** An INTS attribute. */
   ints: (value: readonly number[]): WriterAttribute => ({ type: "ints", value }),
+  /** A FLOATS attribute. */
   floats: (value: readonly number[]): WriterAttribute => ({ type: "floats", value }),
+  /** A STRINGS attribute. */
   strings: (value: readonly string[]): WriterAttribute => ({ type: "strings", value }),
+  /** A TENSOR attribute. */
   tensor: (value: WriterTensor): WriterAttribute => ({ type: "tensor", value }),
 };
 
+/** A node for `encodeModel`. */
 export interface WriterNode {
   opType: string;
   inputs: readonly string[];
@@ -54,6 +62,7 @@ export interface WriterValueInfo {
   shape?: readonly (number | string)[];
 }
 
+/** A model for `encodeModel`: opset, graph inputs and outputs, initializers and nodes. */
 export interface WriterModel {
   opset: number;
   /** Default: follows the opset as Paddle2ONNX does (9 → 4, 11 → 6, 13 → 7, 15+ → 8). */

@@ -12,6 +12,7 @@ export class BufferArena {
   private allocatedBytes = 0;
   private allocations = 0;
 
+  /** A buffer of exactly `length` floats: a pooled one if any, else a new one (contents unspecified). */
   take(length: number): Float32Array {
     const list = this.free.get(length);
     const buffer = list?.pop();
@@ -21,6 +22,7 @@ export class BufferArena {
     return new Float32Array(length);
   }
 
+  /** Returns `buffer` to the pool for the next `take` of its length. */
   give(buffer: Float32Array): void {
     let list = this.free.get(buffer.length);
     if (list === undefined) {

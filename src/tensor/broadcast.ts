@@ -6,6 +6,7 @@
 import { ShapeError } from "../errors.js";
 import { formatShape, stridesOf } from "./tensor.js";
 
+/** The shape NumPy-style (multidirectional) broadcasting gives `shapes`; throws ShapeError naming them when they do not broadcast. */
 export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);

@@ -10,8 +10,11 @@
  */
 import { ShapeError } from "../errors.js";
 
+/** The element type of a `Tensor`: always float32. */
 export type FloatType = "float32";
+/** Element types of an `IntTensor` (shape arithmetic, indices, masks); values are held exactly in a Float64Array. */
 export type IntegerType = "int64" | "int32" | "bool";
+/** Every element type a graph value can have. */
 export type DataType = FloatType | IntegerType;
 
 /** The structural type users pass in: anything with a shape and float32 data. */
@@ -49,10 +52,12 @@ export class Tensor implements TensorLike {
     return new Tensor(shape, this.data);
   }
 
+  /** `like` as a Tensor: itself when it is one, else a Tensor over the same shape and data (no copy). */
   static from(like: TensorLike): Tensor {
     return like instanceof Tensor ? like : new Tensor(like.shape, like.data);
   }
 
+  /** A rank-0 tensor holding one value. */
   static scalar(value: number): Tensor {
     return new Tensor([], Float32Array.of(value));
   }
@@ -83,10 +88,12 @@ export class IntTensor {
     return this.shape.length;
   }
 
+  /** A tensor over the same values with another shape of the same size. */
   reshape(shape: readonly number[]): IntTensor {
     return new IntTensor(this.dtype, shape, this.data);
   }
 
+  /** A 1-D integer tensor holding `values` (int64 unless `dtype` says otherwise). */
   static fromValues(values: readonly number[], dtype: IntegerType = "int64"): IntTensor {
     return new IntTensor(dtype, [values.length], Float64Array.from(values));
   }
@@ -95,6 +102,7 @@ export class IntTensor {
 /** Any value that flows along a graph edge. */
 export type AnyTensor = Tensor | IntTensor;
 
+/** Whether a graph value is a float32 `Tensor` (not an `IntTensor`). */
 export function isFloatTensor(t: AnyTensor): t is Tensor {
   return t.dtype === "float32";
 }
@@ -120,12 +128,14 @@ export function stridesOf(shape: readonly number[]): number[] {
   return strides;
 }
 
+/** Whether two shapes have the same rank and the same dimensions. */
 export function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
+/** A shape as messages write it: `[1, 3, 224, 224]`. */
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
