@@ -246,6 +246,13 @@ export class FunctionBuilder {
   f32Mul(): this {
     return this.op([0x94], [F32, F32], [F32], "f32.mul");
   }
+  f32Div(): this {
+    return this.op([0x95], [F32, F32], [F32], "f32.div");
+  }
+  /** f32.convert_i32_s: a signed i32 as the nearest f32. */
+  f32ConvertI32S(): this {
+    return this.op([0xb2], [I32], [F32], "f32.convert_i32_s");
+  }
 
   // ── control flow (block type: empty) ──
 
