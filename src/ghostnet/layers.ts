@@ -134,6 +134,7 @@ export class ConvBN {
     this.profileKind = spec.name === "fc_0" ? "fc" : this.path === "general" ? "stem" : this.path;
   }
 
+  /** The output shape for an input shape [N, in, H, W]. */
   outputShape(inputShape: readonly number[]): number[] {
     return conv2dShape(inputShape, this.weight.shape, this.attributes);
   }
@@ -201,6 +202,7 @@ export class ConvBN {
     this.packedWeight = undefined;
   }
 
+  /** Writes act(conv(input) + bias) into `output` (shaped by `outputShape`); with hooks, the plain path that calls them. */
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     if (hooks !== undefined) {
       this.dropPackedWeights(); // the hook may change the weight
@@ -310,6 +312,7 @@ export class Linear {
     }
   }
 
+  /** Writes act(input·W + b) into `output` [N, out] for `input` [N, in]; with hooks, the plain path that calls them. */
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     const [n, k] = input.shape as [number, number];
     if (input.shape.length !== 2 || k !== this.spec.in) {
@@ -371,6 +374,7 @@ export class GhostModule {
     }
   }
 
+  /** The output shape for an input shape: [N, 2·init, H, W]. */
   outputShape(inputShape: readonly number[]): number[] {
     const [n, , h, w] = this.primaryConv.outputShape(inputShape) as [number, number, number, number];
     return [n, this.primaryConv.spec.out + this.cheapOperation.spec.out, h, w];
@@ -395,6 +399,7 @@ export class GhostModule {
     return this.layout;
   }
 
+  /** Writes concat(primary(input), cheap(primary(input))) into `output`: both halves in place, no copy (see the class comment). */
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     if (hooks !== undefined) {
       // Observed or calibrated runs see whole-batch tensors: both convs, then the concat.
@@ -467,6 +472,7 @@ export class SEBlock {
     this.excitation.apply(1, this.squeezed, 0, scale, s0);
   }
 
+  /** Writes input · gate into `output` (may be `input` itself: in place), the gate per image and channel. */
   forward(input: Tensor, output: Tensor, hooks?: ForwardHooks, clock?: Stopwatch): void {
     const [n, c, h, w] = input.shape as [number, number, number, number];
     if (input.shape.length !== 4 || c !== this.squeeze.spec.in) {
@@ -549,6 +555,7 @@ export class GhostBottleneck {
     }
   }
 
+  /** The output shape for an input shape: [N, out, H/s, W/s]. */
   outputShape(inputShape: readonly number[]): number[] {
     let shape = this.ghostModule1.outputShape(inputShape);
     if (this.depthwiseConv) shape = this.depthwiseConv.outputShape(shape);
@@ -580,6 +587,7 @@ export class GhostBottleneck {
     };
   }
 
+  /** Writes the block's output into `output`, using `plan`'s scratch tensors for the intermediates. */
   forward(input: Tensor, output: Tensor, plan: BottleneckScratch, hooks?: ForwardHooks, clock?: Stopwatch): void {
     let x = plan.ghost1;
     this.ghostModule1.forward(input, x, hooks, clock);
