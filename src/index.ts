@@ -56,4 +56,5 @@ export {
 export { toNdarray, fromNdarray, type NdarrayLike, type NdarrayData, type Float32Ndarray } from "./interop/ndarray.js";
 
 // The kernels themselves, for those who want to call an op directly.
+/** Every kernel, for calling an op directly (`ops.conv2d`, `ops.sgemm`, `ops.softmax`, …). */
 export * as ops from "./ops/index.js";

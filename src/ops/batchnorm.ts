@@ -27,6 +27,7 @@ export interface BatchNormParameters {
   variance: ChannelValues;
 }
 
+/** BatchNormalization's attributes. */
 export interface BatchNormAttributes {
   /** ONNX default 1e-5. */
   epsilon?: number;

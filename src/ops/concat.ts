@@ -20,6 +20,7 @@ export function normalizeAxis(axis: number, rank: number, opName: string): numbe
   return axis < 0 ? axis + rank : axis;
 }
 
+/** Concat's output shape: the inputs' shapes, equal except along `axis`, whose sizes add up. */
 export function concatShape(inputShapes: readonly (readonly number[])[], axis: number): number[] {
   if (inputShapes.length === 0) throw new ShapeError("Concat: needs at least one input");
   const first = inputShapes[0]!;
@@ -40,6 +41,7 @@ export function concatShape(inputShapes: readonly (readonly number[])[], axis: n
   return out;
 }
 
+/** Concat: the inputs joined along `axis`, in order. */
 export function concat(output: NumericTensor, inputs: readonly NumericTensor[], axis: number): void {
   const expected = concatShape(
     inputs.map((t) => t.shape),

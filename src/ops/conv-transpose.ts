@@ -28,6 +28,7 @@ import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 import { activate, applyActivation, type FusedActivation, NO_ACTIVATION } from "./fused-activation.js";
 import { sgemm } from "./gemm.js";
 
+/** ConvTranspose attributes with ONNX's names in camelCase; omitted ones take ONNX's defaults. */
 export interface ConvTranspose2dAttributes {
   /** [kH, kW]; default the weight's spatial dims. */
   kernelShape?: readonly number[];
@@ -47,6 +48,7 @@ export interface ConvTranspose2dAttributes {
   autoPad?: string;
 }
 
+/** Every size a transposed conv needs, resolved once from the shapes and attributes. */
 export interface ConvTranspose2dGeometry {
   batch: number;
   inChannels: number;
@@ -82,6 +84,7 @@ function splitPadding(total: number, upper: boolean): [number, number] {
   return upper ? [half, total - half] : [total - half, half];
 }
 
+/** The geometry of a transposed conv (output size, pads, strides), checked; throws ShapeError on shapes that do not fit. */
 export function convTranspose2dGeometry(
   inputShape: readonly number[],
   weightShape: readonly number[],

@@ -42,6 +42,7 @@ import { activate, type FusedActivation, NO_ACTIVATION } from "./fused-activatio
 import { sgemmEpilogue, type GemmEpilogue } from "./gemm.js";
 import { pointwiseConv2dRange, tiledMatmulRows } from "./pointwise.js";
 
+/** ONNX's auto_pad: explicit pads (NOTSET), pads that keep ⌈size/stride⌉ (SAME_*), or none (VALID). */
 export type AutoPad = "NOTSET" | "SAME_UPPER" | "SAME_LOWER" | "VALID";
 
 /** Conv attributes with ONNX's names in camelCase; omitted ones take ONNX's defaults. */
@@ -208,6 +209,7 @@ export function conv2dShape(inputShape: readonly number[], weightShape: readonly
 /** Which kernel computes a conv of this geometry. */
 export type Conv2dPath = "pointwise" | "depthwise" | "general";
 
+/** The kernel a conv of geometry `g` runs on: pointwise (1×1 GEMM), depthwise, or general (im2col + GEMM). */
 export function conv2dPath(g: Conv2dGeometry): Conv2dPath {
   if (
     g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.group === 1 &&

@@ -19,6 +19,7 @@ import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
 import { formatShape, shapesEqual, type IntTensor, type Tensor } from "../tensor/tensor.js";
 import { copyStrided, foldDimensions, type NumericArray, type NumericTensor } from "./strided.js";
 
+/** The broadcasting binary ops `binary` computes. */
 export type BinaryOp =
   | "add"
   | "sub"

@@ -11,6 +11,7 @@ import { broadcastShapes, broadcastStrides } from "../tensor/broadcast.js";
 import { formatShape, shapesEqual, stridesOf } from "../tensor/tensor.js";
 import { copyStrided, type NumericTensor } from "./strided.js";
 
+/** Expand's output shape: the input broadcast against `shape`. */
 export function expandShape(inputShape: readonly number[], shape: readonly number[]): number[] {
   if (shape.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new ShapeError(`Expand: invalid target shape [${shape.join(", ")}]`);
@@ -34,6 +35,7 @@ export function expand(output: NumericTensor, input: NumericTensor): void {
   copyStrided(output.data, 0, input.data, 0, output.shape, broadcastStrides(input.shape, output.shape));
 }
 
+/** Tile's output shape: each dimension times its repeat count. */
 export function tileShape(inputShape: readonly number[], repeats: readonly number[]): number[] {
   if (repeats.length !== inputShape.length || repeats.some((r) => !Number.isInteger(r) || r < 0)) {
     throw new ShapeError(`Tile: repeats [${repeats.join(", ")}] should hold one non-negative integer per axis of ${formatShape(inputShape)}`);

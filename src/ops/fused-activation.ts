@@ -22,6 +22,7 @@ export type FusedActivation =
   | { kind: "hardSwish" }
   | { kind: "sigmoid" };
 
+/** The identity activation (nothing after the conv or GEMM). */
 export const NO_ACTIVATION: FusedActivation = Object.freeze({ kind: "none" });
 
 /**

@@ -12,6 +12,7 @@ import { InputError, ShapeError } from "../errors.js";
 import { formatShape, shapesEqual, type IntTensor } from "../tensor/tensor.js";
 import type { NumericTensor } from "./strided.js";
 
+/** Gather's output shape: `dataShape` with dimension `axis` replaced by `indicesShape`. */
 export function gatherShape(dataShape: readonly number[], indicesShape: readonly number[], axis = 0): number[] {
   const rank = dataShape.length;
   if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
@@ -21,6 +22,7 @@ export function gatherShape(dataShape: readonly number[], indicesShape: readonly
   return [...dataShape.slice(0, a), ...indicesShape, ...dataShape.slice(a + 1)];
 }
 
+/** Gather: the slices of `data` along `axis` that `indices` pick (negative indices count from the end). */
 export function gather(output: NumericTensor, data: NumericTensor, indices: IntTensor, axis = 0): void {
   const expected = gatherShape(data.shape, indices.shape, axis);
   if (!shapesEqual(output.shape, expected)) {

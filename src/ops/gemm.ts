@@ -103,6 +103,7 @@ import { applyBiasActivation, type FusedActivation } from "./fused-activation.js
 
 /** Micro-kernel tile: MR rows of A × NR columns of B. */
 export const GEMM_MR = 4;
+/** Columns of B per micro-kernel tile. */
 export const GEMM_NR = 4;
 
 /** Block sizes (elements): rows of A, columns of B, depth per packed block (see above). */
@@ -120,6 +121,7 @@ export function setGemmBlocking(mc: number, nc: number, kc: number, directBMaxK 
   blocking.directBMaxK = Math.max(0, Math.floor(directBMaxK));
 }
 
+/** The current block sizes (see `setGemmBlocking`). */
 export function getGemmBlocking(): { mc: number; nc: number; kc: number; directBMaxK: number } {
   return { ...blocking };
 }

@@ -157,6 +157,7 @@ export function matmul(output: Tensor, a: Tensor, b: Tensor, bColumns: number[] 
   }
 }
 
+/** Gemm's attributes: Y = alpha·A'·B' + beta·C, A' and B' optionally transposed. */
 export interface GemmAttributes {
   /** Default 1. */
   alpha?: number;

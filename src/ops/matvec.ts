@@ -14,6 +14,7 @@
  */
 import { gemmDepthBlock } from "./gemm.js";
 
+/** y[yOffset + j] = Σ_i rows[rowsOffset + j·K + i] · x[xOffset + i] for j < M, in sgemm's summation order (see the file comment). */
 export function matVecRows(
   M: number, K: number, rows: number[], rowsOffset: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number,
 ): void {

@@ -16,6 +16,7 @@ import { ShapeError, UnsupportedOperatorError } from "../errors.js";
 import { formatShape, shapesEqual, stridesOf } from "../tensor/tensor.js";
 import type { NumericTensor } from "./strided.js";
 
+/** Pad's attributes. */
 export interface PadAttributes {
   /** [begin…, end…] for `axes` (default: every axis). */
   pads: readonly number[];
@@ -46,6 +47,7 @@ function resolvePads(inputShape: readonly number[], attrs: PadAttributes): { beg
   return { begin, end };
 }
 
+/** Pad's output shape: each padded axis grown by its begin and end pads (negative pads crop). */
 export function padShape(inputShape: readonly number[], attrs: PadAttributes): number[] {
   const { begin, end } = resolvePads(inputShape, attrs);
   return inputShape.map((d, k) => {
@@ -79,6 +81,7 @@ function sourceIndex(mode: string, i: number, size: number): number {
   }
 }
 
+/** Pad: the input with `attrs.pads` added around it (constant, reflect, edge or wrap mode). */
 export function pad(output: NumericTensor, input: NumericTensor, attrs: PadAttributes): void {
   const shape = padShape(input.shape, attrs);
   if (!shapesEqual(output.shape, shape)) {

@@ -17,6 +17,7 @@
 import { ShapeError, UnsupportedOperatorError } from "../errors.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 
+/** MaxPool / AveragePool attributes with ONNX's names in camelCase. */
 export interface PoolAttributes {
   kernelShape: readonly number[];
   /** Default: 1 per spatial axis. */

@@ -17,8 +17,10 @@ import { ShapeError } from "../errors.js";
 import { formatShape, shapesEqual, stridesOf, type IntTensor } from "../tensor/tensor.js";
 import { foldDimensions, type NumericTensor } from "./strided.js";
 
+/** The reductions `reduce` computes. */
 export type ReduceOp = "sum" | "mean" | "max" | "min" | "prod" | "sumSquare" | "l1" | "l2" | "logSumExp";
 
+/** Reduce* attributes. */
 export interface ReduceAttributes {
   /** Axes to reduce; undefined or [] means all axes (see noopWithEmptyAxes). */
   axes?: readonly number[];
@@ -43,6 +45,7 @@ function reducedAxes(shape: readonly number[], attrs: ReduceAttributes, opName: 
   return reduced;
 }
 
+/** A reduction's output shape: reduced axes dropped, or kept as 1 with keepdims. */
 export function reduceShape(inputShape: readonly number[], attrs: ReduceAttributes, opName = "Reduce"): number[] {
   const reduced = reducedAxes(inputShape, attrs, opName);
   const keepdims = (attrs.keepdims ?? 1) !== 0;
@@ -170,6 +173,7 @@ export const reduceMin: ReduceKernel = (output, input, attrs) => reduce("min", o
 /** ReduceProd: y = Π x over axes. */
 export const reduceProd: ReduceKernel = (output, input, attrs) => reduce("prod", output, input, attrs);
 
+/** ArgMax / ArgMin attributes. */
 export interface ArgReduceAttributes {
   /** Default 0; negative counts from the end. */
   axis?: number;
@@ -179,6 +183,7 @@ export interface ArgReduceAttributes {
   selectLastIndex?: number;
 }
 
+/** ArgMax / ArgMin's output shape. */
 export function argReduceShape(inputShape: readonly number[], attrs: ArgReduceAttributes, opName = "ArgMax"): number[] {
   return reduceShape(inputShape, { axes: [attrs.axis ?? 0], keepdims: attrs.keepdims ?? 1 }, opName);
 }

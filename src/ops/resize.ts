@@ -28,7 +28,9 @@
 import { ShapeError, UnsupportedOperatorError } from "../errors.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 
+/** Resize's interpolation modes. */
 export type ResizeMode = "nearest" | "linear" | "cubic";
+/** How Resize maps an output coordinate back to the input (ONNX's coordinate_transformation_mode). */
 export type CoordinateTransformationMode =
   | "half_pixel"
   | "pytorch_half_pixel"
@@ -36,8 +38,10 @@ export type CoordinateTransformationMode =
   | "asymmetric"
   | "tf_half_pixel_for_nn"
   | "half_pixel_symmetric";
+/** How nearest-neighbour Resize rounds a coordinate. */
 export type NearestMode = "round_prefer_floor" | "round_prefer_ceil" | "floor" | "ceil" | "simple";
 
+/** Resize / Upsample attributes with ONNX's names in camelCase. */
 export interface ResizeAttributes {
   /** Default "nearest". ("bilinear" is accepted as Upsample's name for "linear".) */
   mode?: string;

@@ -6,6 +6,7 @@ import { ShapeError } from "../errors.js";
 import { formatShape, shapesEqual, type IntTensor } from "../tensor/tensor.js";
 import type { NumericTensor } from "./strided.js";
 
+/** Shape's attributes. */
 export interface ShapeOfAttributes {
   /** Opset 15: first dimension to report (default 0; negative counts from the end). */
   start?: number;

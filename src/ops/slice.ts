@@ -17,6 +17,7 @@ import { ShapeError } from "../errors.js";
 import { formatShape, shapesEqual, stridesOf } from "../tensor/tensor.js";
 import { copyStrided, type NumericTensor } from "./strided.js";
 
+/** Slice's starts, ends, axes and steps, with ONNX's clamping rules. */
 export interface SliceAttributes {
   starts: readonly number[];
   ends: readonly number[];
@@ -73,6 +74,7 @@ export function resolveSlice(
   return { starts: outStarts, steps: outSteps, shape };
 }
 
+/** Slice's output shape. */
 export function sliceShape(inputShape: readonly number[], attrs: SliceAttributes): number[] {
   return resolveSlice(inputShape, attrs).shape;
 }

@@ -14,6 +14,7 @@
 import { ShapeError } from "../errors.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 
+/** Softmax / LogSoftmax attributes. */
 export interface SoftmaxAttributes {
   /** The ONNX axis; default 1 before opset 13, −1 from 13 on. */
   axis?: number;
@@ -24,6 +25,7 @@ export interface SoftmaxAttributes {
   opset?: number;
 }
 
+/** Softmax's output shape: the input's. */
 export function softmaxShape(inputShape: readonly number[]): number[] {
   return inputShape.slice();
 }

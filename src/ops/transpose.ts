@@ -25,10 +25,12 @@ function resolvePerm(inputShape: readonly number[], perm?: readonly number[]): n
   return perm.slice();
 }
 
+/** Transpose's output shape: the input's dimensions in `perm` order (default: reversed). */
 export function transposeShape(inputShape: readonly number[], perm?: readonly number[]): number[] {
   return resolvePerm(inputShape, perm).map((p) => inputShape[p]!);
 }
 
+/** Transpose: the input with its axes reordered as `perm` says (default: reversed). */
 export function transpose(output: NumericTensor, input: NumericTensor, perm?: readonly number[]): void {
   const p = resolvePerm(input.shape, perm);
   const shape = p.map((axis) => input.shape[axis]!);

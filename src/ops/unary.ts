@@ -12,6 +12,7 @@ import { ShapeError } from "../errors.js";
 import { formatShape, shapesEqual, type Tensor } from "../tensor/tensor.js";
 import type { NumericTensor } from "./strided.js";
 
+/** A unary op's output shape: the input's. */
 export function unaryShape(inputShape: readonly number[]): number[] {
   return inputShape.slice();
 }

@@ -12,6 +12,7 @@ import type { Tensor, TensorLike } from "../tensor/tensor.js";
 import type { ThreadPool } from "./pool.js";
 import { ThreadedGhostNet } from "./threaded-ghostnet.js";
 
+/** The typed GhostNet on a thread pool, as a `Model` (see the file comment). */
 export class ThreadedGhostNetEngine implements Model {
   readonly engine = "ghostnet" as const;
   readonly inputNames: readonly string[];
