@@ -52,6 +52,7 @@ function formatNumber(value: number): string {
   return Number.isNaN(value) ? "NaN" : String(value);
 }
 
+/** The server's counters and histograms, rendered in Prometheus's text format (see the file comment). */
 export class ServerMetrics {
   private readonly requests = new Map<string, { route: string; status: string; count: number }>();
   private readonly durations = new Map<string, HistogramSeries>();

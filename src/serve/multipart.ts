@@ -27,6 +27,7 @@ export interface MultipartPart {
   data: Uint8Array;
 }
 
+/** Bounds on a multipart/form-data body, checked while parsing. */
 export interface MultipartLimits {
   /** Most parts accepted (413 beyond). */
   maxParts: number;

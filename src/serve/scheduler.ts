@@ -28,6 +28,7 @@ interface Job<I, O> {
   reject(error: unknown): void;
 }
 
+/** How the scheduler batches and how much it queues. */
 export interface SchedulerOptions {
   /** Most items per batch (≥ 1; 1 turns batching off). */
   maxBatch: number;
@@ -46,6 +47,7 @@ export interface Ticket<O> {
   cancel(): void;
 }
 
+/** The model's one queue: batches images of one shape, runs everything else alone, in turn (see the file comment). */
 export class BatchScheduler<I, O> {
   private readonly queue: Job<I, O>[] = [];
   private running = false;
