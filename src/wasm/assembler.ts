@@ -7,7 +7,7 @@
  *
  * Format facts (WebAssembly core spec, binary format; SIMD numbers from the final table of
  * WebAssembly/simd `proposals/simd/BinarySIMD.md`):
- *   module   = magic "\0asm" + version 1 (u32 LE) + sections
+ *   module   = magic (a zero byte, then the letters "asm") + version 1 (u32 LE) + sections
  *   section  = id (1 byte) + size (u32 LEB128) + contents
  *   vector   = count (u32 LEB128) + items
  *   SIMD op  = 0xFD + sub-opcode (u32 LEB128) + immediates

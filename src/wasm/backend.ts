@@ -154,6 +154,15 @@ export class WasmBackend {
     this.scratchFloats = 0;
   }
 
+  /**
+   * Grows the memory now so that `floats` more floats of plan allocations will not grow it
+   * (growth detaches the views made before; reserve first, then make views).
+   */
+  reserve(floats: number): void {
+    this.checkAlive();
+    this.grow(alignUp(this.planEnd) + floats * 4 + 64 * ALIGN);
+  }
+
   /** Reserves the plan's scratch: `floats` floats that any kernel may use during one op. */
   allocateScratch(floats: number): void {
     this.scratch = this.allocatePlan(floats);

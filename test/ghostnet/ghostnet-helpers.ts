@@ -11,6 +11,7 @@ import { createGhostNetEngine } from "../../src/ghostnet/engine.js";
 import { imageLikeBatch, makeGhostNetWeights } from "../../src/ghostnet/fixture.js";
 import { type FixtureStyle, exportGhostNetOnnx } from "../../src/ghostnet/onnx-export.js";
 import { decodeModel } from "../../src/loader/decode.js";
+import { WasmBackend } from "../../src/wasm/backend.js";
 import { expectClose, maxAbs, maxAbsDiff } from "../helpers/compare.js";
 import { type RefTensor, runOrt } from "../helpers/ort.js";
 
@@ -51,7 +52,12 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
   return maxAbsDiff(a, b) / Math.max(1e-30, maxAbs(b));
 }
 
-export async function checkTypedGhostNet(run: StyleRun, fixtures: ReturnType<typeof makeScaleFixtures>): Promise<void> {
+/**
+ * The typed GhostNet on `backend`'s kernels against onnxruntime. The wasm backend's fast
+ * path (run, and forward without capture) runs the emitted kernels; observed runs (capture)
+ * run the plain kernels on the backend's memory.
+ */
+export async function checkTypedGhostNet(run: StyleRun, fixtures: ReturnType<typeof makeScaleFixtures>, backend: "js" | "wasm" = "js"): Promise<void> {
   const model = decodeModel(run.bytes);
   const bound = bindGhostNet(model);
   if ("reason" in bound) throw new Error(`binding failed: ${bound.reason}`);
@@ -60,6 +66,8 @@ export async function checkTypedGhostNet(run: StyleRun, fixtures: ReturnType<typ
   expect(bound.binding.config.classCount).toBe(1000);
 
   const engine = createGhostNetEngine(model);
+  if (backend === "wasm") engine.useBackend(new WasmBackend());
+  expect(engine.backend).toBe(backend);
   expect(engine.inputNames).toEqual(["x"]);
   const outputName = engine.outputNames[0]!;
   expect(outputName).toBe(run.style === "legacy" ? "save_infer_model/scale_0.tmp_1" : "softmax_0.tmp_0");
@@ -79,6 +87,10 @@ export async function checkTypedGhostNet(run: StyleRun, fixtures: ReturnType<typ
     expect(error, `${run.style} ${name}: relative error ${error}`).toBeLessThanOrEqual(1e-4);
   }
   expect(relativeError(result.logits.data, run.ort.intermediates.fc_1!.data as Float32Array)).toBeLessThanOrEqual(1e-4);
+  // The fast path's logits (the kernels of `backend`), within 1e-4 relative.
+  const fast = engine.ghostnet.forward(fixtures.input);
+  const fastError = relativeError(fast.logits.data, run.ort.intermediates.fc_1!.data as Float32Array);
+  expect(fastError, `${run.style} ${backend} logits: relative error ${fastError}`).toBeLessThanOrEqual(1e-4);
   engine.dispose();
 }
 
@@ -121,9 +133,11 @@ export function describeScaleFixtures(scale: number, sizeMB: { about: number; mi
     });
 
     for (const style of STYLES) {
-      it(`${style}: the typed GhostNet matches onnxruntime (probabilities, logits, intermediates)`, async () => {
-        await checkTypedGhostNet(runs.get(style)!, fixtures);
-      });
+      for (const backend of ["js", "wasm"] as const) {
+        it(`${style}: the typed GhostNet on the ${backend} kernels matches onnxruntime (probabilities, logits, intermediates)`, async () => {
+          await checkTypedGhostNet(runs.get(style)!, fixtures, backend);
+        });
+      }
     }
 
     it("loadModel picks the typed engine, and the graph executor matches onnxruntime on every style", async () => {
