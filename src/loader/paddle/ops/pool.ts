@@ -10,7 +10,8 @@
  *     input (ONNX count_include_pad 0); false divides by the window clipped to the padded
  *     input (count_include_pad 1; Paddle then uses the top/left paddings on both sides,
  *     so unequal paddings are refused there);
- *   - `ceil_mode`: output size rounds up (ONNX ceil_mode 1);
+ *   - `ceil_mode`: output size rounds up, ceil((in + pads − k) / s) + 1, keeping a last
+ *     window that starts in the end padding (ONNX's ceil_mode drops it; see below);
  *   - `padding_algorithm` SAME / VALID as for convolutions (no dilation).
  */
 import type { AttributeValue } from "../../model.js";
@@ -60,6 +61,13 @@ export function pool2d(o: OpView): void {
   if (pads !== undefined) {
     if (!max && !exclusive && (pads[0] !== pads[2] || pads[1] !== pads[3])) {
       o.fail(`non-exclusive average pooling with unequal paddings [${pads.join(", ")}] is not supported (Paddle divides by windows padded with the top/left amounts on both sides)`);
+    }
+    if (attributes.ceil_mode === 1 && (max || exclusive)) {
+      // Paddle's ceil mode keeps a last window that starts in the end padding (ONNX drops
+      // it). Floor mode over stride − 1 more end padding gives Paddle's count,
+      // ceil((in + pads − k) / s) + 1, and the same windows (padding never counts here).
+      pads = [pads[0]!, pads[1]!, pads[2]! + strides[0]! - 1, pads[3]! + strides[1]! - 1];
+      attributes.ceil_mode = 0;
     }
     attributes.pads = pads;
   }
