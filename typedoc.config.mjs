@@ -24,4 +24,24 @@ export default {
   treatWarningsAsErrors: true,
   validation: { notExported: true, invalidLink: true, notDocumented: true },
   requiredToBeDocumented: ["Enum", "Variable", "Function", "Class", "Interface", "TypeAlias", "Namespace"],
+  // Types that public signatures mention but the entries do not export. Most are internal
+  // plumbing (a layer's plan, the executor's node records, the thread pool's buffers); the
+  // last three are types a user may want to name and could be exported by their modules.
+  intentionallyNotExported: [
+    "OptionKind",
+    "OpDefinition",
+    "ExecNode",
+    "ExecutorFeeds",
+    "ReduceKernel",
+    "SupportedOps",
+    "TensorLimits",
+    "PlannedConv",
+    "BottleneckScratchShapes",
+    "Stopwatch",
+    "SharedFloats",
+    "WasmBackend",
+    "BackendName",
+    "WriterDataType",
+    "InferenceConfig",
+  ],
 };

@@ -11,7 +11,12 @@ import { Tensor, stridesOf } from "../tensor/tensor.js";
  * What an ndarray's storage can be: an array or typed array, or a "generic array" with
  * `get(i)` (scijs's own convention for custom storage).
  */
-export type NdarrayData = ArrayLike<number> | { /** The element at a flat storage index. */ get(index: number): number };
+export type NdarrayData =
+  | ArrayLike<number>
+  | {
+      /** The element at a flat storage index. */
+      get(index: number): number;
+    };
 
 /**
  * Any scijs ndarray, as far as `fromNdarray` reads it: its storage, shape, strides, offset
