@@ -3,7 +3,7 @@
  * graph (`OnnxModel`), the same structure the ONNX decoder produces, so validation, the
  * rewrites and both engines take it unchanged.
  *
- * Each Paddle op is mapped by one translator of the table below onto ONNX ops of opset 13
+ * Each Paddle op is mapped by one translator of the table below onto ONNX ops of opset 14
  * with Paddle's own semantics (see each file under ops/). `feed` ops become the graph's
  * inputs and `fetch` ops its outputs, both ordered by their `col`. Ops no translator knows
  * are reported all at once, one line per op type; problems inside known ops (an
@@ -23,8 +23,8 @@ import { pool2d } from "./ops/pool.js";
 import * as tensor from "./ops/tensor.js";
 import { PaddleType, type PaddleOp } from "./program-desc.js";
 
-/** Opset of the graph the translation makes (Softmax on one axis, axes as inputs). */
-export const TRANSLATED_OPSET = 13;
+/** Opset of the graph the translation makes (14: Softmax on one axis, axes as inputs, HardSwish). */
+export const TRANSLATED_OPSET = 14;
 
 type Translator = (o: OpView) => void;
 

@@ -1,0 +1,185 @@
+/**
+ * Every op PP-LCNet_x0_25_textline_ori's Paddle 3 program uses, alone: a one-op PIR
+ * `inference.json` written here (with `1.data`, `p` parameters and `1.fetch`, in the
+ * shapes the real file has) plus its `.pdiparams`, loaded through loadModel, against
+ * onnxruntime on the equivalent ONNX op.
+ *
+ *   1.conv2d, 1.depthwise_conv2d, 1.batch_norm_, 1.hardswish, 1.hardsigmoid, 1.relu,
+ *   1.add (with 1.full_int_array → 1.reshape of a [C] bias, as the SE convs do),
+ *   1.multiply, 1.pool2d (adaptive [1, 1] from 1.full_int_array), 1.flatten, 1.matmul,
+ *   1.softmax
+ */
+import { describe, it } from "vitest";
+import { TensorDescCodec } from "../../src/loader/paddle/program-desc.js";
+import { encodeModel, type WriterNode, type WriterTensor } from "../../src/loader/writer.js";
+import { loadModel, Tensor } from "../../src/paddle.js";
+import { expectClose } from "../helpers/compare.js";
+import { runOrt } from "../helpers/ort.js";
+import { seeded } from "./op-harness.js";
+
+type Json = Record<string, unknown>;
+const dense = (dims: number[], element = "0.t_f32"): Json => ({ "#": "0.t_dtensor", D: [{ "#": element }, dims, "NCHW", [], 0] });
+const attr = (name: string, kind: string, data: unknown): Json => ({ N: name, AT: { "#": kind, D: data } });
+const i32s = (name: string, values: number[]): Json => attr(name, "0.a_array", values.map((v) => ({ "#": "0.a_i32", D: v })));
+const i64s = (name: string, values: number[]): Json => attr(name, "0.a_array", values.map((v) => ({ "#": "0.a_i64", D: v })));
+
+/** A one-block PIR program, built op by op; value ids count up from 1. */
+class PirProgram {
+  private id = 0;
+  readonly ops: Json[] = [];
+  readonly params: { name: string; tensor: Tensor }[] = [];
+
+  data(name: string, dims: number[]): number {
+    const id = ++this.id;
+    this.ops.push({ "#": "1.data", A: [attr("name", "0.a_str", name), attr("shape", "1.a_intarray", dims), attr("dtype", "1.a_dtype", "float32")], I: [], O: [{ "%": id, TT: dense(dims) }] });
+    return id;
+  }
+
+  param(name: string, tensor: Tensor): number {
+    const id = ++this.id;
+    this.ops.unshift({ "#": "p", A: [0, 1, 1, name], DA: [], O: { "%": id, TT: dense(tensor.shape.slice()) }, OA: [1, 0, 1], QA: [] });
+    this.params.push({ name, tensor });
+    return id;
+  }
+
+  op(name: string, operands: number[], results: number[][], attrs: Json[] = [], element = "0.t_f32"): number[] {
+    const ids = results.map(() => ++this.id);
+    this.ops.push({ "#": name, A: attrs, I: operands.map((o) => ({ "%": o })), O: ids.map((id, k) => ({ "%": id, TT: dense(results[k]!, element) })) });
+    return ids;
+  }
+
+  fetch(value: number, dims: number[]): void {
+    this.ops.push({ "#": "1.fetch", A: [attr("name", "0.a_str", "fetch_name_0"), attr("col", "0.a_i32", 0)], I: [{ "%": value }], O: [{ "%": ++this.id, TT: dense(dims) }] });
+  }
+
+  json(): Uint8Array {
+    const doc = { base_code: { magic: "pir", trainable: true, version: 1 }, program: { regions: [{ "#": "region_0", blocks: [{ "#": "block_0", args: [], ops: this.ops }] }] } };
+    return new TextEncoder().encode(JSON.stringify(doc));
+  }
+
+  /** The parameter file: float32 tensors in sorted(name) order, each with its header (DESIGN.md §7). */
+  pdiparams(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    for (const { tensor } of [...this.params].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const desc = TensorDescCodec.encode({ dataType: 5, dims: tensor.shape.slice() }).finish();
+      const header = new DataView(new ArrayBuffer(4 + 8 + 4 + 4));
+      header.setInt32(16, desc.length, true);
+      parts.push(new Uint8Array(header.buffer), desc, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+    }
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+/** Runs the PIR program through loadModel and the ONNX twin through onnxruntime; compares. */
+async function compare(program: PirProgram, x: Tensor, nodes: WriterNode[], initializers: WriterTensor[], tol = 1e-5): Promise<void> {
+  const model = await loadModel({ model: program.json(), params: program.params.length > 0 ? program.pdiparams() : undefined });
+  const ours = (await model.run({ x }))["fetch_name_0"]!;
+  const onnx = encodeModel({ opset: 14, inputs: [{ name: "x", shape: x.shape.slice() }], outputs: [{ name: "y" }], nodes, initializers });
+  const reference = (await runOrt(onnx, { x: { shape: x.shape, data: x.data } })).y!;
+  expectClose(ours, { shape: reference.shape, data: reference.data as Float32Array }, tol);
+}
+
+const init = (name: string, t: Tensor): WriterTensor => ({ name, dtype: "float32", dims: t.shape.slice(), data: t.data });
+const ints = (value: number[]) => ({ type: "ints" as const, value });
+
+describe("PP-LCNet's PIR ops, one at a time, against onnxruntime", () => {
+  const x = seeded([2, 8, 10, 12], 31);
+
+  it("1.conv2d (strides, paddings, groups) and 1.depthwise_conv2d", async () => {
+    const w = seeded([16, 8, 3, 3], 32);
+    const p = new PirProgram();
+    const wid = p.param("conv_w", w);
+    const xid = p.data("x", [-1, 8, 10, 12]);
+    const [y] = p.op("1.conv2d", [xid, wid], [[-1, 16, 5, 12]], [i32s("strides", [2, 1]), i32s("paddings", [1, 1]), attr("padding_algorithm", "0.a_str", "EXPLICIT"), i32s("dilations", [1, 1]), attr("groups", "0.a_i32", 1), attr("data_format", "0.a_str", "NCHW")]);
+    p.fetch(y!, [-1, 16, 5, 12]);
+    await compare(p, x, [{ opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: { strides: ints([2, 1]), pads: ints([1, 1, 1, 1]) } }], [init("w", w)]);
+
+    const dw = seeded([8, 1, 5, 5], 33);
+    const q = new PirProgram();
+    const dwid = q.param("dw", dw);
+    const xq = q.data("x", [-1, 8, 10, 12]);
+    const [yq] = q.op("1.depthwise_conv2d", [xq, dwid], [[-1, 8, 10, 12]], [i32s("strides", [1, 1]), i32s("paddings", [2, 2]), attr("padding_algorithm", "0.a_str", "EXPLICIT"), attr("groups", "0.a_i32", 8), i32s("dilations", [1, 1]), attr("data_format", "0.a_str", "NCHW")]);
+    q.fetch(yq!, [-1, 8, 10, 12]);
+    await compare(q, x, [{ opType: "Conv", inputs: ["x", "w"], outputs: ["y"], attributes: { group: { type: "int", value: 8 }, pads: ints([2, 2, 2, 2]) } }], [init("w", dw)]);
+  });
+
+  it("1.batch_norm_ (operands x, mean, variance, scale, bias)", async () => {
+    const [mean, variance, scale, bias] = [seeded([8], 34), new Tensor([8], seeded([8], 35).data.map((v) => v * v + 0.1)), seeded([8], 36), seeded([8], 37)];
+    const p = new PirProgram();
+    const ids = [p.param("bn_mean", mean), p.param("bn_var", variance), p.param("bn_scale", scale), p.param("bn_bias", bias)];
+    const xid = p.data("x", [-1, 8, 10, 12]);
+    const results = p.op("1.batch_norm_", [xid, ...ids], [[-1, 8, 10, 12], [8], [8], [8], [8], [-1]], [attr("is_test", "0.a_bool", true), attr("momentum", "0.a_f32", 0.9), attr("epsilon", "0.a_f32", 1e-5), attr("data_format", "0.a_str", "NCHW"), attr("use_global_stats", "0.a_bool", true), attr("trainable_statistics", "0.a_bool", false)]);
+    p.fetch(results[0]!, [-1, 8, 10, 12]);
+    await compare(p, x, [{ opType: "BatchNormalization", inputs: ["x", "s", "b", "m", "v"], outputs: ["y"], attributes: { epsilon: { type: "float", value: 1e-5 } } }], [init("s", scale), init("b", bias), init("m", mean), init("v", variance)]);
+  });
+
+  it("1.hardswish, 1.hardsigmoid (slope 1/6, offset 0.5), 1.relu, 1.softmax", async () => {
+    const cases: [string, Json[], WriterNode][] = [
+      ["1.hardswish", [], { opType: "HardSwish", inputs: ["x"], outputs: ["y"] }],
+      ["1.hardsigmoid", [attr("slope", "0.a_f32", 0.16666670143604279), attr("offset", "0.a_f32", 0.5)], { opType: "HardSigmoid", inputs: ["x"], outputs: ["y"], attributes: { alpha: { type: "float", value: 0.16666670143604279 }, beta: { type: "float", value: 0.5 } } }],
+      ["1.relu", [], { opType: "Relu", inputs: ["x"], outputs: ["y"] }],
+      ["1.softmax", [attr("axis", "0.a_i32", -1)], { opType: "Softmax", inputs: ["x"], outputs: ["y"], attributes: { axis: { type: "int", value: -1 } } }],
+    ];
+    for (const [name, attrs, node] of cases) {
+      const p = new PirProgram();
+      const [y] = p.op(name, [p.data("x", [-1, 8, 10, 12])], [[-1, 8, 10, 12]], attrs);
+      p.fetch(y!, [-1, 8, 10, 12]);
+      await compare(p, x, [node], []);
+    }
+  });
+
+  it("1.add of a [C] bias through 1.full_int_array [1, −1, 1, 1] → 1.reshape, and 1.multiply by a pooled gate", async () => {
+    const bias = seeded([8], 38);
+    const p = new PirProgram();
+    const bid = p.param("se_bias", bias);
+    const xid = p.data("x", [-1, 8, 10, 12]);
+    const [shape] = p.op("1.full_int_array", [], [[4]], [i64s("value", [1, -1, 1, 1]), attr("dtype", "1.a_dtype", "int64")], "0.t_i64");
+    const [reshaped] = p.op("1.reshape", [bid, shape!], [[1, 8, 1, 1]]);
+    const [added] = p.op("1.add", [xid, reshaped!], [[-1, 8, 10, 12]]);
+    const [kernel] = p.op("1.full_int_array", [], [[2]], [i64s("value", [1, 1]), attr("dtype", "1.a_dtype", "int64")], "0.t_i64");
+    const [pooled] = p.op("1.pool2d", [added!, kernel!], [[-1, 8, 1, 1]], [i32s("strides", [1, 1]), i32s("paddings", [0, 0]), attr("ceil_mode", "0.a_bool", false), attr("exclusive", "0.a_bool", true), attr("data_format", "0.a_str", "NCHW"), attr("pooling_type", "0.a_str", "avg"), attr("global_pooling", "0.a_bool", false), attr("adaptive", "0.a_bool", true), attr("padding_algorithm", "0.a_str", "EXPLICIT")]);
+    const [product] = p.op("1.multiply", [added!, pooled!], [[-1, 8, 10, 12]]);
+    p.fetch(product!, [-1, 8, 10, 12]);
+    await compare(
+      p,
+      x,
+      [
+        { opType: "Reshape", inputs: ["bias", "shape"], outputs: ["b4"] },
+        { opType: "Add", inputs: ["x", "b4"], outputs: ["added"] },
+        { opType: "GlobalAveragePool", inputs: ["added"], outputs: ["pooled"] },
+        { opType: "Mul", inputs: ["added", "pooled"], outputs: ["y"] },
+      ],
+      [init("bias", bias), { name: "shape", dtype: "int64", dims: [4], data: [1, -1, 1, 1] }],
+    );
+  });
+
+  it("1.flatten (start 1, stop 3) → 1.matmul with a [128, 2]-like weight → 1.add bias", async () => {
+    const w = seeded([8 * 10 * 12, 3], 39);
+    const b = seeded([3], 40);
+    const p = new PirProgram();
+    const bid = p.param("linear_0.b_0", b);
+    const wid = p.param("linear_0.w_0", w);
+    const xid = p.data("x", [-1, 8, 10, 12]);
+    const [flat] = p.op("1.flatten", [xid], [[-1, 960]], [attr("start_axis", "0.a_i32", 1), attr("stop_axis", "0.a_i32", 3)]);
+    const [mm] = p.op("1.matmul", [flat!, wid], [[-1, 3]], [attr("transpose_x", "0.a_bool", false), attr("transpose_y", "0.a_bool", false)]);
+    const [y] = p.op("1.add", [mm!, bid], [[-1, 3]]);
+    p.fetch(y!, [-1, 3]);
+    await compare(
+      p,
+      x,
+      [
+        { opType: "Flatten", inputs: ["x"], outputs: ["f"], attributes: { axis: { type: "int", value: 1 } } },
+        { opType: "MatMul", inputs: ["f", "w"], outputs: ["m"] },
+        { opType: "Add", inputs: ["m", "b"], outputs: ["y"] },
+      ],
+      [init("w", w), init("b", b)],
+      1e-4,
+    );
+  });
+});
