@@ -15,7 +15,8 @@
  *
  * The MACs come from `summarizeGhostNet` (what `ghostnet summary --scale 1 --json` prints);
  * the times from `GhostNet.forward(x, { profile })` (src/ghostnet/profile.ts) on a seeded
- * x1.0 with calibrated weights, one thread, after warm-up runs, median per layer. Times
+ * x1.0 with calibrated weights, on the plain TypeScript kernels (the js backend), one
+ * thread, after warm-up runs, median per layer. Times
  * depend on the machine and its load: the chart's header says when and where.
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -260,7 +261,7 @@ function timeMacsSvg(profile: LayerProfile): string {
   const height = top + rows.length * rowHeight + 40;
   const body: string[] = [
     label(8, 20, [`GhostNet x${profile.scale.toFixed(1)}, 224×224, batch 1: where the time goes against where the multiply-accumulates are`], { size: 15, anchor: "start", boldFirst: true }),
-    label(8, 40, [`upper bar: share of the forward pass's time (${totalMs.toFixed(1)} ms, medians of ${profile.runs} profiled runs, one thread, ${profile.date.slice(0, 16).replace("T", " ")} UTC, ${profile.machine}, Node ${profile.node}, load ${profile.loadAverage})`], { size: 11, anchor: "start", fill: "#555" }),
+    label(8, 40, [`upper bar: share of the forward pass's time (${totalMs.toFixed(1)} ms, medians of ${profile.runs} profiled runs, js kernels, one thread, ${profile.date.slice(0, 16).replace("T", " ")} UTC, ${profile.machine}, Node ${profile.node}, load ${profile.loadAverage})`], { size: 11, anchor: "start", fill: "#555" }),
     label(8, 56, [`lower bar (lighter): share of the ${(totalMacs / 1e6).toFixed(1)} M multiply-accumulates (ghostnet summary --scale 1)`], { size: 11, anchor: "start", fill: "#555" }),
   ];
   // Legend.

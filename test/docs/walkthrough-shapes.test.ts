@@ -3,11 +3,16 @@
  * shapes, step by step" is parsed row by row and each layer's output shape compared with
  * `summarizeGhostNet(ghostNetConfig(1, 1000))` (what `ghostnet summary --scale 1 --json`
  * prints), and every other `[1, …]` shape written anywhere in the page must be the input's
- * or some layer's.
+ * or some layer's. The shares of time and multiply-adds its text quotes are those of the
+ * chart's data (docs/images/layer-profile.json) and of the summary.
  */
 import { describe, expect, it } from "vitest";
 import { ghostNetConfig, summarizeGhostNet } from "../../src/index.js";
 import { readDoc, withoutBlocks } from "./markdown.js";
+
+interface SavedProfile {
+  layers: { name: string; kind: string; ms: number }[];
+}
 
 const DOC = "docs/how-ghostnet-runs.md";
 const summary = summarizeGhostNet(ghostNetConfig(1, 1000));
@@ -94,5 +99,24 @@ describe("the walkthrough's shapes are GhostNet x1.0's", () => {
     const row = shapeTable(broken).find((r) => r.layer === "conv_last")!;
     expect(row.shape).toEqual([1, 960, 14, 14]);
     expect(byName.get("conv_last")).not.toEqual(row.shape);
+  });
+
+  it("the time and MAC shares the text quotes are the chart's data and the summary's", () => {
+    const profile = JSON.parse(readDoc("docs/images/layer-profile.json")) as SavedProfile;
+    const totalMs = profile.layers.reduce((sum, l) => sum + l.ms, 0);
+    const timeShare = (kind: string): number => (100 * profile.layers.filter((l) => l.kind === kind).reduce((sum, l) => sum + l.ms, 0)) / totalMs;
+    const macShare = (test: (name: string, type: string) => boolean): number =>
+      (100 * summary.layers.filter((r) => test(r.name, r.type)).reduce((sum, r) => sum + r.macs, 0)) / summary.macs;
+    const pointwiseMacs = macShare((name, type) => type.startsWith("ConvBN 1×1") && name !== "fc_0");
+    const depthwiseMacs = macShare((_, type) => type.startsWith("DepthwiseConvBN"));
+    const prose = withoutBlocks(text).replace(/\s+/g, " ");
+    const m = /In the run drawn here \(([\d.]+) ms\) the 1×1 convs do ([\d.]+) % of the multiply-adds and take ([\d.]+) % of the time; the depthwise convs \(orange\) do ([\d.]+) % of the multiply-adds but take ([\d.]+) % of the time/.exec(prose);
+    expect(m, "the sentence quoting the chart's shares").not.toBeNull();
+    const [, ms, pwMacs, pwTime, dwMacs, dwTime] = m!.map(Number);
+    expect(Math.abs(ms! - totalMs)).toBeLessThan(0.05);
+    expect(Math.abs(pwMacs! - pointwiseMacs)).toBeLessThan(0.5);
+    expect(Math.abs(pwTime! - timeShare("pointwise"))).toBeLessThan(0.5);
+    expect(Math.abs(dwMacs! - depthwiseMacs)).toBeLessThan(0.5);
+    expect(Math.abs(dwTime! - timeShare("depthwise"))).toBeLessThan(0.5);
   });
 });
