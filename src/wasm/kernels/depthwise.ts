@@ -49,6 +49,31 @@
  * Weights are packed once per layer (`packDepthwiseWeights`): per channel, the bias then
  * the kH·kW taps row by row, 1 + kH·kW floats.
  *
+ * Measured against the JavaScript twin (`depthwiseConv2dRange`) on GhostNet x1.0's
+ * depthwise shapes, one image, one thread, interleaved in one process after a 300 ms
+ * warm-up each, medians of 21 rounds of 5 calls (2026-12-06 15:55 UTC, shared 2-core AMD
+ * EPYC; the twin's times swing up to 1.8× between runs on this machine, the kernel's less):
+ *
+ *   C × H², kernel, stride, act     JS ms   wasm ms   GFLOP/s   per-round speed-up
+ *   24 × 112², 3×3 s1, relu         2.778    0.457     11.9       4.7
+ *   8 × 112², 3×3 s1, none          0.653    0.088     20.6       7.5
+ *   48 × 112², 3×3 s2, none         2.907    0.200     13.5      12.5
+ *   36 × 56², 3×3 s1, relu          0.783    0.124     16.3       6.2
+ *   72 × 56², 5×5 s2, none          3.069    0.214     13.2      10.6
+ *   60 × 28², 3×3 s1, relu          0.221    0.050     16.9       4.2
+ *   240 × 28², 3×3 s2, none         1.319    0.069     12.3      17.9
+ *   100 × 14², 3×3 s1, relu         0.091    0.025     14.0       3.5
+ *   672 × 14², 5×5 s2, none         1.683    0.148     11.1      11.0
+ *   480 × 7², 3×3 s1, relu          0.136    0.036     11.7       3.8
+ *   480 × 7², 5×5 s1, none          1.266    0.087     13.5      14.6
+ *   all eleven                     14.90     1.50               9.9 (6.6 in a faster phase of the twin)
+ *
+ * Tried and measured (A/B in one process): 8 or 6 accumulator chains instead of 4 (the
+ * tiles ran 1.3–1.8× slower: too many live v128s for V8's register allocator), 5×5 sums
+ * per kernel row added to the accumulator (slower), no bands (the 112² planes 1.05–1.16×
+ * slower). The padded copy is 13–20% of a stride-1 layer's time and about 40% of a
+ * stride-2 3×3 layer's (it moves 4 inputs per output).
+ *
  * The function: depthwise(weights, x, y, scratch, channelStart, channelEnd, rowStart,
  * rowEnd), byte addresses and index ranges: plane c of the image's input at x + c·H·W·4,
  * of its output at y + c·outH·outW·4; `scratch` holds `depthwiseScratchFloats(shape)`
