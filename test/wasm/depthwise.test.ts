@@ -176,6 +176,9 @@ describe("wasm depthwise on GhostNet's and PaddleOCR's plane sizes", () => {
     { c: 3, h: 48, w: 192, k: 3, strides: [1, 1], pads: same(3) },
     { c: 3, h: 24, w: 97, k: 5, strides: [2, 2], pads: same(5) },
     { c: 9, h: 7, w: 7, k: 5, strides: [1, 1], pads: same(5) },
+    // Rows of more than 64 v128s: the copy loops instead of straight-line code.
+    { c: 2, h: 5, w: 301, k: 3, strides: [1, 1], pads: same(3) },
+    { c: 2, h: 6, w: 275, k: 5, strides: [2, 2], pads: same(5) },
   ];
   shapes.forEach((d, i) => {
     const act = ACTIVATIONS[(i + 1) % ACTIVATIONS.length]!;

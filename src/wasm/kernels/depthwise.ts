@@ -262,6 +262,9 @@ function zeroSpan(e: Emitter, from: number, to: number): void {
   f.end();
 }
 
+/** Image rows of up to this many v128s are copied by straight-line code (no loop). */
+const UNROLLED_COPY = 64;
+
 /** One input column: padded-row float `to` (at dst) ← image column `column` (at src). */
 function copyScalar(e: Emitter, column: number, to: number): void {
   e.f.get(e.dst).get(e.src).f32Load(4 * column).f32Store(4 * to);
@@ -282,7 +285,9 @@ function emitCopyRow(e: Emitter, spans: readonly PhaseSpan[]): void {
     // A straight copy: v128s, then the row's last columns one by one.
     const { start, count } = spans[0]!;
     const vectors = Math.floor(count / 4);
-    if (vectors > 0) {
+    if (vectors > 0 && vectors <= UNROLLED_COPY) {
+      for (let j = 0; j < vectors; j++) f.get(e.dst).get(e.src).v128Load(16 * j).v128Store(4 * start + 16 * j);
+    } else if (vectors > 0) {
       f.get(e.src).tee(e.cursor).i32Const(16 * vectors).i32Add().set(e.cursorEnd);
       f.get(e.dst).i32Const(4 * start).i32Add().set(e.out0);
       f.loop();
@@ -300,10 +305,18 @@ function emitCopyRow(e: Emitter, spans: readonly PhaseSpan[]): void {
     const oddPhase = 1 - evenPhase;
     const even = spans[evenPhase]!, odd = spans[oddPhase]!;
     const blocks = Math.min(Math.floor(even.count / 4), Math.floor(odd.count / 4));
-    if (blocks > 0) {
+    const evenAt = 4 * (evenPhase * phaseLen + even.start), oddAt = 4 * (oddPhase * phaseLen + odd.start);
+    if (blocks > 0 && 2 * blocks <= UNROLLED_COPY) {
+      for (let j = 0; j < blocks; j++) {
+        f.get(e.src).v128Load(32 * j).set(e.a);
+        f.get(e.src).v128Load(32 * j + 16).set(e.b);
+        f.get(e.dst).get(e.a).get(e.b).shuffleF32([0, 2, 4, 6]).v128Store(evenAt + 16 * j);
+        f.get(e.dst).get(e.a).get(e.b).shuffleF32([1, 3, 5, 7]).v128Store(oddAt + 16 * j);
+      }
+    } else if (blocks > 0) {
       f.get(e.src).tee(e.cursor).i32Const(32 * blocks).i32Add().set(e.cursorEnd);
-      f.get(e.dst).i32Const(4 * (evenPhase * phaseLen + even.start)).i32Add().set(e.out0);
-      f.get(e.dst).i32Const(4 * (oddPhase * phaseLen + odd.start)).i32Add().set(e.out1);
+      f.get(e.dst).i32Const(evenAt).i32Add().set(e.out0);
+      f.get(e.dst).i32Const(oddAt).i32Add().set(e.out1);
       f.loop();
       f.get(e.cursor).v128Load(0).set(e.a);
       f.get(e.cursor).v128Load(16).set(e.b);
