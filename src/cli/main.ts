@@ -11,6 +11,7 @@ import { pngjsDecoder } from "../image/png-node.js";
 import { type Command, type CommandIO, UsageError } from "./args.js";
 import { benchCommand } from "./bench.js";
 import { classifyCommand } from "./classify.js";
+import { compareCommand } from "./compare.js";
 import { demoCommand } from "./demo.js";
 import { evalCommand } from "./eval.js";
 import { makeFixtureCommand } from "./make-fixture.js";
@@ -18,6 +19,7 @@ import { preprocessCommand } from "./preprocess.js";
 import { runCommand } from "./run.js";
 import { serveCommand } from "./serve.js";
 import { summaryCommand } from "./summary.js";
+import { traceCommand } from "./trace.js";
 
 export const commands: readonly Command[] = [
   demoCommand,
@@ -26,6 +28,8 @@ export const commands: readonly Command[] = [
   runCommand,
   evalCommand,
   summaryCommand,
+  traceCommand,
+  compareCommand,
   makeFixtureCommand,
   benchCommand,
   serveCommand,
