@@ -128,7 +128,7 @@ function bottleneckSvg(): string {
     box(x, 45, w, 46, ["input", "[N, in, H, W]"], { fill: "#ffffff" }),
     box(x, 125, w, 56, ["ghost_module_1 (relu)", "in → hidden, [N, hidden, H, W]"]),
     box(x, 215, w, 56, ["depthwise_conv, only when s = 2", "depthwise ConvBN k×k stride 2, no act"], { dashed: true }),
-    box(x, 305, w, 84, ["se_block, only when se", "mean over H×W → [N, hidden]", "Linear hidden → hidden/4, relu", "Linear hidden/4 → hidden, clip(0, 1); x · s"], { dashed: true }),
+    box(x, 305, w, 84, ["se_block, only when se", "mean over H×W → [N, hidden]", "Linear hidden → ⌊hidden/4⌋, relu", "Linear ⌊hidden/4⌋ → hidden, clip(0, 1); x · s"], { dashed: true }),
     box(x, 423, w, 56, ["ghost_module_2 (no relu)", "hidden → out, [N, out, H/s, W/s]"]),
     `<circle cx="${cx}" cy="530" r="17" fill="#ffffff" stroke="#44506a" stroke-width="1.5"/>`,
     label(cx, 530, ["+"], { size: 22 }),
