@@ -206,15 +206,24 @@ function phaseSpans(s: DepthwiseShape, layout: PaddedLayout): PhaseSpan[] {
 }
 
 
-/** Accumulator chains a tile keeps in flight (see the file comment). */
-const TILE_CHAINS = 4;
-
 /**
  * Kernels with at most this many taps (3×3) keep every weight's splat in a register for
- * the whole channel: 9 + 4 accumulators + 1 load fit x86's 16 SIMD registers (0.93–0.99×
- * the time of a splat per tap and tile on 3×3 stride 1); 5×5 splats each tap per tile.
+ * the whole channel (0.93–0.99× the time of a splat per tap and tile on 3×3 stride 1);
+ * 5×5 splats each tap once per tile.
  */
 const WEIGHT_REGISTERS = 9;
+
+/**
+ * Accumulator chains (output vectors) per tile. Each chain is kH·kW dependent adds, so
+ * more chains overlap more of them; but V8's code generator issues all of a tile's loads
+ * first, and the values it cannot keep in registers go to the stack and back. 3×3 (whose
+ * 9 weights already fill registers) runs best with one vector per tile, 5×5 with four
+ * (A/B against 4 for 3×3: 0.70–0.92× the time; against 1 for 5×5: 0.83–0.92×; 2 and 6–8
+ * were no better anywhere).
+ */
+function tileChains(s: DepthwiseShape): number {
+  return s.kH * s.kW <= WEIGHT_REGISTERS ? 1 : 4;
+}
 
 interface Emitter {
   f: FunctionBuilder;
@@ -395,6 +404,7 @@ export function emitDepthwise(m: ModuleBuilder, name: string, shape: DepthwiseSh
   }
   const layout = paddedLayout(s);
   const spans = phaseSpans(s, layout);
+  const chains = tileChains(s);
   const f = m.func(name, [I32, I32, I32, I32, I32, I32, I32, I32]);
   const [weights, x, y, scratch, channelStart, channelEnd, rowStart, rowEnd] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => f.param(i)) as Local[];
   const act = activationConstants(f, s.activation);
@@ -407,7 +417,7 @@ export function emitDepthwise(m: ModuleBuilder, name: string, shape: DepthwiseSh
     a: f.local(V128), b: f.local(V128),
     src: f.local(I32), dst: f.local(I32),
     wc: f.local(I32), bias: f.local(V128), wv: f.local(V128),
-    acc: Array.from({ length: TILE_CHAINS }, () => f.local(V128)),
+    acc: Array.from({ length: chains }, () => f.local(V128)),
     weightRegisters: [],
   };
   if (s.kH * s.kW <= WEIGHT_REGISTERS) e.weightRegisters = Array.from({ length: s.kH * s.kW }, () => f.local(V128));
@@ -417,19 +427,19 @@ export function emitDepthwise(m: ModuleBuilder, name: string, shape: DepthwiseSh
 
   // Tiles: 4 vectors along a row when a row has ≥ 4, else several rows of the whole row.
   const full = Math.floor(s.outW / 4);
-  const tileRows = layout.vectors >= TILE_CHAINS ? 1 : Math.max(1, Math.floor(TILE_CHAINS / layout.vectors));
-  const chunks = Math.floor(full / TILE_CHAINS);
+  const tileRows = layout.vectors >= chains ? 1 : Math.max(1, Math.floor(chains / layout.vectors));
+  const chunks = Math.floor(full / chains);
   const lastLanes: number[] = [];
-  for (let v = chunks * TILE_CHAINS; v < layout.vectors; v++) lastLanes.push(Math.min(4, s.outW - 4 * v));
+  for (let v = chunks * chains; v < layout.vectors; v++) lastLanes.push(Math.min(4, s.outW - 4 * v));
   const rowBytes = 4 * s.strideH * layout.rowLen;
   const rowTile = (R: number): void => {
     f.get(p).set(pc);
     f.get(q).set(qc);
     if (chunks > 0) {
-      f.get(q).i32Const(16 * TILE_CHAINS * chunks).i32Add().set(chunkEnd);
+      f.get(q).i32Const(16 * chains * chunks).i32Add().set(chunkEnd);
       f.loop();
-      emitTile(e, R, new Array<number>(TILE_CHAINS).fill(4), pc, qc);
-      f.increment(pc, 16 * TILE_CHAINS).increment(qc, 16 * TILE_CHAINS);
+      emitTile(e, R, new Array<number>(chains).fill(4), pc, qc);
+      f.increment(pc, 16 * chains).increment(qc, 16 * chains);
       f.get(qc).get(chunkEnd).i32LtU().brIf(0);
       f.end();
     }
