@@ -8,6 +8,7 @@ import { KNOWN_OPTIONS } from "../load-options.js";
 import type { Model } from "../model.js";
 import { loadImageNetLabels, readLabelFile } from "../node/data.js";
 import { readModelFile } from "../node/files.js";
+import { createPreprocessPool } from "../node/preprocess-pool.js";
 import { serveNode } from "../node/serve-node.js";
 // --threads N: registers the worker_threads pool loadModel opens.
 import "../node/threads.js";
@@ -54,6 +55,8 @@ export const serveCommand: Command = {
     "  --max-body-mb B    largest request body in MiB (default 20); beyond, 413",
     "  --timeout-ms T     a request's deadline (default 30000): 408 while its body arrives, 504 after",
     "  --topk K           classes per image when the query gives no topk (default 5)",
+    "  --decode-threads N worker threads that decode and preprocess images while the model runs",
+    "                     (default 1; 0 decodes on the main thread, between model runs)",
     "  --backend B        kernels: auto (default), wasm or js",
     ...engineOptionsHelp(21, "auto (default), graph or ghostnet"),
     "",
@@ -72,6 +75,7 @@ export const serveCommand: Command = {
       "max-body-mb": { type: "string" },
       "timeout-ms": { type: "string" },
       topk: { type: "string" },
+      "decode-threads": { type: "string" },
       backend: { type: "string" },
       ...ENGINE_OPTIONS,
     });
@@ -84,6 +88,7 @@ export const serveCommand: Command = {
     const maxBodyBytes = integerOption(values, "max-body-mb", 20, 1, 4096) * 1024 * 1024;
     const timeoutMs = integerOption(values, "timeout-ms", 30_000, 1, 3_600_000);
     const defaultTopk = integerOption(values, "topk", 5, 1, 1000);
+    const decodeThreads = integerOption(values, "decode-threads", 1, 0, 64);
     const backend = choiceOption(values, "backend", BACKENDS, "auto");
     if (!loadModelHasBackend && backend === "wasm") {
       throw new UsageError("--backend wasm: this build's engine has only the js kernels; use --backend js or auto");
@@ -104,6 +109,7 @@ export const serveCommand: Command = {
     const model: Model = await loadModel(bytes, loadOptions);
     const labels = labelsPath === undefined ? await loadImageNetLabels() : await readLabelFile(labelsPath);
     const signature = modelSignature(bytes);
+    const pool = decodeThreads > 0 ? await createPreprocessPool(decodeThreads) : undefined;
     const handler = createHandler(model, {
       labels,
       maxBatch,
@@ -112,6 +118,7 @@ export const serveCommand: Command = {
       maxBodyBytes,
       timeoutMs,
       defaultTopk,
+      ...(pool === undefined ? {} : { preprocess: pool.preprocess }),
       modelInfo: {
         name: modelPath ?? "synthetic GhostNet x1.0 (seeded fixture)",
         ...(loadModelHasBackend ? {} : { backend: "js" }),
@@ -123,6 +130,7 @@ export const serveCommand: Command = {
     try {
       server = await serveNode(handler, { host, port, maxBodyBytes, timeoutMs });
     } catch (error) {
+      await pool?.close();
       await model.dispose();
       throw error;
     }
@@ -136,6 +144,7 @@ export const serveCommand: Command = {
     const signal = await stopped;
     io.err(`${signal}: finishing the requests in flight…`);
     await server.close();
+    await pool?.close();
     await model.dispose();
     io.err("stopped");
     return 0;

@@ -6,3 +6,4 @@ export { packageRoot, packageDataPath, loadImageNetLabels, readLabelFile } from 
 export { loadModelFromPath, readModelPath, decodeModelFromPath, type ModelPathContents } from "./model-path.js";
 export { createNodePool, setPoolProvider, type PoolProvider, type ThreadPool, ThreadedGhostNetEngine } from "./threads.js";
 export { serveNode, type ServeNodeOptions, type NodeServer } from "./serve-node.js";
+export { createPreprocessPool, type PreprocessPool } from "./preprocess-pool.js";

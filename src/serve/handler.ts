@@ -19,7 +19,7 @@
  *
  * Runtime-neutral: only Request, Response, Headers, ReadableStream, setTimeout.
  */
-import { type Classifier, type Prediction, createClassifier } from "../classifier.js";
+import { type Classifier, type Prediction, type RgbaPixels, createClassifier } from "../classifier.js";
 import { InputError } from "../errors.js";
 import type { DecodeLimits } from "../image/rgb-image.js";
 import type { Model } from "../model.js";
@@ -42,6 +42,12 @@ export interface HandlerOptions {
   labels?: readonly string[];
   /** Image decoding limits, when a Model is given (a Classifier brings its own). */
   imageLimits?: DecodeLimits;
+  /**
+   * Replaces the decoding and preprocessing of image bytes, when a Model is given: e.g.
+   * `createPreprocessPool(n).preprocess` (ghostnet-ts/node) runs them on worker threads,
+   * in parallel with the model. Must give what `prepareImage` gives; it applies the limits.
+   */
+  preprocess?: (bytes: Uint8Array) => Promise<TensorLike>;
   /** Most images per model run (default 8; 1 turns batching off). */
   maxBatch?: number;
   /** Longest the first image of a batch waits for the batch to fill, ms (default 5). */
@@ -157,11 +163,17 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   // With a Model we make the classifiers, one per topk a batch needs (topK(k) is a prefix
   // of topK(k′) for k < k′: ranks are a total order, ties to the lower class id).
   const classifiers = new Map<number, Classifier>();
+  const custom = options.preprocess;
   const classifierFor = (k: number): Classifier => {
     if (given !== undefined) return given;
     let classifier = classifiers.get(k);
     if (classifier === undefined) {
-      classifier = createClassifier(model, { labels: options.labels, topk: k, imageLimits: options.imageLimits });
+      classifier = createClassifier(model, {
+        labels: options.labels,
+        topk: k,
+        imageLimits: options.imageLimits,
+        ...(custom === undefined ? {} : { preprocess: (input: Uint8Array | RgbaPixels) => custom(input as Uint8Array) }),
+      });
       classifiers.set(k, classifier);
     }
     return classifier;

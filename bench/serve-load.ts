@@ -1,0 +1,172 @@
+/**
+ * Load test of `ghostnet serve` on loopback with autocannon: images per second and p50/p99
+ * latency at several concurrencies, batching on (--max-batch 8) and off (--max-batch 1),
+ * for each kernel backend this build has. Bounded in time: `--seconds` per point.
+ *
+ *   npx tsc -p tsconfig.build.json          # the server is the built CLI
+ *   npx tsx bench/serve-load.ts [--seconds 5] [--concurrency 1,8,32] [--model M]
+ *                               [--image data/images/ILSVRC2012_val_00010010.jpeg]
+ *                               [--threads 1] [--max-delay-ms 5] [--json FILE]
+ *
+ * Each configuration gets its own server process (`node bin/ghostnet.js serve --port 0`),
+ * warmed up with a few requests, so the load generator and the server do not share an
+ * event loop. Every request POSTs the same JPEG to /v1/classify. Without --model the
+ * server uses its default, the synthetic GhostNet x1.0 (same cost as the real weights).
+ *
+ * A benchmark, not a test: it prints a table and never fails on time. Little's law holds
+ * for a closed loop of C connections: mean latency = C ÷ throughput, so at concurrency 32
+ * a request waits for the ~31 ahead of it; compare throughputs across rows, and latencies
+ * only at equal concurrency.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { KNOWN_OPTIONS } from "../src/load-options.js";
+
+const root = fileURLToPath(new URL("../", import.meta.url));
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "5" },
+    concurrency: { type: "string", default: "1,8,32" },
+    model: { type: "string" },
+    image: { type: "string", default: join(root, "data", "images", "ILSVRC2012_val_00010010.jpeg") },
+    threads: { type: "string", default: "1" },
+    "max-delay-ms": { type: "string", default: "5" },
+    backends: { type: "string" },
+    json: { type: "string" },
+  },
+});
+
+const seconds = Number(values.seconds);
+const concurrencies = values.concurrency!.split(",").map(Number);
+const image = readFileSync(values.image!);
+/** The backends to load-test: both when loadModel takes a backend option, else the js kernels only. */
+const backends = values.backends?.split(",") ?? ("backend" in KNOWN_OPTIONS ? ["js", "wasm"] : ["js"]);
+const modes = [
+  { name: "batching on", maxBatch: 8 },
+  { name: "batching off", maxBatch: 1 },
+];
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts `ghostnet serve` and resolves once it prints its address. */
+function startServer(args: string[]): Promise<Server> {
+  const child = spawn(process.execPath, [join(root, "bin", "ghostnet.js"), "serve", "--port", "0", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    let stdout = "";
+    child.stdout!.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on("exit", (code) => reject(new Error(`ghostnet serve exited with ${code}: ${stderr.trim()}`)));
+  });
+}
+
+/** SIGTERM, and wait for the process to end. */
+function stopServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.child.removeAllListeners("exit");
+    server.child.once("exit", () => resolve());
+    server.child.kill("SIGTERM");
+  });
+}
+
+/** The model runs and images the server has done so far (from /metrics). */
+async function batchCounters(url: string): Promise<{ runs: number; images: number }> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const read = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? 0);
+  return { runs: read(/^ghostnet_batch_size_count (\d+)$/m), images: read(/^ghostnet_batch_size_sum (\d+)$/m) };
+}
+
+interface Point {
+  backend: string;
+  mode: string;
+  maxBatch: number;
+  concurrency: number;
+  requests: number;
+  errors: number;
+  imagesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  meanBatch: number;
+}
+
+async function measure(url: string, concurrency: number): Promise<Omit<Point, "backend" | "mode" | "maxBatch">> {
+  const before = await batchCounters(url);
+  const result = await autocannon({
+    url: `${url}/v1/classify`,
+    method: "POST",
+    headers: { "content-type": "image/jpeg" },
+    body: image,
+    connections: concurrency,
+    duration: seconds,
+    timeout: 120,
+  });
+  const after = await batchCounters(url);
+  const ok = result["2xx"];
+  return {
+    concurrency,
+    requests: ok,
+    errors: result.non2xx + result.errors + result.timeouts,
+    imagesPerSecond: ok / seconds,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    meanBatch: after.runs > before.runs ? (after.images - before.images) / (after.runs - before.runs) : 0,
+  };
+}
+
+const points: Point[] = [];
+const started = new Date();
+for (const backend of backends) {
+  for (const mode of modes) {
+    const args = ["--max-batch", String(mode.maxBatch), "--max-delay-ms", values["max-delay-ms"]!, "--threads", values.threads!];
+    if (backend !== "js" || "backend" in KNOWN_OPTIONS) args.push("--backend", backend);
+    if (values.model !== undefined) args.push("--model", values.model);
+    const server = await startServer(args);
+    try {
+      // Warm-up: the first runs build plans and caches.
+      for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/classify`, { method: "POST", body: image, headers: { "content-type": "image/jpeg" } });
+      for (const concurrency of concurrencies) {
+        const point = { backend, mode: mode.name, maxBatch: mode.maxBatch, ...(await measure(server.url, concurrency)) };
+        points.push(point);
+        console.error(`${backend} ${mode.name} c=${concurrency}: ${point.imagesPerSecond.toFixed(1)} img/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms, mean batch ${point.meanBatch.toFixed(2)}`);
+      }
+    } finally {
+      await stopServer(server);
+    }
+  }
+}
+
+const rows = points.map((p) =>
+  `| ${p.backend} | ${p.mode} | ${p.concurrency} | ${p.imagesPerSecond.toFixed(1)} | ${p.p50Ms} | ${p.p99Ms} | ${p.meanBatch.toFixed(2)} | ${p.requests} | ${p.errors} |`,
+);
+console.log(`ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s per point, image ${values.image!.split("/").at(-1)} (${image.length} bytes), model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}`);
+console.log("");
+console.log("| backend | mode | concurrency | images/s | p50 ms | p99 ms | mean batch | requests | errors |");
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const row of rows) console.log(row);
+for (const backend of backends) {
+  const at = (mode: string, c: number): Point | undefined => points.find((p) => p.backend === backend && p.mode === mode && p.concurrency === c);
+  const top = Math.max(...concurrencies);
+  const on = at("batching on", top);
+  const off = at("batching off", top);
+  const single = at("batching off", 1) ?? at("batching on", 1);
+  if (on && off && single) {
+    console.log("");
+    console.log(
+      `${backend}: at concurrency ${top}, batching serves ${(on.imagesPerSecond / off.imagesPerSecond).toFixed(2)}× the images/s of batch size 1; ` +
+        `its p99 is ${(on.p99Ms / single.p50Ms).toFixed(1)}× the single-request latency (p50 at concurrency 1, ${single.p50Ms} ms)`,
+    );
+  }
+}
+if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ started: started.toISOString(), seconds, points }, null, 2));
