@@ -251,30 +251,31 @@ function timeMacsSvg(profile: LayerProfile): string {
   const left = 120;
   const barWidth = 640; // 100 % of the largest share drawn
   const rowHeight = 30;
-  const top = 92;
+  const top = 108;
   const shares = rows.flatMap((r) => [
     [...(time.get(r)?.values() ?? [])].reduce((a, b) => a + b, 0) / totalMs,
     [...(macs.get(r)?.values() ?? [])].reduce((a, b) => a + b, 0) / totalMacs,
   ]);
-  const maxShare = Math.ceil(Math.max(...shares) * 20) / 20; // round up to 5 %
+  const maxShare = Math.ceil(Math.max(...shares) * 40) / 40; // round up to 2.5 %
   const scale = barWidth / maxShare;
   const height = top + rows.length * rowHeight + 40;
   const body: string[] = [
     label(8, 20, [`GhostNet x${profile.scale.toFixed(1)}, 224×224, batch 1: where the time goes against where the multiply-accumulates are`], { size: 15, anchor: "start", boldFirst: true }),
-    label(8, 40, [`upper bar: share of the forward pass's time (${totalMs.toFixed(1)} ms, medians of ${profile.runs} profiled runs, js kernels, one thread, ${profile.date.slice(0, 16).replace("T", " ")} UTC, ${profile.machine}, Node ${profile.node}, load ${profile.loadAverage})`], { size: 11, anchor: "start", fill: "#555" }),
-    label(8, 56, [`lower bar (lighter): share of the ${(totalMacs / 1e6).toFixed(1)} M multiply-accumulates (ghostnet summary --scale 1)`], { size: 11, anchor: "start", fill: "#555" }),
+    label(8, 40, [`upper bar: share of the forward pass's time (${totalMs.toFixed(1)} ms; medians of ${profile.runs} profiled runs, js kernels, one thread)`], { size: 11, anchor: "start", fill: "#555" }),
+    label(8, 55, [`measured ${profile.date.slice(0, 16).replace("T", " ")} UTC on ${profile.machine}, Node ${profile.node}, load average ${profile.loadAverage}`], { size: 11, anchor: "start", fill: "#555" }),
+    label(8, 70, [`lower bar (lighter): share of the ${(totalMacs / 1e6).toFixed(1)} M multiply-accumulates (ghostnet summary --scale 1)`], { size: 11, anchor: "start", fill: "#555" }),
   ];
   // Legend.
   KINDS.forEach((kind, i) => {
     const lx = 8 + i * 105;
-    body.push(`<rect x="${lx}" y="66" width="12" height="12" fill="${COLORS[kind]}"/>`);
-    body.push(label(lx + 16, 72, [kind], { size: 12, anchor: "start" }));
+    body.push(`<rect x="${lx}" y="80" width="12" height="12" fill="${COLORS[kind]}"/>`);
+    body.push(label(lx + 16, 86, [kind], { size: 12, anchor: "start" }));
   });
   // Grid.
-  for (let p = 0; p <= maxShare + 1e-9; p += 0.05) {
+  for (let p = 0; p <= maxShare + 1e-9; p += 0.025) {
     const gx = left + p * scale;
     body.push(`<line x1="${gx.toFixed(1)}" y1="${top - 4}" x2="${gx.toFixed(1)}" y2="${top + rows.length * rowHeight}" stroke="#e3e3e3"/>`);
-    body.push(label(gx, top + rows.length * rowHeight + 14, [`${Math.round(p * 100)} %`], { size: 11, fill: "#666" }));
+    body.push(label(gx, top + rows.length * rowHeight + 14, [`${(p * 100).toFixed(1).replace(/\.0$/, "")} %`], { size: 11, fill: "#666" }));
   }
   rows.forEach((row, i) => {
     const y = top + i * rowHeight;
