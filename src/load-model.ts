@@ -32,8 +32,10 @@ export interface LoadModelOptions extends LoadOptions, DecodeOptions, ExecutorOp
 /** The graph executor behind the `Model` interface. */
 export class GraphModel implements Model {
   readonly engine: EngineName = "graph";
-  /** The graph executor runs the plain TypeScript kernels. */
-  readonly backend = "js" as const;
+  /** Which kernels run its Conv, MatMul and Gemm nodes (the other ops run the plain TypeScript kernels). */
+  get backend(): "js" | "wasm" {
+    return this.executor.backend;
+  }
   /** The graph executor runs on the calling thread. */
   readonly threads = 1;
   readonly inputNames: readonly string[];
@@ -96,7 +98,8 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
     const ghostnet = tryTypedGhostNet(model);
     if (ghostnet !== undefined) return typedEngine(ghostnet, options, threads);
   }
-  return new GraphModel(new GraphExecutor(model, OP_TABLE, options));
+  const wasm = resolveBackend(options.backend) === "wasm" ? new WasmBackend() : undefined;
+  return new GraphModel(new GraphExecutor(model, OP_TABLE, options, wasm));
 }
 
 /**

@@ -15,6 +15,7 @@ import { IntTensor, Tensor, formatShape, type AnyTensor, type TensorLike } from 
 import type { ExecNode, OpDefinition, OpSettings, ValueMeta } from "./op-types.js";
 import { buildPlan, withNodeContext, type Plan, type PreparedNode } from "./plan.js";
 import { rewriteGraph, type RewriteOptions } from "./rewrite.js";
+import type { WasmBackend } from "../wasm/backend.js";
 
 /** A feed: float32 data, or integer data for integer inputs. */
 export type FeedTensor = TensorLike | IntTensor;
@@ -76,7 +77,17 @@ export class GraphExecutor {
    * their definitions; attribute problems of every node are collected and thrown
    * together as one ModelValidationError.
    */
-  constructor(model: OnnxModel, opTable: Readonly<Record<string, OpDefinition>>, options: ExecutorOptions = {}) {
+  /** "wasm" when built with a wasm backend (its Conv, MatMul and Gemm nodes run wasm kernels), else "js". */
+  readonly backend: "js" | "wasm";
+  private wasm: WasmBackend | undefined;
+
+  /**
+   * `wasm`: a backend whose kernels run the constant-weight Conv, MatMul and Gemm nodes
+   * (the executor owns it from now on and disposes it with itself).
+   */
+  constructor(model: OnnxModel, opTable: Readonly<Record<string, OpDefinition>>, options: ExecutorOptions = {}, wasm?: WasmBackend) {
+    this.wasm = wasm;
+    this.backend = wasm === undefined ? "js" : "wasm";
     this.maxCachedPlans = options.maxCachedPlans ?? 8;
     this.maxTensorElements = options.maxTensorElements ?? 2 ** 28;
     this.maxRunBytes = options.maxRunBytes ?? DEFAULT_MAX_RUN_BYTES;
@@ -106,7 +117,7 @@ export class GraphExecutor {
     this.nodes = order;
 
     const problems: string[] = [];
-    const settings: OpSettings = { packWeights: options.packWeights ?? true };
+    const settings: OpSettings = { packWeights: options.packWeights ?? true, wasm };
     this.prepared = [];
     for (const node of order) {
       const define = opTable[node.opType];
@@ -218,6 +229,8 @@ export class GraphExecutor {
     this.arena?.clear();
     this.arena = undefined;
     this.plans.clear();
+    this.wasm?.dispose();
+    this.wasm = undefined;
   }
 
   /** Arena statistics (for tests and benchmarks). */

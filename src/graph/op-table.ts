@@ -41,6 +41,7 @@ import { IntTensor, Tensor, formatShape, type AnyTensor, type DataType } from ".
 import { NodeAttributes } from "./attributes.js";
 import { knownValues, required, requiredFloat, single } from "./op-support.js";
 import type { OpDefinition, ValueMeta } from "./op-types.js";
+import { StagedConv2d, StagedLinear } from "../wasm/staged.js";
 
 type Inputs = readonly (ValueMeta | undefined)[];
 
@@ -475,10 +476,18 @@ function productRows(shape: readonly number[]): number {
 const matmulOp: OpDefinition = (_node, _opset, settings) => {
   // A constant B kept as column rows for products of at most COLUMN_ROWS_MAX_A_ROWS rows.
   const bColumns = keptLayout((b) => bColumnRows(b, false));
+  // On the wasm backend: a constant B packed once into its memory (per node, whatever the shapes).
+  const wasm = settings.wasm;
+  const staged = keptLayout((b) => new StagedLinear(wasm!, b.data, null, b.shape[0]!, b.shape[1]!, false));
   return (inputs) => {
     const a = requiredFloat(inputs, 0, "A");
     const b = requiredFloat(inputs, 1, "B");
     const shape = matmulShape(a.shape, b.shape);
+    if (wasm !== undefined && b.value !== undefined && b.shape.length === 2 && a.shape.length >= 1) {
+      return single(shape, "float32", (ins, out) => {
+        if (!staged(ins[1] as Tensor).run(out as Tensor, ins[0] as Tensor)) matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor);
+      });
+    }
     if (settings.packWeights && b.value !== undefined && b.shape.length === 2 && productRows(a.shape) <= COLUMN_ROWS_MAX_A_ROWS) {
       return single(shape, "float32", (ins, out) => matmul(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, bColumns(ins[1] as Tensor)));
     }
@@ -490,11 +499,26 @@ const gemmOp: OpDefinition = (node, _opset, settings) => {
   const attrs = new NodeAttributes(node);
   const params = { alpha: attrs.float("alpha", 1), beta: attrs.float("beta", 1), transA: attrs.int("transA", 0), transB: attrs.int("transB", 0) };
   const bColumns = keptLayout((b) => bColumnRows(b, params.transB !== 0));
+  const wasm = settings.wasm;
+  // On the wasm backend: a constant B (and C as a bias of N values) packed once into its memory.
+  let constantBias: Float32Array | null = null;
+  const staged = keptLayout((b) => {
+    const [n, k] = params.transB !== 0 ? (b.shape as [number, number]) : [b.shape[1]!, b.shape[0]!];
+    return new StagedLinear(wasm!, b.data, constantBias, k, n, params.transB !== 0);
+  });
   return (inputs) => {
     const a = requiredFloat(inputs, 0, "A");
     const b = requiredFloat(inputs, 1, "B");
     const c = inputs[2];
     const shape = gemmShape(a.shape, b.shape, c?.shape, params);
+    const n = shape[1]!;
+    const cAsBias = c === undefined || (c.value !== undefined && c.shape.reduce((p, d) => p * d, 1) === n && (c.shape.length === 1 || c.shape[0] === 1));
+    if (wasm !== undefined && b.value !== undefined && params.transA === 0 && params.alpha === 1 && (params.beta === 1 || c === undefined) && cAsBias) {
+      constantBias = (c?.value as Tensor | undefined)?.data ?? null;
+      return single(shape, "float32", (ins, out) => {
+        if (!staged(ins[1] as Tensor).run(out as Tensor, ins[0] as Tensor)) gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params, null);
+      });
+    }
     const useColumns = settings.packWeights && b.value !== undefined && params.transA === 0 && shape[0]! <= COLUMN_ROWS_MAX_A_ROWS;
     return single(shape, "float32", (ins, out) =>
       gemm(out as Tensor, ins[0] as Tensor, ins[1] as Tensor, ins[2] as Tensor | undefined, params, useColumns ? bColumns(ins[1] as Tensor) : null),
@@ -571,6 +595,10 @@ const convOp: OpDefinition = (node, _opset, settings) => {
   // A constant weight of a pointwise conv (on maps of 4 pixels or more, where the tile
   // kernel runs) packed once, as the typed GhostNet does.
   const packedWeight = keptLayout((w) => packPointwiseWeights(w.data, w.shape[0]!, w.shape[1]!));
+  // On the wasm backend: a constant weight (and bias) packed once into its memory.
+  const wasm = settings.wasm;
+  let constantBias: Float32Array | null = null;
+  const staged = keptLayout((w) => new StagedConv2d(wasm!, w.shape, w.data, constantBias, params2d, activation));
   return (inputs) => {
     const x = requiredFloat(inputs, 0, "X");
     const w = requiredFloat(inputs, 1, "W");
@@ -586,6 +614,14 @@ const convOp: OpDefinition = (node, _opset, settings) => {
       });
     }
     const shape = conv2dShape(x.shape, w.shape, params2d);
+    const biasValue = inputs[2]?.value;
+    if (wasm !== undefined && w.value !== undefined && (inputs[2] === undefined || biasValue !== undefined) && x.shape.length === 4 && w.shape.length === 4) {
+      constantBias = (biasValue as Tensor | undefined)?.data ?? null;
+      return single(shape, "float32", (ins, out) => {
+        const [input, weight, bias] = ins as Tensor[];
+        if (!staged(weight!).run(out as Tensor, input!)) conv2d(out as Tensor, input!, weight!, bias ?? null, params2d, activation);
+      });
+    }
     const pack = settings.packWeights && w.value !== undefined && x.shape.length === 4 && w.shape.length === 4 &&
       conv2dPath(conv2dGeometry(x.shape, w.shape, params2d)) === "pointwise" && shape[2]! * shape[3]! >= 4;
     return single(shape, "float32", (ins, out) => {

@@ -19,6 +19,7 @@
 import type { OnnxNode } from "../loader/model.js";
 import type { FusedActivation } from "../ops/fused-activation.js";
 import type { AnyTensor, DataType } from "../tensor/tensor.js";
+import type { WasmBackend } from "../wasm/backend.js";
 
 /** What the planner knows about one value: its shape and dtype, and its data when known before the run. */
 export interface ValueMeta {
@@ -66,6 +67,12 @@ export interface OpSettings {
    * products of at most three rows (columnRows). 8 bytes per weight; the same bits.
    */
   packWeights: boolean;
+  /**
+   * The wasm backend, when the model runs on it: Conv, MatMul and Gemm nodes with constant
+   * weights pack them into its memory at load and run its kernels (src/wasm/staged.ts),
+   * falling back to their JS kernels for calls those do not take.
+   */
+  wasm?: WasmBackend;
 }
 
 /** Reads a node's attributes (throwing ModelValidationError on bad ones) and returns its planner. */

@@ -189,35 +189,63 @@ export function im2colImage(out: Float32Array, colBase: number, x: Float32Array,
 }
 
 /**
- * A fully connected layer y = act(x·W + b), x [rows, in], W [in, out] (Paddle's layout):
- * per row, the pointwise GEMM kernel with M = out, K = in, P = 1 on Wᵀ's panels — the 4×1
- * tiles, a vector of 4 outputs' weights times the splat of one input, for each input.
+ * A fully connected layer y = act(x·W + b), x [rows, in], W [in, out] (Paddle's layout,
+ * MatMul's B) or, `transposed`, W given as [out, in] (Gemm's transB):
+ *
+ *   rows < 8   per row, the GEMM kernel with M = out, K = in, P = 1 on Wᵀ's panels: the
+ *              4×1 tiles, a vector of 4 outputs' weights times the splat of one input
+ *   rows ≥ 8   one GEMM with P = rows: Yᵀ [out, rows] = Wᵀ · xᵀ, through the backend's
+ *              scratch (xᵀ in, Yᵀ out, both transposed in JS: rows·(in + out) moves
+ *              against rows·in·out multiply-adds), when the scratch is large enough
  */
 export class WasmLinear {
   private readonly backend: WasmBackend;
   private readonly inFeatures: number;
   private readonly outFeatures: number;
+  private readonly activation: FusedActivation;
   private readonly panels: number;
   private readonly kernel: PointwiseFunction;
 
-  constructor(backend: WasmBackend, weight: Float32Array, bias: Float32Array | null, inFeatures: number, outFeatures: number, activation: FusedActivation) {
+  constructor(backend: WasmBackend, weight: Float32Array, bias: Float32Array | null, inFeatures: number, outFeatures: number, activation: FusedActivation, transposed = false) {
     if (!isVectorActivation(activation)) throw new Error(`WasmLinear: activation ${activation.kind} is not fused in wasm`);
     this.backend = backend;
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
+    this.activation = activation;
     // Wᵀ [out, in]: row j holds W's column j.
-    const transposed = new Float32Array(inFeatures * outFeatures);
-    for (let i = 0; i < inFeatures; i++) for (let j = 0; j < outFeatures; j++) transposed[j * inFeatures + i] = weight[i * outFeatures + j]!;
-    this.panels = packPanels(backend, transposed, bias, outFeatures, inFeatures);
+    let rowsOfWt = weight;
+    if (!transposed) {
+      rowsOfWt = new Float32Array(inFeatures * outFeatures);
+      for (let i = 0; i < inFeatures; i++) for (let j = 0; j < outFeatures; j++) rowsOfWt[j * inFeatures + i] = weight[i * outFeatures + j]!;
+    }
+    this.panels = packPanels(backend, rowsOfWt, bias, outFeatures, inFeatures);
     this.kernel = pointwiseKernel(backend, { K: inFeatures, M: outFeatures, P: 1, activation });
+  }
+
+  /** Floats of scratch the one-GEMM path needs for `rows` rows (0 below 8 rows). */
+  scratchFloats(rows: number): number {
+    return rows < 8 ? 0 : rows * (this.inFeatures + this.outFeatures) + 8;
   }
 
   /** y[yOffset + r·out + j] = act(Σ_i x[xOffset + r·in + i]·W[i, j] + b[j]); false when x or y is not in the backend's memory. */
   apply(rows: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): boolean {
-    if (!this.backend.holds(x) || !this.backend.holds(y)) return false;
-    const panels = panelCount(this.outFeatures);
+    const backend = this.backend;
+    if (!backend.holds(x) || !backend.holds(y)) return false;
+    const K = this.inFeatures;
+    const N = this.outFeatures;
+    const panels = panelCount(N);
+    if (rows >= 8 && backend.scratchFloats >= this.scratchFloats(rows)) {
+      const floats = backend.floats;
+      const xt = backend.scratch / 4;
+      const yt = xt + Math.ceil((rows * K) / 4) * 4;
+      for (let r = 0; r < rows; r++) for (let i = 0; i < K; i++) floats[xt + i * rows + r] = x[xOffset + r * K + i]!;
+      const kernel = pointwiseKernel(backend, { K, M: N, P: rows, activation: this.activation });
+      kernel(this.panels, xt * 4, yt * 4, 0, panels, 0, rows);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < N; j++) y[yOffset + r * N + j] = floats[yt + j * rows + r]!;
+      return true;
+    }
     for (let r = 0; r < rows; r++) {
-      this.kernel(this.panels, x.byteOffset + (xOffset + r * this.inFeatures) * 4, y.byteOffset + (yOffset + r * this.outFeatures) * 4, 0, panels, 0, 1);
+      this.kernel(this.panels, x.byteOffset + (xOffset + r * K) * 4, y.byteOffset + (yOffset + r * N) * 4, 0, panels, 0, 1);
     }
     return true;
   }

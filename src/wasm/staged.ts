@@ -1,0 +1,79 @@
+/**
+ * The wasm kernels for tensors that live outside the backend's memory: the graph
+ * executor's, whose buffers come from its own arena. Each call stages its operands — the
+ * input copied into the backend's memory, the kernel run there, the output copied back —
+ * which costs two memcpys (`TypedArray.set`, ≈ 10 GB/s) against a conv's K multiply-adds
+ * per output. Weights are packed into the backend's memory once, when the op is prepared.
+ *
+ * Each `run` returns false when the kernels do not take the call (the caller runs JS).
+ */
+import { type Conv2dAttributes, conv2dGeometry, fullConvRange } from "../ops/conv2d.js";
+import type { FusedActivation } from "../ops/fused-activation.js";
+import type { Tensor } from "../tensor/tensor.js";
+import type { WasmBackend } from "./backend.js";
+import { WasmConv2d, WasmLinear } from "./conv.js";
+
+/** A Conv node with a constant weight (and bias), 2-D NCHW. */
+export class StagedConv2d {
+  private readonly conv: WasmConv2d;
+
+  constructor(
+    private readonly backend: WasmBackend,
+    private readonly weightShape: readonly number[],
+    weight: Float32Array,
+    bias: Float32Array | null,
+    private readonly attributes: Conv2dAttributes,
+    activation: FusedActivation,
+  ) {
+    this.conv = new WasmConv2d(backend, weight, weightShape, bias, attributes.group ?? 1, activation);
+  }
+
+  run(out: Tensor, input: Tensor): boolean {
+    const g = conv2dGeometry(input.shape, this.weightShape, this.attributes);
+    const backend = this.backend;
+    const scratch = WasmConv2d.scratchFloats(g);
+    backend.beginPlan();
+    backend.reserve(input.data.length + out.data.length + scratch + 16);
+    backend.allocateScratch(scratch);
+    const x = backend.view(backend.allocatePlan(input.data.length), input.data.length);
+    const y = backend.view(backend.allocatePlan(out.data.length), out.data.length);
+    x.set(input.data);
+    if (!this.conv.run(y, x, g, fullConvRange(g))) return false;
+    out.data.set(y);
+    return true;
+  }
+}
+
+/** C = A·B (+ bias per column) with a constant 2-D B: MatMul, or Gemm with alpha = beta = 1. */
+export class StagedLinear {
+  private readonly linear: WasmLinear;
+
+  /** `b` is B [K, N], or [N, K] when `transposed` (Gemm's transB); `bias` has N values or is null. */
+  constructor(
+    private readonly backend: WasmBackend,
+    b: Float32Array,
+    bias: Float32Array | null,
+    private readonly K: number,
+    private readonly N: number,
+    transposed: boolean,
+  ) {
+    this.linear = new WasmLinear(backend, b, bias, K, N, { kind: "none" }, transposed);
+  }
+
+  /** out [rows, N] = a [rows, K] · B (+ bias). */
+  run(out: Tensor, a: Tensor): boolean {
+    const rows = a.data.length / this.K;
+    if (!Number.isInteger(rows) || out.data.length !== rows * this.N) return false;
+    const backend = this.backend;
+    const scratch = this.linear.scratchFloats(rows);
+    backend.beginPlan();
+    backend.reserve(a.data.length + out.data.length + scratch + 16);
+    backend.allocateScratch(scratch);
+    const x = backend.view(backend.allocatePlan(a.data.length), a.data.length);
+    const y = backend.view(backend.allocatePlan(out.data.length), out.data.length);
+    x.set(a.data);
+    if (!this.linear.apply(rows, x, 0, y, 0)) return false;
+    out.data.set(y);
+    return true;
+  }
+}
