@@ -22,9 +22,9 @@ const browserOptions = {
   logLevel: "warning",
 };
 
-/** Bundles the package's default entry for browsers; `write: false` returns the bytes. */
-export async function bundleLibrary({ outfile, write = true, metafile = false } = {}) {
-  return build({ ...browserOptions, entryPoints: [join(root, "src", "index.ts")], outfile, write, metafile });
+/** Bundles the package's default entry (or `entry`, e.g. "paddle.ts") for browsers; `write: false` returns the bytes. */
+export async function bundleLibrary({ outfile, write = true, metafile = false, entry = "index.ts" } = {}) {
+  return build({ ...browserOptions, entryPoints: [join(root, "src", entry)], outfile, write, metafile });
 }
 
 /** Builds the whole demo into web/dist. */

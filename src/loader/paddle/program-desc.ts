@@ -106,7 +106,8 @@ const messages = {
 };
 
 const codecs = compileMessages(messages);
-const ProgramDescCodec = codecs.get("ProgramDesc")!;
+/** The codec of `ProgramDesc` (`decode(bytes)`, `encode(message).finish()`), for tools and tests that rewrite programs. */
+export const ProgramDescCodec = codecs.get("ProgramDesc")!;
 /** The codec of `TensorDesc` (also the header of every tensor in a parameter file). */
 export const TensorDescCodec = codecs.get("TensorDesc")!;
 
