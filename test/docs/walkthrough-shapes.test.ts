@@ -86,8 +86,8 @@ describe("the walkthrough's shapes are GhostNet x1.0's", () => {
     const known = new Set([...byName.values()].map((s) => s.join(",")));
     const prose = withoutBlocks(text);
     const stray: string[] = [];
-    for (const m of prose.matchAll(/\[1(?:, \d+)+\]/g)) {
-      const dims = m[0].slice(1, -1).split(", ").join(",");
+    for (const m of prose.matchAll(/\[1(?:, ?\d+)+\]/g)) {
+      const dims = m[0].slice(1, -1).split(/, ?/).join(",");
       if (!known.has(dims)) stray.push(m[0]);
     }
     expect(stray).toEqual([]);
