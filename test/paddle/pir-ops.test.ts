@@ -159,6 +159,31 @@ describe("PP-LCNet's PIR ops, one at a time, against onnxruntime", () => {
     );
   });
 
+  it("GhostNet's other ops: 1.slice, 0.combine → 1.concat, 1.full → 1.clip, 1.scale, 1.dropout (scalar p)", async () => {
+    const x4 = seeded([1, 4, 2, 3], 41);
+    const p = new PirProgram();
+    const xid = p.data("x", [-1, 4, 2, 3]);
+    const full = (value: number, dtype: string, element: string) =>
+      p.op("1.full", [], [[1]], [attr("shape", "1.a_intarray", [1]), attr("value", "1.a_scalar", [dtype, value]), attr("dtype", "1.a_dtype", dtype)], element)[0]!;
+    const [starts] = p.op("1.full_int_array", [], [[1]], [i64s("value", [0]), attr("dtype", "1.a_dtype", "int64")], "0.t_i64");
+    const [ends] = p.op("1.full_int_array", [], [[1]], [i64s("value", [2]), attr("dtype", "1.a_dtype", "int64")], "0.t_i64");
+    const [half] = p.op("1.slice", [xid, starts!, ends!], [[-1, 2, 2, 3]], [i64s("axes", [1]), i64s("infer_flags", [1]), i64s("decrease_axis", [])]);
+    const combined = p.op("0.combine", [half!, half!], [[]]);
+    const axis = full(1, "int32", "0.t_i32");
+    const [joined] = p.op("1.concat", [combined[0]!, axis], [[-1, 4, 2, 3]]);
+    const [clipped] = p.op("1.clip", [joined!, full(0, "float32", "0.t_f32"), full(1, "float32", "0.t_f32")], [[-1, 4, 2, 3]]);
+    const [scaled] = p.op("1.scale", [clipped!, full(2, "float32", "0.t_f32")], [[-1, 4, 2, 3]], [attr("bias", "0.a_f32", 0.5), attr("bias_after_scale", "0.a_bool", true)]);
+    const [dropped] = p.op("1.dropout", [scaled!, 0], [[-1, 4, 2, 3], [-1, 4, 2, 3]], [attr("p", "1.a_scalar", ["float32", 0.25]), attr("is_test", "0.a_bool", true), attr("mode", "0.a_str", "downgrade_in_infer"), attr("seed", "0.a_i32", 0), attr("fix_seed", "0.a_bool", false)]);
+    p.fetch(dropped!, [-1, 4, 2, 3]);
+    const model = await loadModel({ model: p.json() });
+    const out = (await model.run({ x: x4 }))["fetch_name_0"]!;
+    const expected = new Tensor([1, 4, 2, 3], new Float32Array(24).map((_, i) => {
+      const source = x4.data[i % 12]!; // channels 0, 1, then 0, 1 again
+      return (Math.min(Math.max(source, 0), 1) * 2 + 0.5) * 0.75;
+    }));
+    expectClose(out, expected);
+  });
+
   it("1.flatten (start 1, stop 3) → 1.matmul with a [128, 2]-like weight → 1.add bias", async () => {
     const w = seeded([8 * 10 * 12, 3], 39);
     const b = seeded([3], 40);

@@ -75,7 +75,7 @@ const SPELLINGS: Readonly<Record<string, Spelling>> = {
   scale: { type: "scale", inputs: ["X", { attr: "scale", slot: "ScaleTensor" }], outputs: ["Out"] },
   dropout: { type: "dropout", inputs: ["X", null], outputs: ["Out"], rename: { p: "dropout_prob", mode: "dropout_implementation" } },
   clip: { type: "clip", inputs: ["X", { attr: "min", slot: "Min" }, { attr: "max", slot: "Max" }], outputs: ["Out"] },
-  pool2d: { type: "pool2d", inputs: ["X", { attr: "ksize" }], outputs: ["Out"], rename: { kernel_size: "ksize" } },
+  pool2d: { type: "pool2d", inputs: ["X", { attr: "ksize" }], outputs: ["Out"] },
   reshape: { type: "reshape2", inputs: ["X", "Shape"], outputs: ["Out"] },
   flatten: { type: "flatten_contiguous_range", inputs: ["X"], outputs: ["Out"] },
   squeeze: { type: "squeeze2", inputs: ["X", { attr: "axes" }], outputs: ["Out"] },
@@ -356,10 +356,11 @@ function attributeValue(at: Record<string, Json>): PaddleAttribute | undefined {
       return typeof data === "number" ? data : undefined;
     case "1.a_intarray":
       return Array.isArray(data) && data.every((d) => typeof d === "number") ? (data as number[]) : undefined;
-    case "1.a_scalar":
-      if (typeof data === "number" || typeof data === "boolean") return data;
-      if (Array.isArray(data) && typeof data[data.length - 1] === "number") return data[data.length - 1] as number;
-      return undefined;
+    case "1.a_scalar": {
+      // [dtype name, value] (complex values have two numbers; the real part is not used here).
+      const value = Array.isArray(data) ? data[1] : data;
+      return typeof value === "number" || typeof value === "boolean" ? value : undefined;
+    }
     case "0.a_array": {
       if (!Array.isArray(data)) return undefined;
       const items = data.map((d) => (isObject(d) ? attributeValue(d) : undefined));
