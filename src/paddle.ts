@@ -7,12 +7,14 @@
  *   loadModel({ model: jsonBytes, params: pdiparamsBytes })      Paddle 3 PIR `inference.json`
  *   loadModel({ model: modelBytes, params: { name: bytes, … } }) fluid: one file per variable
  *   loadModel(tarBytes)                                          the model zoo's `*_infer.tar`
+ *   loadModel(pdparamsBytes)                                     a PaddleClas GhostNet `paddle.save` checkpoint
  *
  * Every format becomes the same validated graph the ONNX reader produces, so both engines,
  * the rewrites and threads work unchanged. The Node entry (`ghostnet-ts/node`) and the CLI
  * import this entry; the default entry does not (it keeps the browser bundle small).
  */
 import { registerModelReader } from "./loader/formats.js";
+import { checkpointReader } from "./loader/paddle/checkpoint.js";
 import { PADDLE_READERS } from "./loader/paddle/readers.js";
 
 export * from "./index.js";
@@ -31,5 +33,18 @@ export { detectPaddleFormat, type PaddleFormat } from "./loader/paddle/detect.js
 export { supportedPaddleOps, translateProgram, TRANSLATED_OPSET, type PaddleGraphSource } from "./loader/paddle/translate.js";
 
 // ── Checkpoints (.pdparams pickles) and inference.yml ─────────────────────────────────
-// The checkpoint reader is a ModelReader like the ones above ({ format, detect, read }):
-// register it here with registerModelReader and export its API below.
+// loadModel(checkpointBytes): a paddle.save state dict of a PaddleClas GhostNet.
+registerModelReader(checkpointReader);
+export {
+  checkpointReader,
+  readPaddleCheckpoint,
+  ghostNetFromCheckpoint,
+  checkpointToOnnx,
+  readCheckpointModel,
+  ghostNetParameterName,
+  type PaddleCheckpoint,
+} from "./loader/paddle/checkpoint.js";
+export { unpickle, looksLikePickle, NdArray, NumpyDtype, PyTuple, ALLOWED_GLOBALS, DEFAULT_UNPICKLE_LIMITS, type PickleValue, type UnpickleLimits } from "./loader/paddle/pickle.js";
+// A model's own preprocessing and labels: createClassifier(model, { preprocess: pipelinePreprocessor(config.preprocess), labels: config.labels }).
+export { parseInferenceConfig, type InferenceConfig } from "./loader/paddle/inference-config.js";
+export { pipelinePreprocessor, runImagePipeline, checkPipeline, type PipelineStep } from "./image/pipeline.js";

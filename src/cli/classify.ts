@@ -54,7 +54,7 @@ export const classifyCommand: Command = {
     "  --model M        the model: .onnx, .pdparams checkpoint, *_infer.tar, Paddle inference folder or",
     "                   .pdmodel/.json with its params beside it (default: a seeded GhostNet with synthetic",
     "                   weights); a folder's inference.yml sets the preprocessing and labels",
-    "  --topk K         classes per image (default 5)",
+    "  --topk K         classes per image (default 5, or the model's inference.yml Topk)",
     "  --labels FILE    class names, one `id label` per line (default: ImageNet-1k, PaddleClas's list)",
     "  --batch N        images per model run (default 1)",
     "  --json           print a JSON array: [{ image, top: [{ classId, label, score }] }]",
@@ -80,7 +80,9 @@ export const classifyCommand: Command = {
     const images = await expandImageArguments(positionals);
     const { model, inferenceConfig } = await loadClassifierModel(stringOption(values, "model"), settings, io);
     try {
-      const classifier = await labelledClassifier(model, topk, stringOption(values, "labels"), inferenceConfig);
+      // Without --topk, a model's inference.yml says how many classes to show (PostProcess.Topk.topk).
+      const shown = values.topk === undefined ? (inferenceConfig?.topk ?? topk) : topk;
+      const classifier = await labelledClassifier(model, shown, stringOption(values, "labels"), inferenceConfig);
       const results: ImageResult[] = [];
       const started = performance.now();
       for (const group of chunks(images, batch)) {

@@ -24,15 +24,15 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
 import { InputError, quoteName } from "../errors.js";
 import { decodeAndValidate, loadModel, type LoadModelOptions } from "../load-model.js";
-import { type ModelSource, registerModelReader } from "../loader/formats.js";
+import type { ModelSource } from "../loader/formats.js";
 import type { OnnxModel } from "../loader/model.js";
-import { checkpointReader } from "../loader/paddle/checkpoint.js";
 import { type InferenceConfig, parseInferenceConfig } from "../loader/paddle/inference-config.js";
 import type { Model } from "../model.js";
+import { readTar } from "../loader/paddle/tar.js";
+// The Paddle entry registers the readers of Paddle's formats (programs, tars, checkpoints) with loadModel.
+import "../paddle.js";
 import { describeFileError, readFileBytes } from "./files.js";
 
-// Until the Paddle entry (src/paddle.ts) registers every Paddle reader, the checkpoint one is registered here.
-registerModelReader(checkpointReader);
 
 /** What a model path held: the source loadModel takes, and the inference.yml beside it. */
 export interface ModelPathContents {
@@ -85,6 +85,25 @@ async function inferenceConfigIn(folder: string): Promise<Pick<ModelPathContents
     return { inferenceConfig: parseInferenceConfig(text), inferenceConfigPath: path };
   } catch (error) {
     if (error instanceof InputError) error.message = `'${path}': ${error.message}`;
+    throw error;
+  }
+}
+
+/** The inference.yml inside a model zoo tar (beside its program), parsed, when there is one. */
+function inferenceConfigInTar(bytes: Uint8Array, path: string): Pick<ModelPathContents, "inferenceConfig" | "inferenceConfigPath"> {
+  let files: Map<string, Uint8Array>;
+  try {
+    files = readTar(bytes);
+  } catch {
+    return {}; // loadModel reports what is wrong with the tar
+  }
+  const name = [...files.keys()].find((n) => n === "inference.yml" || n.endsWith("/inference.yml"));
+  if (name === undefined) return {};
+  const where = `${path}:${name}`;
+  try {
+    return { inferenceConfig: parseInferenceConfig(new TextDecoder().decode(files.get(name)!)), inferenceConfigPath: where };
+  } catch (error) {
+    if (error instanceof InputError) error.message = `'${where}': ${error.message}`;
     throw error;
   }
 }
@@ -146,7 +165,8 @@ async function fileContents(path: string): Promise<ModelPathContents> {
     throw new InputError(`'${path}' holds parameters only; its program (${basename(stem)}.json or ${basename(stem)}.pdmodel) is not beside it`);
   }
   const layout = ext === ".onnx" ? "onnx" : ext === ".pdparams" ? "pdparams" : ext === ".tar" ? "tar" : "file";
-  return { source: await readFileBytes(path, "model"), layout };
+  const bytes = await readFileBytes(path, "model");
+  return { source: bytes, layout, ...(layout === "tar" ? inferenceConfigInTar(bytes, path) : {}) };
 }
 
 /**
