@@ -17,10 +17,22 @@ export function bodyTooLarge(maxBytes: number): HttpError {
 }
 
 /**
+ * Bytes of request bodies held at once, across requests: `used` grows as chunks arrive;
+ * past `limit` a request is refused with 503 (the server is full, not the request wrong).
+ * Whoever read a body gives its bytes back (`used -= body.length`) when done with it.
+ */
+export interface BodyBudget {
+  used: number;
+  readonly limit: number;
+}
+
+/**
  * The whole body of `request` as one Uint8Array, at most `maxBytes` long (413 otherwise).
  * `timeout` (a promise that rejects at the request's deadline) stops a body that trickles in.
+ * `budget`, when given, counts the bytes against all bodies held (on success the caller
+ * releases `body.length`; on failure they are released here).
  */
-export async function readBody(request: Request, maxBytes: number, timeout?: Promise<never>): Promise<Uint8Array> {
+export async function readBody(request: Request, maxBytes: number, timeout?: Promise<never>, budget?: BodyBudget): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && /^\d+$/.test(declared.trim()) && Number(declared) > maxBytes) {
     // Refused unread; cancelling tells the runtime it may drop the rest of the upload.
@@ -38,11 +50,16 @@ export async function readBody(request: Request, maxBytes: number, timeout?: Pro
       const { done, value } = await (timeout === undefined ? next : Promise.race([next, timeout]));
       if (done) break;
       received += value.byteLength;
+      if (budget !== undefined) budget.used += value.byteLength;
       if (received > maxBytes) throw bodyTooLarge(maxBytes);
+      if (budget !== undefined && budget.used > budget.limit) {
+        throw new HttpError(503, "overloaded", `the server holds ${budget.limit} bytes of request bodies already; retry later`, { "retry-after": "1" });
+      }
       chunks.push(value);
     }
   } catch (error) {
     // Whatever stopped the reading (limit, deadline, a client gone mid-body): read no more.
+    if (budget !== undefined) budget.used -= received;
     reader.cancel().catch(() => {});
     throw error;
   }

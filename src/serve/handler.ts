@@ -25,7 +25,7 @@ import type { DecodeLimits } from "../image/rgb-image.js";
 import type { Model } from "../model.js";
 import { readNpy, writeNpy } from "../tensor/npy.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
-import { readBody } from "./body.js";
+import { type BodyBudget, readBody } from "./body.js";
 import { HttpError, errorResponse, jsonResponse, toHttpError } from "./errors.js";
 import { ServerMetrics } from "./metrics.js";
 import { type MultipartPart, parseMediaType, parseMultipart } from "./multipart.js";
@@ -60,6 +60,13 @@ export interface HandlerOptions {
   timeoutMs?: number;
   /** Most images in one multipart request (default 64). */
   maxImagesPerRequest?: number;
+  /**
+   * Most images admitted and not yet answered, across requests (default 512; each holds a
+   * preprocessed tensor, 0.6 MB at 224²); a request that would pass it gets 503.
+   */
+  maxQueuedImages?: number;
+  /** Most bytes of request bodies held at once, across requests (default 256 MiB); beyond, 503. */
+  maxBufferedBytes?: number;
   /** `topk` when the query gives none (default 5). */
   defaultTopk?: number;
   /** Seconds a client is told to wait in Retry-After when the queue is full (default 1). */
@@ -88,6 +95,8 @@ const DEFAULTS = {
   maxBodyBytes: 20 * 1024 * 1024,
   timeoutMs: 30_000,
   maxImagesPerRequest: 64,
+  maxQueuedImages: 512,
+  maxBufferedBytes: 256 * 1024 * 1024,
   defaultTopk: 5,
   retryAfterSeconds: 1,
 };
@@ -154,6 +163,8 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   const maxBodyBytes = positiveInteger(options, "maxBodyBytes");
   const timeoutMs = positiveInteger(options, "timeoutMs");
   const maxImagesPerRequest = positiveInteger(options, "maxImagesPerRequest");
+  const maxQueuedImages = positiveInteger(options, "maxQueuedImages");
+  const bodyBudget: BodyBudget = { used: 0, limit: positiveInteger(options, "maxBufferedBytes") };
   const defaultTopk = positiveInteger(options, "defaultTopk");
   const retryAfterSeconds = positiveInteger(options, "retryAfterSeconds");
   if (defaultTopk > MAX_TOPK) throw new InputError(`createHandler: defaultTopk must be at most ${MAX_TOPK}`);
@@ -192,6 +203,7 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   );
 
   let admitted = 0;
+  let queuedImages = 0;
   let closing = false;
   let drained: (() => void) | undefined;
 
@@ -223,28 +235,55 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
         `POST /v1/classify takes image/jpeg, image/png or multipart/form-data, got '${mediaType.type || "no Content-Type"}'`,
       );
     }
-    const body = await readBody(request, maxBodyBytes, deadline.expired);
-    deadline.reading = false;
+    const body = await readBody(request, maxBodyBytes, deadline.expired, bodyBudget);
+    try {
+      deadline.reading = false;
+      return await classifyBody(body, multipart, mediaType.params, topk, deadline);
+    } finally {
+      bodyBudget.used -= body.length;
+    }
+  }
+
+  async function classifyBody(body: Uint8Array, multipart: boolean, params: Record<string, string>, topk: number, deadline: Deadline): Promise<Response> {
     if (body.length === 0) throw new HttpError(400, "empty_body", "the request body is empty; send the image's bytes");
 
     if (!multipart) {
-      const tensor = await preprocessImage(body, "the image");
-      const [top] = await awaitImages([tensor], topk, deadline);
-      return jsonResponse(200, { top });
+      return withImages(1, async () => {
+        const tensor = await preprocessImage(body, "the image");
+        const [top] = await awaitImages([tensor], topk, deadline);
+        return jsonResponse(200, { top });
+      });
     }
-    const parts = parseMultipart(body, mediaType.params, { maxParts: maxImagesPerRequest, maxHeaderBytes: 8192 });
+    const parts = parseMultipart(body, params, { maxParts: maxImagesPerRequest, maxHeaderBytes: 8192 });
     if (parts.length === 0) throw new HttpError(400, "empty_body", "the multipart body holds no parts");
-    const tensors: Tensor[] = [];
     for (const [i, part] of parts.entries()) {
       checkPartType(part, i);
       if (part.data.length === 0) throw new HttpError(400, "empty_body", `part ${i} (${partName(part, i)}) is empty`);
-      tensors.push(await preprocessImage(part.data, `part ${i} (${partName(part, i)})`));
     }
-    const tops = await awaitImages(tensors, topk, deadline);
-    return jsonResponse(
-      200,
-      parts.map((part, i) => ({ image: partName(part, i), top: tops[i] })),
-    );
+    return withImages(parts.length, async () => {
+      // Decoded concurrently (in parallel where `preprocess` runs on worker threads).
+      const tensors = await Promise.all(parts.map((part, i) => preprocessImage(part.data, `part ${i} (${partName(part, i)})`)));
+      const tops = await awaitImages(tensors, topk, deadline);
+      return jsonResponse(
+        200,
+        parts.map((part, i) => ({ image: partName(part, i), top: tops[i] })),
+      );
+    });
+  }
+
+  /** Runs `work` with `count` images counted against maxQueuedImages (503 when they do not fit). */
+  async function withImages<T>(count: number, work: () => Promise<T>): Promise<T> {
+    if (queuedImages > 0 && queuedImages + count > maxQueuedImages) {
+      throw new HttpError(503, "overloaded", `the server holds ${queuedImages} images already (limit ${maxQueuedImages}); retry later`, {
+        "retry-after": String(retryAfterSeconds),
+      });
+    }
+    queuedImages += count;
+    try {
+      return await work();
+    } finally {
+      queuedImages -= count;
+    }
   }
 
   /** Decodes and preprocesses one image; a library error names `what` (400). */
@@ -279,10 +318,15 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
         `POST /v1/run takes ${NPY_TYPE} or application/json, got '${mediaType.type || "no Content-Type"}'`,
       );
     }
-    const body = await readBody(request, maxBodyBytes, deadline.expired);
+    const body = await readBody(request, maxBodyBytes, deadline.expired, bodyBudget);
     deadline.reading = false;
-    if (body.length === 0) throw new HttpError(400, "empty_body", "the request body is empty");
-    const input = mediaType.type === NPY_TYPE ? npyInput(body) : jsonInput(body);
+    let input: TensorLike;
+    try {
+      if (body.length === 0) throw new HttpError(400, "empty_body", "the request body is empty");
+      input = mediaType.type === NPY_TYPE ? npyInput(body) : jsonInput(body);
+    } finally {
+      bodyBudget.used -= body.length;
+    }
     const ticket = scheduler.exclusive(() => model.run([input]));
     let outputs: Awaited<ReturnType<Model["run"]>>;
     try {

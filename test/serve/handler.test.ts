@@ -222,6 +222,30 @@ describe("the handler's errors and limits (a fake model: scores straight from th
     expect((await handler.fetch(new Request(`${BASE}/readyz`))).status).toBe(200);
   });
 
+  it("503 when the images or the request bodies held across requests would pass their limits", async () => {
+    const images = createHandler(scoresClassifier(fakeModel(4, 100)), { maxQueuedImages: 3, maxBatch: 1 });
+    const holding = images.fetch(post("/v1/classify", multipartBody([1, 2].map((v) => ({ name: `${v}.png`, bytes: new Uint8Array([v, 0, 0, 0]) }))).body, multipartBody([]).contentType));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { body, contentType } = multipartBody([3, 4].map((v) => ({ name: `${v}.png`, bytes: new Uint8Array([v, 0, 0, 0]) })));
+    const refused = await images.fetch(post("/v1/classify", body, contentType));
+    expect(refused.headers.get("retry-after")).toBe("1");
+    expect((await expectError(refused, 503, "overloaded")).message).toMatch(/2 images already \(limit 3\)/);
+    expect((await holding).status).toBe(200);
+
+    const bodies = createHandler(scoresClassifier(fakeModel()), { maxBufferedBytes: 1500, timeoutMs: 300 });
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array(1000));
+      },
+    });
+    const first = bodies.fetch(post("/v1/classify", stalled, "image/png"));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expectError(await bodies.fetch(post("/v1/classify", new Uint8Array(1000), "image/png")), 503, "overloaded");
+    // The stalled body times out (408) and gives its bytes back: the next body fits again.
+    expect((await first).status).toBe(408);
+    expect((await bodies.fetch(post("/v1/classify", new Uint8Array([1, 2, 3, 4]), "image/png"))).status).toBe(200);
+  });
+
   it("504 past the deadline; an image still queued then never runs", async () => {
     const model = fakeModel(4, 120);
     const handler = createHandler(scoresClassifier(model), { timeoutMs: 60, maxBatch: 1 });
