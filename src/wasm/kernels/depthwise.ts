@@ -21,7 +21,9 @@
  *    A phase is long enough for whole vectors (outW rounded up to 4, plus the window's
  *    reach), a multiple of 4 floats. The copy moves v128s (stride 2: two loads and two
  *    shuffles deinterleave 8 inputs into 4 even and 4 odd columns), zeros only the
- *    borders, and never reads x outside the image (row tails by scalar loads).
+ *    borders, and never reads x outside the image (row tails by scalar loads). Copy and
+ *    sums alternate in bands of output rows whose padded rows fill 16 KiB, so the sums
+ *    read the copy from L1 cache.
  *
  * 2. The sums, 4 output pixels to a f32x4 and several vectors in flight:
  *
@@ -31,10 +33,11 @@
  *        acc[r][v] += w · v128.load(row r, column 4v + tap offset)
  *      y[c, oh + r, ow + 4v ..] = act(acc[r][v])        v128.store, or lanes at a row's end
  *
- *    Each accumulator is a chain of kH·kW dependent adds (4 cycles each on x86), so a tile
- *    keeps R·V = 4 chains going: 4 vectors along a row (16 pixels) for wide planes, 2 rows
- *    × 2 vectors for 5–8 wide ones (7×7), 4 rows × 1 vector for ≤ 4. Tap offsets (kh rows,
- *    phase, column) and the tile's row and vector offsets are baked into memarg offsets.
+ *    A tile is R rows × V vectors: 3×3 one vector (its 9 weight splats stay in registers
+ *    for the whole channel), larger kernels R·V = 4 accumulators (4 vectors along a row
+ *    for wide planes, 2 rows × 2 vectors for 5–8 wide ones, 4 rows × 1 vector for ≤ 4),
+ *    their kernel rows as a loop (`tileChains` says why). Tap offsets (kh rows, phase,
+ *    column) and the tile's row and vector offsets are baked into memarg offsets.
  *    A row's last vector stores only its valid lanes (store64_lane / store32_lane), so a
  *    call writes exactly the outputs of its channels × rows: threads may split a layer by
  *    channels or rows and write neighbouring planes at the same time.
@@ -44,35 +47,37 @@
  * the same bits. The JavaScript twin sums in float64 and rounds once; the two differ in the
  * last bits (well inside DESIGN §6's 1e-5 for these short sums). The padded copy adds the
  * border terms as w · 0, so with a non-finite weight a border pixel is NaN where the twin
- * (which skips those terms) is not; inputs' NaN and ±∞ behave alike in both.
+ * (which skips those terms) is not; inputs' NaN and ±∞ behave alike in both, except that
+ * hardSwish(−∞) is NaN here (−∞ · 0, as in onnxruntime) and 0 in the twin.
  *
  * Weights are packed once per layer (`packDepthwiseWeights`): per channel, the bias then
  * the kH·kW taps row by row, 1 + kH·kW floats.
  *
  * Measured against the JavaScript twin (`depthwiseConv2dRange`) on GhostNet x1.0's
  * depthwise shapes, one image, one thread, interleaved in one process after a 300 ms
- * warm-up each, medians of 21 rounds of 5 calls (2026-12-06 15:55 UTC, shared 2-core AMD
+ * warm-up each, medians of 21 rounds of 5 calls (2026-12-06 16:00 UTC, shared 2-core AMD
  * EPYC; the twin's times swing up to 1.8× between runs on this machine, the kernel's less):
  *
  *   C × H², kernel, stride, act     JS ms   wasm ms   GFLOP/s   per-round speed-up
- *   24 × 112², 3×3 s1, relu         2.778    0.457     11.9       4.7
- *   8 × 112², 3×3 s1, none          0.653    0.088     20.6       7.5
- *   48 × 112², 3×3 s2, none         2.907    0.200     13.5      12.5
- *   36 × 56², 3×3 s1, relu          0.783    0.124     16.3       6.2
- *   72 × 56², 5×5 s2, none          3.069    0.214     13.2      10.6
- *   60 × 28², 3×3 s1, relu          0.221    0.050     16.9       4.2
- *   240 × 28², 3×3 s2, none         1.319    0.069     12.3      17.9
- *   100 × 14², 3×3 s1, relu         0.091    0.025     14.0       3.5
- *   672 × 14², 5×5 s2, none         1.683    0.148     11.1      11.0
- *   480 × 7², 3×3 s1, relu          0.136    0.036     11.7       3.8
- *   480 × 7², 5×5 s1, none          1.266    0.087     13.5      14.6
- *   all eleven                     14.90     1.50               9.9 (6.6 in a faster phase of the twin)
+ *   24 × 112², 3×3 s1, relu         3.541    0.457     11.9       4.5
+ *   8 × 112², 3×3 s1, none          0.361    0.069     26.3       5.1
+ *   48 × 112², 3×3 s2, none         2.728    0.160     16.9      12.1
+ *   36 × 56², 3×3 s1, relu          0.813    0.111     18.4       6.8
+ *   72 × 56², 5×5 s2, none          3.515    0.173     16.3      19.3
+ *   60 × 28², 3×3 s1, relu          0.195    0.046     18.5       4.3
+ *   240 × 28², 3×3 s2, none         0.750    0.060     14.2       9.8
+ *   100 × 14², 3×3 s1, relu         0.085    0.023     15.4       3.7
+ *   672 × 14², 5×5 s2, none         2.318    0.117     14.1      10.9
+ *   480 × 7², 3×3 s1, relu          0.137    0.032     13.4       4.4
+ *   480 × 7², 5×5 s1, none          1.226    0.066     17.8      17.9
+ *   all eleven                     15.67     1.31              12.0
  *
- * Tried and measured (A/B in one process): 8 or 6 accumulator chains instead of 4 (the
- * tiles ran 1.3–1.8× slower: too many live v128s for V8's register allocator), 5×5 sums
- * per kernel row added to the accumulator (slower), no bands (the 112² planes 1.05–1.16×
- * slower). The padded copy is 13–20% of a stride-1 layer's time and about 40% of a
- * stride-2 3×3 layer's (it moves 4 inputs per output).
+ * (24 × 112²'s planes, 2.4 MB in and out, no longer fit this core's L2.) Tried and
+ * measured, A/B in one process: 6 or 8 accumulator chains (1.3–1.8× slower: spills), 2
+ * (no better), 5×5 sums per kernel row added to the accumulator (slower), no bands (the
+ * 112² planes 1.05–1.16× slower), copy loops instead of straight-line copies of rows up
+ * to 64 v128s (1.01–1.11× slower). The padded copy is 13–20% of a stride-1 layer's time
+ * and about 40% of a stride-2 3×3 layer's (it moves 4 inputs per output).
  *
  * The function: depthwise(weights, x, y, scratch, channelStart, channelEnd, rowStart,
  * rowEnd), byte addresses and index ranges: plane c of the image's input at x + c·H·W·4,
@@ -215,11 +220,11 @@ const WEIGHT_REGISTERS = 9;
 
 /**
  * Accumulator chains (output vectors) per tile. Each chain is kH·kW dependent adds, so
- * more chains overlap more of them; but V8's code generator issues all of a tile's loads
+ * more chains overlap more of them; but V8's code generator issues a straight run of loads
  * first, and the values it cannot keep in registers go to the stack and back. 3×3 (whose
- * 9 weights already fill registers) runs best with one vector per tile, 5×5 with four
- * (A/B against 4 for 3×3: 0.70–0.92× the time; against 1 for 5×5: 0.83–0.92×; 2 and 6–8
- * were no better anywhere).
+ * 9 weights already fill registers) runs best with one vector per tile (against 4:
+ * 0.70–0.92× the time); 5×5 with 4 (or 2: the same) once its kernel rows are a loop, which
+ * bounds the loads in flight (against 25 unrolled taps: 0.64–0.83×).
  */
 function tileChains(s: DepthwiseShape): number {
   return s.kH * s.kW <= WEIGHT_REGISTERS ? 1 : 4;
@@ -249,6 +254,10 @@ interface Emitter {
   acc: Local[];
   /** Up to 9 taps: every weight's splat, loaded once per channel (empty: splat per tile). */
   weightRegisters: Local[];
+  /** The kernel-row loop (5×5 and up): padded row, its end, the row's packed taps. */
+  kernelRow: Local;
+  kernelRowEnd: Local;
+  rowWeights: Local;
 }
 
 /**
@@ -348,29 +357,42 @@ function emitCopyRow(e: Emitter, spans: readonly PhaseSpan[]): void {
 /**
  * One tile: `rows` output rows × vectors with `lanes[v]` valid pixels each (4, or fewer
  * for a row's last vector). Reads the padded rows at `p` (output row r at r·sH padded
- * rows further), writes the output rows at `q`.
+ * rows further), writes the output rows at `q`. With weight registers (3×3) the taps are
+ * unrolled; otherwise (5×5 and up) a loop runs over the kernel rows, splatting each tap's
+ * weight once per tile row, with the row's kW taps unrolled (same tap order).
  */
 function emitTile(e: Emitter, rows: number, lanes: readonly number[], p: Local, q: Local): void {
   const { f, s, layout } = e;
   const V = lanes.length;
   const acc = (r: number, v: number): Local => e.acc[r * V + v]!;
-  for (let r = 0; r < rows; r++) for (let v = 0; v < V; v++) f.get(e.bias).set(acc(r, v));
-  for (let kh = 0; kh < s.kH; kh++) {
-    for (let kw = 0; kw < s.kW; kw++) {
-      const tap = kh * s.kW + kw;
-      const tapOffset = 4 * (kh * layout.rowLen + (kw % s.strideW) * layout.phaseLen + Math.floor(kw / s.strideW));
-      let w = e.weightRegisters[tap];
-      if (w === undefined) {
-        w = e.wv;
-        f.get(e.wc).load32Splat(4 * (1 + tap)).set(w);
-      }
-      for (let r = 0; r < rows; r++) {
-        for (let v = 0; v < V; v++) {
-          const offset = 4 * r * s.strideH * layout.rowLen + 16 * v + tapOffset;
-          f.get(acc(r, v)).get(w).get(p).v128Load(offset).f32x4Mul().f32x4Add().set(acc(r, v));
-        }
+  /** acc[r][v] += w · v128 at (tile row r, vector v) + tapOffset from `base`. */
+  const accumulate = (w: Local, base: Local, tapOffset: number): void => {
+    for (let r = 0; r < rows; r++) {
+      for (let v = 0; v < V; v++) {
+        const offset = 4 * r * s.strideH * layout.rowLen + 16 * v + tapOffset;
+        f.get(acc(r, v)).get(w).get(base).v128Load(offset).f32x4Mul().f32x4Add().set(acc(r, v));
       }
     }
+  };
+  /** Bytes from a kernel row's first tap to tap kw (phase kw mod sW, index ⌊kw/sW⌋). */
+  const columnOffset = (kw: number): number => 4 * ((kw % s.strideW) * layout.phaseLen + Math.floor(kw / s.strideW));
+  for (let r = 0; r < rows; r++) for (let v = 0; v < V; v++) f.get(e.bias).set(acc(r, v));
+  if (e.weightRegisters.length > 0) {
+    for (let kh = 0; kh < s.kH; kh++) {
+      for (let kw = 0; kw < s.kW; kw++) accumulate(e.weightRegisters[kh * s.kW + kw]!, p, 4 * kh * layout.rowLen + columnOffset(kw));
+    }
+  } else {
+    // kernelRow walks the padded rows, rowWeights the packed taps, kH rows.
+    f.get(p).tee(e.kernelRow).i32Const(4 * s.kH * layout.rowLen).i32Add().set(e.kernelRowEnd);
+    f.get(e.wc).set(e.rowWeights);
+    f.loop();
+    for (let kw = 0; kw < s.kW; kw++) {
+      f.get(e.rowWeights).load32Splat(4 * (1 + kw)).set(e.wv);
+      accumulate(e.wv, e.kernelRow, columnOffset(kw));
+    }
+    f.increment(e.kernelRow, 4 * layout.rowLen).increment(e.rowWeights, 4 * s.kW);
+    f.get(e.kernelRow).get(e.kernelRowEnd).i32LtU().brIf(0);
+    f.end();
   }
   for (let r = 0; r < rows; r++) {
     for (let v = 0; v < V; v++) {
@@ -419,6 +441,7 @@ export function emitDepthwise(m: ModuleBuilder, name: string, shape: DepthwiseSh
     wc: f.local(I32), bias: f.local(V128), wv: f.local(V128),
     acc: Array.from({ length: chains }, () => f.local(V128)),
     weightRegisters: [],
+    kernelRow: f.local(I32), kernelRowEnd: f.local(I32), rowWeights: f.local(I32),
   };
   if (s.kH * s.kW <= WEIGHT_REGISTERS) e.weightRegisters = Array.from({ length: s.kH * s.kW }, () => f.local(V128));
   const c = f.local(I32), rows = f.local(I32), rr = f.local(I32), ih = f.local(I32);
