@@ -77,12 +77,14 @@ interface Case {
   h: number;
   w: number;
   k: number;
+  /** The kernel's width when it differs from its height `k`. */
+  kw?: number;
   strides: [number, number];
   pads: [number, number, number, number];
 }
 
 function geometryOf(d: Case): Conv2dGeometry {
-  return conv2dGeometry([1, d.c, d.h, d.w], [d.c, 1, d.k, d.k], attrsOf(d));
+  return conv2dGeometry([1, d.c, d.h, d.w], [d.c, 1, d.k, d.kw ?? d.k], attrsOf(d));
 }
 
 function attrsOf(d: Case): Conv2dAttributes {
@@ -90,7 +92,7 @@ function attrsOf(d: Case): Conv2dAttributes {
 }
 
 function name(d: Case): string {
-  return `C ${d.c} ${d.h}×${d.w} k ${d.k} s ${d.strides.join("×")} pads [${d.pads.join(", ")}]`;
+  return `C ${d.c} ${d.h}×${d.w} k ${d.k}×${d.kw ?? d.k} s ${d.strides.join("×")} pads [${d.pads.join(", ")}]`;
 }
 
 /** The JavaScript twin on the whole image. */
@@ -140,6 +142,13 @@ cases.push({ c: 3, h: 12, w: 20, k: 5, strides: [2, 1], pads: same(5) });
 cases.push({ c: 3, h: 9, w: 17, k: 3, strides: [2, 1], pads: same(3) });
 cases.push({ c: 3, h: 9, w: 17, k: 3, strides: [1, 2], pads: same(3) });
 cases.push({ c: 2, h: 10, w: 23, k: 3, strides: [3, 3], pads: [1, 2, 1, 0] });
+// Other kernels: 1×1, 3×5, 1×7 (≤ 9 taps: weights in registers) and 7×7, 5×3 (kernel-row loop).
+cases.push({ c: 3, h: 6, w: 9, k: 1, strides: [1, 1], pads: [0, 1, 1, 0] });
+cases.push({ c: 3, h: 9, w: 14, k: 3, kw: 5, strides: [1, 2], pads: [1, 2, 1, 2] });
+cases.push({ c: 2, h: 5, w: 21, k: 1, kw: 7, strides: [1, 1], pads: [0, 3, 0, 3] });
+cases.push({ c: 3, h: 15, w: 15, k: 7, strides: [1, 1], pads: same(7) });
+cases.push({ c: 3, h: 16, w: 13, k: 7, strides: [2, 2], pads: same(7) });
+cases.push({ c: 3, h: 12, w: 11, k: 5, kw: 3, strides: [2, 1], pads: [2, 1, 2, 1] });
 
 const ACTIVATIONS: FusedActivation[] = [
   { kind: "none" },
@@ -156,7 +165,7 @@ describe("wasm depthwise vs the JavaScript twin", () => {
       const g = geometryOf(d);
       expect(depthwiseSupported(g)).toBe(true);
       const x = randomTensor([1, d.c, d.h, d.w], 100 + i, -2, 2).data;
-      const w = randomTensor([d.c, 1, d.k, d.k], 200 + i).data;
+      const w = randomTensor([d.c, 1, d.k, d.kw ?? d.k], 200 + i).data;
       const b = randomTensor([d.c], 300 + i).data;
       const kernel = new Kernel(g, act, w, b);
       kernel.load(x);
@@ -185,7 +194,7 @@ describe("wasm depthwise on GhostNet's and PaddleOCR's plane sizes", () => {
     it(`${name(d)} ${act.kind}`, () => {
       const g = geometryOf(d);
       const x = randomTensor([1, d.c, d.h, d.w], 400 + i, -2, 2).data;
-      const w = randomTensor([d.c, 1, d.k, d.k], 500 + i).data;
+      const w = randomTensor([d.c, 1, d.k, d.kw ?? d.k], 500 + i).data;
       const b = randomTensor([d.c], 600 + i).data;
       const kernel = new Kernel(g, act, w, b);
       kernel.load(x);
@@ -212,7 +221,7 @@ describe("wasm depthwise: ranges", () => {
       const g = geometryOf(d);
       const plane = g.outH * g.outW;
       const x = randomTensor([1, d.c, d.h, d.w], 7).data;
-      const w = randomTensor([d.c, 1, d.k, d.k], 8).data;
+      const w = randomTensor([d.c, 1, d.k, d.kw ?? d.k], 8).data;
       const b = randomTensor([d.c], 9).data;
       const kernel = new Kernel(g, { kind: "hardSwish" }, w, b);
       kernel.load(x, SENTINEL);
@@ -294,7 +303,7 @@ describe("wasm depthwise vs onnxruntime", () => {
     it(name(d), async () => {
       const g = geometryOf(d);
       const x = randomTensor([1, d.c, d.h, d.w], 31);
-      const w = randomTensor([d.c, 1, d.k, d.k], 32);
+      const w = randomTensor([d.c, 1, d.k, d.kw ?? d.k], 32);
       const b = randomTensor([d.c], 33);
       const [ref] = await runOrtOp("Conv", {
         opset: 11,
