@@ -5,6 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { TensorDescCodec } from "../../src/loader/paddle/program-desc.js";
+import type { Tensor } from "../../src/tensor/tensor.js";
 
 /** test/fixtures/paddle/<name>. */
 export function paddleFixture(...parts: string[]): string {
@@ -64,6 +66,29 @@ export function writeTar(files: Record<string, Uint8Array>): Uint8Array {
   for (const b of blocks) {
     out.set(b, at);
     at += b.length;
+  }
+  return out;
+}
+
+/**
+ * A combined parameter file (`.pdiparams`): float32 tensors in sorted(name) order, each as
+ * uint32 0, uint64 LoD level 0, uint32 0, int32 TensorDesc size, TensorDesc, data (DESIGN.md §7).
+ * For op tests only: the reader itself is checked against hand-written bytes (fluid.test.ts).
+ */
+export function writeParamsFile(params: ReadonlyMap<string, Tensor>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const name of [...params.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const tensor = params.get(name)!;
+    const desc = TensorDescCodec.encode({ dataType: 5, dims: tensor.shape.slice() }).finish();
+    const header = new DataView(new ArrayBuffer(20));
+    header.setInt32(16, desc.length, true);
+    parts.push(new Uint8Array(header.buffer), desc, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
   }
   return out;
 }

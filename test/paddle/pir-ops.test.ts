@@ -10,11 +10,11 @@
  *   1.softmax
  */
 import { describe, it } from "vitest";
-import { TensorDescCodec } from "../../src/loader/paddle/program-desc.js";
 import { encodeModel, type WriterNode, type WriterTensor } from "../../src/loader/writer.js";
 import { loadModel, Tensor } from "../../src/paddle.js";
 import { expectClose } from "../helpers/compare.js";
 import { runOrt } from "../helpers/ort.js";
+import { writeParamsFile } from "./helpers.js";
 import { seeded } from "./op-harness.js";
 
 type Json = Record<string, unknown>;
@@ -57,22 +57,8 @@ class PirProgram {
     return new TextEncoder().encode(JSON.stringify(doc));
   }
 
-  /** The parameter file: float32 tensors in sorted(name) order, each with its header (DESIGN.md §7). */
   pdiparams(): Uint8Array {
-    const parts: Uint8Array[] = [];
-    for (const { tensor } of [...this.params].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const desc = TensorDescCodec.encode({ dataType: 5, dims: tensor.shape.slice() }).finish();
-      const header = new DataView(new ArrayBuffer(4 + 8 + 4 + 4));
-      header.setInt32(16, desc.length, true);
-      parts.push(new Uint8Array(header.buffer), desc, new Uint8Array(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
-    }
-    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return writeParamsFile(new Map(this.params.map((p) => [p.name, p.tensor])));
   }
 }
 

@@ -148,9 +148,11 @@ export function unsqueeze(o: OpView): void {
   const x = o.input("X");
   const out = o.output("Out");
   if (o.inputList("AxesTensor").length > 0 || o.inputList("AxesTensorList").length > 0) o.fail("axes computed at run time are not supported");
-  const rank = o.rank(x, "X");
+  const axes = o.ints("axes", []);
+  // Non-negative axes land where they say whatever the rank; negative ones need it.
+  const rank = axes.every((a) => a >= 0) && o.dims(x) === undefined ? Math.max(0, ...axes) : o.rank(x, "X");
   const marks: boolean[] = new Array<boolean>(rank).fill(false);
-  for (const axis of o.ints("axes", [])) {
+  for (const axis of axes) {
     const at = axis < 0 ? axis + marks.length + 1 : axis;
     if (at < 0 || at > marks.length) o.fail(`axis ${axis} is out of range`);
     marks.splice(at, 0, true);
