@@ -24,6 +24,7 @@ import { PlanCache, planSlots, shapeKey } from "./plan-cache.js";
 import { type LayerTiming, Stopwatch } from "./profile.js";
 import type { GhostNetWeights } from "./weights.js";
 import type { WasmBackend } from "../wasm/backend.js";
+import { WasmElementwise } from "../wasm/elementwise.js";
 
 /** Options of `GhostNet.forward`. */
 export interface GhostNetForwardOptions {
@@ -112,7 +113,11 @@ export class GhostNet {
   attachBackend(backend: WasmBackend | null): void {
     this.wasm = backend;
     for (const layer of this.weightedLayers()) if (!(layer instanceof Linear) || layer === this.fc1) layer.attachBackend(backend);
-    for (const block of this.ghostBottlenecks) block.seBlock?.attachBackend(backend);
+    const elementwise = backend === null ? undefined : new WasmElementwise(backend);
+    for (const block of this.ghostBottlenecks) {
+      block.seBlock?.attachBackend(backend, elementwise);
+      block.elementwise = elementwise;
+    }
     this.releaseBuffers();
   }
 

@@ -40,6 +40,7 @@ import { addInPlace, scalePlanes } from "../ops/elementwise.js";
 import { Tensor, formatShape } from "../tensor/tensor.js";
 import type { WasmBackend } from "../wasm/backend.js";
 import { WasmConv2d, WasmLinear } from "../wasm/conv.js";
+import type { WasmElementwise } from "../wasm/elementwise.js";
 import { type BottleneckConfig, type ConvBnSpec, type LinearSpec, BN_EPSILON, bottleneckSpecs, convWeightShape } from "./config.js";
 import type { LayerKind, Stopwatch } from "./profile.js";
 import { type GhostNetWeights, batchNormWeights, paramNames, requireWeight } from "./weights.js";
@@ -437,6 +438,8 @@ export class SEBlock {
   private squeezed: Float32Array;
   private scale: Float32Array;
   private readonly ownVectors: readonly [Float32Array, Float32Array, Float32Array];
+  /** The wasm plane means and scale, when the block runs on a backend (useElementwise). */
+  private elementwise: WasmElementwise | undefined;
 
   constructor(name: string, squeeze: LinearSpec, excitation: LinearSpec, weights: GhostNetWeights) {
     this.name = name;
@@ -448,10 +451,11 @@ export class SEBlock {
     this.ownVectors = [this.pooled, this.squeezed, this.scale];
   }
 
-  /** Runs the two small layers on the wasm backend (null: JS again). */
-  attachBackend(backend: WasmBackend | null): void {
+  /** Runs the two small layers on the wasm backend (null: JS again), and its passes with `elementwise`. */
+  attachBackend(backend: WasmBackend | null, elementwise?: WasmElementwise): void {
     this.squeeze.attachBackend(backend);
     this.excitation.attachBackend(backend);
+    this.elementwise = backend === null ? undefined : elementwise;
     if (backend === null) this.useVectors(null);
   }
 
@@ -491,11 +495,12 @@ export class SEBlock {
       hooks.observe?.(this.name, output);
       return;
     }
+    const wasm = this.elementwise;
     for (let i = 0; i < n; i++) {
       const image = i * c * h * w;
-      planeMeans(this.pooled, 0, input.data, image, h * w, c);
+      if (!wasm?.planeMeans(this.pooled, 0, input.data, image, h * w, c)) planeMeans(this.pooled, 0, input.data, image, h * w, c);
       this.excite(this.pooled, this.scale);
-      scalePlanes(output.data, input.data, image, h * w, c, this.scale, 0);
+      if (!wasm?.scalePlanes(output.data, input.data, image, h * w, c, this.scale, 0)) scalePlanes(output.data, input.data, image, h * w, c, this.scale, 0);
     }
     clock?.lap(this.name, "se");
   }
@@ -534,6 +539,8 @@ export class GhostBottleneck {
   readonly shortcutDepthwise?: ConvBN;
   readonly shortcutConv?: ConvBN;
   private readonly residualName: string;
+  /** The wasm residual add, when the block runs on a backend (see GhostNet.attachBackend). */
+  elementwise: WasmElementwise | undefined;
 
   constructor(config: BottleneckConfig, weights: GhostNetWeights) {
     this.name = config.name;
@@ -606,7 +613,7 @@ export class GhostBottleneck {
     if (output.data.length !== shortcut.data.length) {
       throw new ShapeError(`${this.name}: shortcut ${formatShape(shortcut.shape)} does not match output ${formatShape(output.shape)}`);
     }
-    addInPlace(output.data, 0, shortcut.data, 0, output.data.length);
+    if (!this.elementwise?.addInPlace(output.data, 0, shortcut.data, 0, output.data.length)) addInPlace(output.data, 0, shortcut.data, 0, output.data.length);
     clock?.lap(this.residualName, "residual");
     hooks?.observe?.(this.name, output);
   }

@@ -17,9 +17,15 @@ import type { Conv2dGeometry, ConvWorkRange } from "../ops/conv2d.js";
 import { type FusedActivation, NO_ACTIVATION, applyBiasActivation } from "../ops/fused-activation.js";
 import type { WasmBackend } from "./backend.js";
 import { isVectorActivation } from "./kernels/activation.js";
+import {
+  type DepthwiseShape, depthwiseKey, depthwiseModule, depthwiseScratchFloats, depthwiseShapeOf, depthwiseSupported, depthwiseWeightFloats, packDepthwiseWeights,
+} from "./kernels/depthwise.js";
+import { im2colKey, im2colModule, im2colShapeOf, im2colSupported } from "./kernels/im2col.js";
 import { PANEL_ROWS, packPointwisePanels, panelCount, panelFloats, pointwiseKey, pointwiseModule, type PointwiseShape } from "./kernels/pointwise.js";
 
 type PointwiseFunction = (panels: number, x: number, y: number, panelStart: number, panelEnd: number, colStart: number, colEnd: number) => void;
+type DepthwiseFunction = (weights: number, x: number, y: number, scratch: number, channelStart: number, channelEnd: number, rowStart: number, rowEnd: number) => void;
+type Im2colFunction = (x: number, col: number, rowStart: number, rowEnd: number) => void;
 
 /** The pointwise GEMM kernel for `shape` on `backend`. */
 export function pointwiseKernel(backend: WasmBackend, shape: PointwiseShape): PointwiseFunction {
@@ -47,6 +53,8 @@ export class WasmConv2d {
   private readonly kernelActivation: FusedActivation;
   private readonly jsActivation: FusedActivation | null;
   private panels = -1;
+  /** Depthwise weights (bias first per channel), when the conv is depthwise. */
+  private depthwiseWeights = -1;
 
   /** Packs `weight` [M, C/group, kH, kW] (and `bias` [M] or null) into the backend's weight region. */
   constructor(backend: WasmBackend, weight: Float32Array, weightShape: readonly number[], bias: Float32Array | null, group: number, activation: FusedActivation) {
@@ -60,12 +68,19 @@ export class WasmConv2d {
     // Packed now, before any plan: weights always sit below the activations.
     const [M, perGroup, kH, kW] = weightShape as [number, number, number, number];
     if (group === 1 && M > 0 && perGroup * kH * kW > 0) this.panels = packPanels(backend, weight, bias, M, perGroup * kH * kW);
+    else if (group === M && perGroup === 1 && M > 0) {
+      // (The packed layout depends on the window only.)
+      const window = { kH, kW } as DepthwiseShape;
+      this.depthwiseWeights = backend.allocateWeights(depthwiseWeightFloats(M, window));
+      packDepthwiseWeights(weight, bias, M, window, backend.floats, this.depthwiseWeights / 4);
+    }
   }
 
   /** Floats of scratch `run` needs for geometry `g` (im2col of the whole output, or a padded plane). */
   static scratchFloats(g: Conv2dGeometry): number {
     if (isPointwise(g)) return 0;
     if (g.group === 1) return g.inChannels * g.kH * g.kW * g.outH * g.outW;
+    if (depthwiseSupported(g)) return depthwiseScratchFloats(depthwiseShapeOf(g, NO_ACTIVATION));
     return 0;
   }
 
@@ -135,18 +150,29 @@ export class WasmConv2d {
     const P = g.outH * g.outW;
     const panels = this.panels;
     const kernel = pointwiseKernel(this.backend, { K, M, P, activation: this.kernelActivation });
+    const shape = im2colShapeOf(g);
+    const im2col = im2colSupported(g) ? (this.backend.kernel(im2colKey(shape), (memory) => im2colModule(shape, memory)).im2col as Im2colFunction) : null;
     const floats = this.backend.floats;
-    const col = scratch / 4;
     const xImage = g.inChannels * g.inH * g.inW;
     for (let n = 0; n < g.batch; n++) {
-      im2colImage(floats, col, floats, x.byteOffset / 4 + n * xImage, g);
+      if (im2col !== null) im2col(x.byteOffset + n * xImage * 4, scratch, 0, g.outH);
+      else im2colImage(floats, scratch / 4, floats, x.byteOffset / 4 + n * xImage, g);
       kernel(panels, scratch, y.byteOffset + n * g.outChannels * P * 4, panelsRange[0], panelsRange[1], 0, P);
     }
     return true;
   }
 
-  private runDepthwise(_y: Float32Array, _x: Float32Array, _g: Conv2dGeometry, _range: ConvWorkRange, _scratch: number): boolean {
-    return false;
+  /** Depthwise: the kernel per image over the range's channels and rows, with the plan's scratch for its padded rows. */
+  private runDepthwise(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange, scratch: number): boolean {
+    if (this.depthwiseWeights < 0 || scratch < 0 || !depthwiseSupported(g) || g.outChannels < range.channelEnd) return false;
+    const shape = depthwiseShapeOf(g, this.kernelActivation);
+    const kernel = this.backend.kernel(depthwiseKey(shape), (memory) => depthwiseModule(shape, memory)).depthwise as DepthwiseFunction;
+    const xImage = g.inChannels * g.inH * g.inW * 4;
+    const yImage = g.outChannels * g.outH * g.outW * 4;
+    for (let n = 0; n < g.batch; n++) {
+      kernel(this.depthwiseWeights, x.byteOffset + n * xImage, y.byteOffset + n * yImage, scratch, range.channelStart, range.channelEnd, range.rowStart, range.rowEnd);
+    }
+    return true;
   }
 
 }

@@ -210,7 +210,6 @@ function phaseSpans(s: DepthwiseShape, layout: PaddedLayout): PhaseSpan[] {
   return spans;
 }
 
-
 /**
  * Kernels with at most this many taps (3×3) keep every weight's splat in a register for
  * the whole channel (0.93–0.99× the time of a splat per tap and tile on 3×3 stride 1);
