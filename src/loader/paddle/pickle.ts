@@ -79,6 +79,7 @@ export class PyGlobal {
   ) {}
 }
 
+/** Any value the unpickler produces: Python's scalars, bytes, lists, tuples and dicts, numpy arrays and dtypes, and allow-listed globals. */
 export type PickleValue =
   | null
   | boolean
@@ -120,6 +121,7 @@ export interface UnpickleLimits {
   maxObjects?: number;
 }
 
+/** The interpreter's limits unless a caller sets others. */
 export const DEFAULT_UNPICKLE_LIMITS: Readonly<Required<UnpickleLimits>> = {
   maxMemo: 2 ** 20,
   maxStack: 2 ** 20,
