@@ -338,3 +338,31 @@ describe("wasm depthwise: shapes", () => {
     expect(() => depthwiseModule({ ...depthwiseShapeOf(g, { kind: "none" }), outW: 8 }, { minPages: 1 })).toThrow(/inconsistent shape/);
   });
 });
+
+describe("wasm depthwise: memory bounds", () => {
+  it("reads nothing past the image: an image that ends where the memory ends does not trap", () => {
+    for (const d of [
+      { c: 3, h: 7, w: 7, k: 3, strides: [2, 2], pads: same(3) },
+      { c: 2, h: 9, w: 13, k: 5, strides: [1, 1], pads: same(5) },
+      { c: 2, h: 6, w: 11, k: 3, strides: [2, 2], pads: [0, 0, 2, 2] },
+      { c: 2, h: 5, w: 301, k: 3, strides: [1, 1], pads: same(3) },
+    ] satisfies Case[]) {
+      const g = geometryOf(d);
+      const shape = depthwiseShapeOf(g, { kind: "none" });
+      const x = randomTensor([1, d.c, d.h, d.w], 41).data;
+      const w = randomTensor([d.c, 1, d.k, d.k], 42).data;
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const f = new Float32Array(memory.buffer);
+      // Weights, y and scratch from float 0 on; the image's last float is the memory's last.
+      const W0 = 0, Y0 = 1024, S0 = 4096, X0 = f.length - x.length;
+      expect(S0 + depthwiseScratchFloats(shape)).toBeLessThanOrEqual(X0);
+      packDepthwiseWeights(w, null, d.c, shape, f, W0);
+      f.set(x, X0);
+      const run = new WebAssembly.Instance(new WebAssembly.Module(depthwiseModule(shape, { minPages: 1 })), { env: { memory } })
+        .exports.depthwise as (...a: number[]) => void;
+      run(4 * W0, 4 * X0, 4 * Y0, 4 * S0, 0, d.c, 0, g.outH);
+      const y = f.slice(Y0, Y0 + d.c * g.outH * g.outW);
+      expectNear(y, twin(d, x, w, null, { kind: "none" }), name(d));
+    }
+  });
+});

@@ -154,3 +154,25 @@ describe("wasm im2col: shapes", () => {
     expect(() => im2colModule({ ...s, outW: s.outW + 1 }, { minPages: 1 })).toThrow(/inconsistent shape/);
   });
 });
+
+describe("wasm im2col: memory bounds", () => {
+  it("reads nothing past the image: an image that ends where the memory ends does not trap", () => {
+    for (const d of [
+      cases[1]!, cases[2]!, cases[4]!, cases[5]!,
+      { c: 2, h: 4, w: 37, k: [3, 3], strides: [2, 2], pads: [0, 0, 1, 1] },
+      // kw = 2's last v128 pair would end exactly one float past the image's last row.
+      { c: 2, h: 3, w: 41, k: [3, 3], strides: [2, 2], pads: [0, 0, 0, 1] },
+    ] satisfies Case[]) {
+      const s = im2colShapeOf(geometry(d));
+      const x = randomTensor([1, d.c, d.h, d.w], 8).data;
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const f = new Float32Array(memory.buffer);
+      const X = f.length - x.length;
+      expect(im2colFloats(s, s.outH)).toBeLessThanOrEqual(X);
+      f.set(x, X);
+      const run = new WebAssembly.Instance(new WebAssembly.Module(im2colModule(s, { minPages: 1 })), { env: { memory } }).exports.im2col as (...a: number[]) => void;
+      run(4 * X, 0, 0, s.outH);
+      expectSameBits(f.slice(0, im2colFloats(s, s.outH)), referenceCol(s, x, 0, s.outH), label(d));
+    }
+  });
+});
