@@ -1,5 +1,5 @@
 /**
- * A GhostNet as PaddleClas's inference program spells it (conv2d / depthwise_conv2d →
+ * A GhostNet as PaddleClas's inference program spells it (legacy ProgramDesc, and Paddle 3's PIR JSON) (conv2d / depthwise_conv2d →
  * batch_norm → relu, concat of the ghost halves, the SE block's pool2d → squeeze2 →
  * matmul_v2 + elementwise_add → relu → … → clip → unsqueeze2 → elementwise_mul, dropout,
  * reshape2, softmax), written here as real ProgramDesc + .pdiparams bytes from a GhostNet
@@ -18,6 +18,7 @@ import { expectClose } from "../helpers/compare.js";
 import { runOrt } from "../helpers/ort.js";
 import { writeParamsFile } from "./helpers.js";
 import { seeded } from "./op-harness.js";
+import { attr, i32s, i64s, PirProgram } from "./pir-builder.js";
 
 type Attr = { name: string; type: number; i?: number; f?: number; s?: string; ints?: number[]; b?: number };
 const INT = (name: string, i: number): Attr => ({ name, type: 0, i });
@@ -116,6 +117,101 @@ function asPaddleProgram(onnx: OnnxModel): { model: Uint8Array; params: Uint8Arr
   return { model: ProgramDescCodec.encode(program).finish(), params: writeParamsFile(params) };
 }
 
+/** The fixture's graph respelled as the Paddle 3 PIR program PaddleClas 3 exports. */
+function asPirProgram(onnx: OnnxModel): { model: Uint8Array; params: Uint8Array } {
+  const g = onnx.graph;
+  const p = new PirProgram();
+  const ids = new Map<string, number>();
+  const ranks = new Map<string, number>([["x", 4]]);
+  for (const [name, t] of g.constants) {
+    if (t.dtype === "float32" && t.shape.length > 0) ids.set(name, p.param(name, t as Tensor));
+    ranks.set(name, t.shape.length);
+  }
+  ids.set("x", p.data("x", [-1, 3, -1, -1]));
+  const values = (name: string): number[] => Array.from(g.constants.get(name)!.data);
+  const id = (name: string): number => ids.get(name)!;
+  const ints64 = (v: number[]) => p.op("1.full_int_array", [], [[v.length]], [i64s("value", v), attr("dtype", "1.a_dtype", "int64")], "0.t_i64")[0]!;
+  const full = (v: number, dtype = "float32") => p.op("1.full", [], [[1]], [attr("shape", "1.a_intarray", [1]), attr("value", "1.a_scalar", [dtype, v]), attr("dtype", "1.a_dtype", dtype)], dtype === "float32" ? "0.t_f32" : "0.t_i32")[0]!;
+  const unknown = (rank: number) => new Array<number>(rank).fill(-1);
+  for (const node of g.nodes) {
+    const a = node.attributes;
+    const [x, y] = node.inputs;
+    const out = node.outputs[0]!;
+    let rank = ranks.get(x!) ?? 4;
+    let operands: number[];
+    let name: string;
+    let attrs: ReturnType<typeof attr>[] = [];
+    let results = 1;
+    switch (node.opType) {
+      case "Conv": {
+        const group = (a.get("group") as number) ?? 1;
+        const pads = a.get("pads") as number[];
+        name = group > 1 ? "1.depthwise_conv2d" : "1.conv2d";
+        operands = [id(x!), id(y!)];
+        attrs = [i32s("strides", a.get("strides") as number[]), i32s("paddings", [pads[0]!, pads[1]!]), attr("padding_algorithm", "0.a_str", "EXPLICIT"), i32s("dilations", [1, 1]), attr("groups", "0.a_i32", group), attr("data_format", "0.a_str", "NCHW")];
+        break;
+      }
+      case "BatchNormalization": {
+        const [, scale, bias, mean, variance] = node.inputs;
+        name = "1.batch_norm_";
+        operands = [id(x!), id(mean!), id(variance!), id(scale!), id(bias!)];
+        attrs = [attr("is_test", "0.a_bool", true), attr("momentum", "0.a_f32", 0.9), attr("epsilon", "0.a_f32", a.get("epsilon") as number), attr("data_format", "0.a_str", "NCHW"), attr("use_global_stats", "0.a_bool", true), attr("trainable_statistics", "0.a_bool", false)];
+        results = 6;
+        break;
+      }
+      case "Relu":
+        [name, operands] = ["1.relu", [id(x!)]];
+        break;
+      case "GlobalAveragePool":
+        name = "1.pool2d";
+        operands = [id(x!), ints64([1, 1])];
+        attrs = [i32s("strides", [1, 1]), i32s("paddings", [0, 0]), attr("ceil_mode", "0.a_bool", false), attr("exclusive", "0.a_bool", true), attr("data_format", "0.a_str", "NCHW"), attr("pooling_type", "0.a_str", "avg"), attr("global_pooling", "0.a_bool", false), attr("adaptive", "0.a_bool", true), attr("padding_algorithm", "0.a_str", "EXPLICIT")];
+        break;
+      case "Squeeze":
+      case "Unsqueeze":
+        name = node.opType === "Squeeze" ? "1.squeeze" : "1.unsqueeze";
+        operands = [id(x!), ints64(values(y!))];
+        rank += node.opType === "Squeeze" ? -2 : 2;
+        results = 2;
+        break;
+      case "MatMul":
+        [name, operands] = ["1.matmul", [id(x!), id(y!)]];
+        attrs = [attr("transpose_x", "0.a_bool", false), attr("transpose_y", "0.a_bool", false)];
+        break;
+      case "Add":
+      case "Mul":
+        [name, operands] = [node.opType === "Add" ? "1.add" : "1.multiply", [id(x!), id(y!)]];
+        break;
+      case "Clip":
+        [name, operands] = ["1.clip", [id(x!), full(values(node.inputs[1]!)[0]!), full(values(node.inputs[2]!)[0]!)]];
+        break;
+      case "Concat": {
+        const combined = p.op("0.combine", node.inputs.map(id), [[]])[0]!;
+        [name, operands] = ["1.concat", [combined, full(a.get("axis") as number, "int32")]];
+        break;
+      }
+      case "Reshape": {
+        const dropped = p.op("1.dropout", [id(x!), 0], [unknown(rank), unknown(rank)], [attr("p", "1.a_scalar", ["float32", 0.2]), attr("is_test", "0.a_bool", true), attr("mode", "0.a_str", "upscale_in_train"), attr("seed", "0.a_i32", 0), attr("fix_seed", "0.a_bool", false)])[0]!;
+        [name, operands] = ["1.reshape", [dropped, ints64(values(y!))]];
+        rank = values(y!).length;
+        results = 2;
+        break;
+      }
+      case "Softmax":
+        [name, operands] = ["1.softmax", [id(x!)]];
+        attrs = [attr("axis", "0.a_i32", -1)];
+        break;
+      default:
+        throw new Error(`no PIR spelling for ${node.opType} in this test`);
+    }
+    const outIds = p.op(name, operands, Array.from({ length: results }, () => unknown(rank)), attrs);
+    ids.set(out, outIds[0]!);
+    ranks.set(out, rank);
+  }
+  p.fetch(id(g.outputs[0]!.name), [-1, -1]);
+  return { model: p.json(), params: p.pdiparams() };
+}
+
 describe("GhostNet as a Paddle inference program", () => {
   const onnxBytes = makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 5, classCount: 10, calibrationBatch: 1, calibrationSize: 64, inputSize: "dynamic" });
   const files = asPaddleProgram(decodeModel(onnxBytes));
@@ -129,5 +225,13 @@ describe("GhostNet as a Paddle inference program", () => {
     expectClose((await auto.run([x]))[auto.outputNames[0]!]!, ref, 1e-5, "typed GhostNet");
     const graph = await loadModel(files, { engine: "graph" });
     expectClose((await graph.run([x]))[graph.outputNames[0]!]!, ref, 1e-5, "graph executor");
+  });
+
+  it("written as Paddle 3's PIR inference.json: the same, through the typed GhostNet", async () => {
+    const reference = Object.values(await runOrt(onnxBytes, { x: { shape: x.shape, data: x.data } }))[0]!;
+    const pir = await loadModel(asPirProgram(decodeModel(onnxBytes)));
+    expect(pir.engine).toBe("ghostnet");
+    expect(pir.outputNames).toEqual(["fetch_name_0"]);
+    expectClose((await pir.run([x]))["fetch_name_0"]!, { shape: reference.shape, data: reference.data as Float32Array }, 1e-5, "PIR GhostNet");
   });
 });

@@ -14,53 +14,8 @@ import { encodeModel, type WriterNode, type WriterTensor } from "../../src/loade
 import { loadModel, Tensor } from "../../src/paddle.js";
 import { expectClose } from "../helpers/compare.js";
 import { runOrt } from "../helpers/ort.js";
-import { writeParamsFile } from "./helpers.js";
+import { attr, i32s, i64s, PirProgram, type Json } from "./pir-builder.js";
 import { seeded } from "./op-harness.js";
-
-type Json = Record<string, unknown>;
-const dense = (dims: number[], element = "0.t_f32"): Json => ({ "#": "0.t_dtensor", D: [{ "#": element }, dims, "NCHW", [], 0] });
-const attr = (name: string, kind: string, data: unknown): Json => ({ N: name, AT: { "#": kind, D: data } });
-const i32s = (name: string, values: number[]): Json => attr(name, "0.a_array", values.map((v) => ({ "#": "0.a_i32", D: v })));
-const i64s = (name: string, values: number[]): Json => attr(name, "0.a_array", values.map((v) => ({ "#": "0.a_i64", D: v })));
-
-/** A one-block PIR program, built op by op; value ids count up from 1. */
-class PirProgram {
-  private id = 0;
-  readonly ops: Json[] = [];
-  readonly params: { name: string; tensor: Tensor }[] = [];
-
-  data(name: string, dims: number[]): number {
-    const id = ++this.id;
-    this.ops.push({ "#": "1.data", A: [attr("name", "0.a_str", name), attr("shape", "1.a_intarray", dims), attr("dtype", "1.a_dtype", "float32")], I: [], O: [{ "%": id, TT: dense(dims) }] });
-    return id;
-  }
-
-  param(name: string, tensor: Tensor): number {
-    const id = ++this.id;
-    this.ops.unshift({ "#": "p", A: [0, 1, 1, name], DA: [], O: { "%": id, TT: dense(tensor.shape.slice()) }, OA: [1, 0, 1], QA: [] });
-    this.params.push({ name, tensor });
-    return id;
-  }
-
-  op(name: string, operands: number[], results: number[][], attrs: Json[] = [], element = "0.t_f32"): number[] {
-    const ids = results.map(() => ++this.id);
-    this.ops.push({ "#": name, A: attrs, I: operands.map((o) => ({ "%": o })), O: ids.map((id, k) => ({ "%": id, TT: dense(results[k]!, element) })) });
-    return ids;
-  }
-
-  fetch(value: number, dims: number[]): void {
-    this.ops.push({ "#": "1.fetch", A: [attr("name", "0.a_str", "fetch_name_0"), attr("col", "0.a_i32", 0)], I: [{ "%": value }], O: [{ "%": ++this.id, TT: dense(dims) }] });
-  }
-
-  json(): Uint8Array {
-    const doc = { base_code: { magic: "pir", trainable: true, version: 1 }, program: { regions: [{ "#": "region_0", blocks: [{ "#": "block_0", args: [], ops: this.ops }] }] } };
-    return new TextEncoder().encode(JSON.stringify(doc));
-  }
-
-  pdiparams(): Uint8Array {
-    return writeParamsFile(new Map(this.params.map((p) => [p.name, p.tensor])));
-  }
-}
 
 /** Runs the PIR program through loadModel and the ONNX twin through onnxruntime; compares. */
 async function compare(program: PirProgram, x: Tensor, nodes: WriterNode[], initializers: WriterTensor[], tol = 1e-5): Promise<void> {

@@ -67,8 +67,13 @@ export function fillConstant(o: OpView): void {
 function intVector(o: OpView, tensorSlot: string, listSlot: string, attribute: string, base: string): { values?: number[]; value?: string } {
   const g = o.g;
   const tensor = o.optionalInput(tensorSlot);
+  // A constant tensor (PIR's full_int_array) is read here, so the graph keeps a constant target.
+  const constant = tensor !== undefined ? g.constantOf(tensor) : undefined;
+  if (constant !== undefined) return { values: Array.from(constant.data) };
   if (tensor !== undefined) return { value: g.temp("Cast", [tensor], `${base}@int64`, { to: OnnxDataType.INT64 }) };
   const list = o.inputList(listSlot);
+  const pieces = list.map((piece) => g.constantOf(piece));
+  if (list.length > 0 && pieces.every((c) => c !== undefined && c.data.length === 1)) return { values: pieces.map((c) => c!.data[0]!) };
   if (list.length > 0) {
     const flat = g.int64s(`${base}@flat`, [-1]);
     const pieces = list.map((piece) => g.temp("Cast", [g.temp("Reshape", [piece, flat], `${piece}@1d`)], `${piece}@int64`, { to: OnnxDataType.INT64 }));
