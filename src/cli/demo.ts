@@ -6,6 +6,7 @@
  *    network's layer summary.
  * 2. A real model getting a real answer: PaddleOCR's text-direction classifier on a text
  *    line the demo draws itself, upright and turned 180°.
+ * 3. The same lines through PP-LCNet_x0_25_textline_ori read from its Paddle 3 files.
  */
 import { basename } from "node:path";
 import { createClassifier } from "../classifier.js";
@@ -18,6 +19,7 @@ import { listImages, readFileBytes } from "../node/files.js";
 import { formatShape } from "../tensor/tensor.js";
 import { type Command, ENGINE_OPTIONS, engineOptions, engineOptionsHelp, expectPositionals, numberOption, parseCommandLine } from "./args.js";
 import { DEFAULT_FIXTURE, fixtureModelBytes, formatDuration, formatTable } from "./common.js";
+import { paddleDemoPart } from "./demo-paddle.js";
 import { DIRECTION_LABELS, directionInput, directionModelPath } from "./direction.js";
 import { asciiArt, renderTextLine, rotate180 } from "./text-line.js";
 
@@ -69,7 +71,9 @@ export const demoCommand: Command = {
     "  1. a GhostNet with synthetic (seeded) weights on the sample photos in data/images:",
     "     decode, PaddleClas preprocessing, GhostNet, top-5, timings and a layer summary;",
     "  2. PaddleOCR's real text-direction classifier (a Paddle2ONNX MobileNetV3, shipped in",
-    "     data/models) on a text line drawn by the demo, upright and turned 180°.",
+    "     data/models) on a text line drawn by the demo, upright and turned 180°;",
+    "  3. PaddleClas's PP-LCNet text-line orientation classifier straight from its Paddle 3",
+    "     files (inference.json, .pdiparams, and inference.yml's preprocessing and labels).",
     "",
     "Options:",
     `  --scale S    GhostNet width multiplier for part 1 (default ${DEFAULT_FIXTURE.scale})`,
@@ -153,10 +157,12 @@ export const demoCommand: Command = {
         const verdict = best.label === expected[i] ? "right" : `wrong (expected ${expected[i]})`;
         out(`   ${name.padEnd(12)} → ${best.label.padEnd(4)} score ${best.score.toFixed(4)}  (${verdict})`);
       });
-      out(`\nThe whole demo took ${formatDuration(performance.now() - demoStarted)}.`);
     } finally {
       cls.dispose();
     }
+    // 3. A PaddleClas classifier straight from Paddle 3's files (demo-paddle.ts).
+    await paddleDemoPart(out, settings, upright, turned);
+    out(`\nThe whole demo took ${formatDuration(performance.now() - demoStarted)}.`);
     return 0;
   },
 };
