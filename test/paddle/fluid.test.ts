@@ -10,7 +10,7 @@
  * holds b first. y = x·w + b is checked by hand.
  */
 import { describe, expect, it } from "vitest";
-import { loadModel, readTar, decodeProgramDesc, readLegacyProgram, ModelFormatError, ModelValidationError } from "../../src/paddle.js";
+import { loadModel, readTar, decodeProgramDesc, readLegacyProgram, readCombinedParams, IntTensor, ModelFormatError, ModelValidationError } from "../../src/paddle.js";
 import { writeTar } from "./helpers.js";
 
 // ── A minimal protobuf wire writer (tags, varints, length-delimited fields), for the program ──
@@ -114,5 +114,31 @@ describe("fluid layouts from hand-written bytes", () => {
     const huge = new Uint8Array([...header.slice(0, 22), 0x10, 0xff, 0xff, 0xff, 0xff, 0x0f]);
     huge[16] = 8; // desc size 8: data_type 5, dims 2^32 − 1 … (then the desc is cut short)
     await expect(loadModel({ model: MODEL, params: huge })).rejects.toThrow(ModelFormatError);
+  });
+});
+
+describe("parameter element types", () => {
+  // Each tensor: 20 header bytes with the TensorDesc size, the TensorDesc, the data (little-endian).
+  const tensor = (desc: number[], data: number[]) => [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, desc.length, 0, 0, 0, ...desc, ...data];
+
+  it("FP16 and FP64 become float32, INT64 an integer tensor; BF16 is refused by name", () => {
+    const bytes = new Uint8Array([
+      ...tensor([0x08, 0x04, 0x10, 0x02], [0x00, 0x3c, 0x00, 0xc0]), // a: FP16 [1, −2]
+      ...tensor([0x08, 0x06, 0x10, 0x01], [0x9a, 0x99, 0x99, 0x99, 0x99, 0x99, 0xb9, 0x3f]), // b: FP64 [0.1]
+      ...tensor([0x08, 0x03, 0x10, 0x02], [5, 0, 0, 0, 0, 0, 0, 0, 0xf9, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]), // c: INT64 [5, −7]
+    ]);
+    const tensors = readCombinedParams(bytes, [{ name: "a" }, { name: "b" }, { name: "c" }], { maxTensorElements: 100 });
+    expect(Array.from(tensors.get("a")!.data)).toEqual([1, -2]);
+    expect(tensors.get("b")!.data[0]).toBeCloseTo(0.1, 7);
+    expect(tensors.get("c")).toBeInstanceOf(IntTensor);
+    expect(Array.from(tensors.get("c")!.data)).toEqual([5, -7]);
+    const bf16 = new Uint8Array(tensor([0x08, 0x16, 0x10, 0x01], [0x80, 0x3f]));
+    expect(() => readCombinedParams(bf16, [{ name: "w_bf16" }], { maxTensorElements: 100 })).toThrow(/parameter 'w_bf16' has element type BF16/);
+  });
+
+  it("a tensor over maxTensorElements is refused before its data is read", () => {
+    const big = new Uint8Array(tensor([0x08, 0x05, 0x10, 0xe8, 0x07], [])); // FP32 [1000], no data
+    expect(() => readCombinedParams(big, [{ name: "w" }], { maxTensorElements: 100 })).toThrow(/more than the limit of 100 elements/);
+    expect(() => readCombinedParams(big, [{ name: "w" }], { maxTensorElements: 10_000 })).toThrow(/needs 4000 bytes .* only 0 remain/);
   });
 });
