@@ -75,7 +75,9 @@
  * (24 × 112²'s planes, 2.4 MB in and out, no longer fit this core's L2.) Tried and
  * measured, A/B in one process: stride 2 through a plain padded copy, each tap two loads
  * and a shuffle ([0, 2, 4, 6]) instead of the deinterleaved copy (the four stride-2
- * layers 1.42–1.63× slower), 6 or 8 accumulator chains (1.3–1.8× slower: spills), 2
+ * layers 1.42–1.63× slower), 3×3 tiles of 2 output rows that load each padded row's
+ * vectors once for both (stride 1: 0.97–1.02×, no gain; stride 2: slower), 6 or 8
+ * accumulator chains (1.3–1.8× slower: spills), 2
  * (no better), 5×5 sums per kernel row added to the accumulator (slower), no bands (the
  * 112² planes 1.05–1.16× slower), copy loops instead of straight-line copies of rows up
  * to 64 v128s (1.01–1.11× slower). The padded copy is 13–20% of a stride-1 layer's time
