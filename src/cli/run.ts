@@ -13,11 +13,12 @@ import { formatDuration, loadModelFile } from "./common.js";
 
 export const runCommand: Command = {
   name: "run",
-  summary: "run any ONNX model on a .npy input, write its first output as .npy",
+  summary: "run any model (ONNX or Paddle's files) on a .npy input, write its first output as .npy",
   usage: [
     "Usage: ghostnet run MODEL --input X.npy --output Y.npy [options]",
     "",
-    "Feeds X.npy (float32) to the model's first input and writes its first output.",
+    "Feeds X.npy (float32) to the model's first input and writes its first output. MODEL is a .onnx,",
+    "a .pdparams checkpoint, a *_infer.tar, a Paddle inference folder or a .pdmodel/.json program.",
     "",
     "Options:",
     "  --input X.npy    the input tensor (float32 .npy)",
