@@ -77,10 +77,9 @@
  * and a shuffle ([0, 2, 4, 6]) instead of the deinterleaved copy (the four stride-2
  * layers 1.42–1.63× slower), 3×3 tiles of 2 output rows that load each padded row's
  * vectors once for both (stride 1: 0.97–1.02×, no gain; stride 2: slower), 6 or 8
- * accumulator chains (1.3–1.8× slower: spills), 2
- * (no better), 5×5 sums per kernel row added to the accumulator (slower), no bands (the
- * 112² planes 1.05–1.16× slower), copy loops instead of straight-line copies of rows up
- * to 64 v128s (1.01–1.11× slower). The padded copy is 13–20% of a stride-1 layer's time
+ * accumulator chains (1.3–1.8× slower: spills), 2 (no better), 5×5 sums per kernel row
+ * added to the accumulator (slower), no bands (the 112² planes 1.05–1.16× slower), copy
+ * loops instead of straight-line copies of rows up to 64 v128s (1.01–1.11× slower). The padded copy is 13–20% of a stride-1 layer's time
  * and about 40% of a stride-2 3×3 layer's (it moves 4 inputs per output).
  *
  * The function: depthwise(weights, x, y, scratch, channelStart, channelEnd, rowStart,
