@@ -14,7 +14,7 @@ import {
   type DepthwiseShape, depthwiseKey, depthwiseModule, depthwiseScratchFloats, depthwiseShapeOf, depthwiseSupported,
   depthwiseWeightFloats, packDepthwiseWeights,
 } from "../../src/wasm/kernels/depthwise.js";
-import { maxAbs } from "../helpers/compare.js";
+import { maxAbs, seededRandom } from "../helpers/compare.js";
 import { asInput, randomTensor, runOrtOp } from "../ops/harness.js";
 
 /** A depthwise kernel instantiated on its own memory: weights, x, y, scratch regions. */
@@ -363,6 +363,39 @@ describe("wasm depthwise: memory bounds", () => {
       run(4 * W0, 4 * X0, 4 * Y0, 4 * S0, 0, d.c, 0, g.outH);
       const y = f.slice(Y0, Y0 + d.c * g.outH * g.outW);
       expectNear(y, twin(d, x, w, null, { kind: "none" }), name(d));
+    }
+  });
+});
+
+describe("wasm depthwise: random shapes", () => {
+  it("80 seeded random shapes, activations and row/channel ranges agree with the twin", () => {
+    const rand = seededRandom(2026);
+    const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+    for (let i = 0; i < 80; i++) {
+      const k = int(1, 6), kw = int(1, 6);
+      const d: Case = {
+        c: int(1, 6), h: int(1, 17), w: int(1, 23), k, kw, strides: [int(1, 3), int(1, 3)],
+        pads: [int(0, 3), int(0, 3), int(0, 3), int(0, 3)],
+      };
+      // Keep only shapes with an output.
+      if (d.h + d.pads[0] + d.pads[2] < k || d.w + d.pads[1] + d.pads[3] < kw) continue;
+      const g = geometryOf(d);
+      const act = ACTIVATIONS[i % ACTIVATIONS.length]!;
+      const x = randomTensor([1, d.c, d.h, d.w], 700 + i, -2, 2).data;
+      const w = randomTensor([d.c, 1, k, kw], 800 + i).data;
+      const b = randomTensor([d.c], 900 + i).data;
+      const kernel = new Kernel(g, act, w, b);
+      kernel.load(x, 0.125);
+      const c0 = int(0, d.c - 1), c1 = int(c0 + 1, d.c), r0 = int(0, g.outH - 1), r1 = int(r0 + 1, g.outH);
+      kernel.call(c0, c1, r0, r1);
+      const ours = kernel.output();
+      const ref = twin(d, x, w, b, act);
+      const plane = g.outH * g.outW;
+      for (let j = 0; j < ref.length; j++) {
+        const c = Math.floor(j / plane), r = Math.floor((j % plane) / g.outW);
+        if (!(c >= c0 && c < c1 && r >= r0 && r < r1)) ref[j] = 0.125; // outside the range: untouched
+      }
+      expectNear(ours, ref, `${name(d)} ${act.kind} channels [${c0}, ${c1}) rows [${r0}, ${r1})`);
     }
   });
 });
