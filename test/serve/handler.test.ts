@@ -112,7 +112,7 @@ describe("the handler on a real GhostNet (x0.5, 100 classes)", () => {
 
   it("POST /v1/run: .npy in, .npy out, equal to model.run", async () => {
     const input = imageLikeBatch(1, 11, 64);
-    const response = await handler.fetch(post("/v1/run", writeNpy(input), "application/x-npy"));
+    const response = await handler.fetch(post("/v1/run", writeNpy(input) as Uint8Array<ArrayBuffer>, "application/x-npy"));
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("application/x-npy");
     const output = readNpy(new Uint8Array(await response.arrayBuffer()));

@@ -15,6 +15,9 @@ import { Tensor, type TensorLike } from "../../src/tensor/tensor.js";
 
 export const root = fileURLToPath(new URL("../../", import.meta.url));
 
+/** Bytes over a plain ArrayBuffer (what the DOM types accept as a fetch body). */
+export type Bytes = Uint8Array<ArrayBuffer>;
+
 /**
  * GhostNet x0.5 with 100 classes and a dynamic input size (~0.8 s to make), calibrated at
  * 224² so the sample photos give unsaturated softmaxes (top scores 0.18–0.59).
@@ -24,7 +27,7 @@ export function smallGhostNetBytes(): Uint8Array {
 }
 
 /** The sample photos shipped in data/images, by file name. */
-export function sampleImages(): { name: string; bytes: Uint8Array }[] {
+export function sampleImages(): { name: string; bytes: Bytes }[] {
   return ["whl_demo.jpg", "ILSVRC2012_val_00010010.jpeg", "ILSVRC2012_val_00000010.jpeg"].map((name) => ({
     name,
     bytes: new Uint8Array(readFileSync(join(root, "data", "images", name))),
@@ -41,7 +44,7 @@ function crc32(bytes: Uint8Array): number {
   return ~crc >>> 0;
 }
 
-function pngChunk(type: string, data: Uint8Array): Uint8Array {
+function pngChunk(type: string, data: Uint8Array): Bytes {
   const out = new Uint8Array(12 + data.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, data.length);
@@ -52,7 +55,7 @@ function pngChunk(type: string, data: Uint8Array): Uint8Array {
 }
 
 /** A well-formed PNG header (IHDR with valid CRC) claiming width × height RGB, then IEND; no pixels. */
-export function pngClaiming(width: number, height: number): Uint8Array {
+export function pngClaiming(width: number, height: number): Bytes {
   const ihdr = new Uint8Array(13);
   const view = new DataView(ihdr.buffer);
   view.setUint32(0, width);
@@ -63,7 +66,7 @@ export function pngClaiming(width: number, height: number): Uint8Array {
   return concat(parts);
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
+export function concat(parts: Uint8Array[]): Bytes {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -74,7 +77,7 @@ export function concat(parts: Uint8Array[]): Uint8Array {
 }
 
 /** Seeded garbage bytes. */
-export function garbage(length: number, seed = 1): Uint8Array {
+export function garbage(length: number, seed = 1): Bytes {
   const out = new Uint8Array(length);
   let s = seed;
   for (let i = 0; i < length; i++) {
@@ -85,7 +88,7 @@ export function garbage(length: number, seed = 1): Uint8Array {
 }
 
 /** A multipart/form-data body of files, and its Content-Type. */
-export function multipartBody(files: { name: string; bytes: Uint8Array; type?: string }[], boundary = "ghostnet-test-boundary-1234"): { body: Uint8Array; contentType: string } {
+export function multipartBody(files: { name: string; bytes: Uint8Array; type?: string }[], boundary = "ghostnet-test-boundary-1234"): { body: Bytes; contentType: string } {
   const text = (s: string): Uint8Array => new TextEncoder().encode(s);
   const parts: Uint8Array[] = [];
   files.forEach((file, i) => {
@@ -126,7 +129,7 @@ export function fakeModel(classes = 4, delayMs = 0, failOn?: number): Model & { 
 }
 
 /** A small smooth JPEG (width × height, seeded colours), quick to decode: for load, not for answers. */
-export function smallJpeg(seed: number, width = 120, height = 96): Uint8Array {
+export function smallJpeg(seed: number, width = 120, height = 96): Bytes {
   const data = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
