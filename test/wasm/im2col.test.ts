@@ -9,7 +9,7 @@ import { attr } from "../../src/loader/writer.js";
 import { type Conv2dGeometry, conv2d, conv2dGeometry } from "../../src/ops/conv2d.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import { type Im2colShape, im2colFloats, im2colKey, im2colModule, im2colShapeOf, im2colSupported } from "../../src/wasm/kernels/im2col.js";
-import { expectClose } from "../helpers/compare.js";
+import { expectClose, seededRandom } from "../helpers/compare.js";
 import { asInput, randomTensor, runOrtOp } from "../ops/harness.js";
 
 const SENTINEL = -999.5;
@@ -173,6 +173,25 @@ describe("wasm im2col: memory bounds", () => {
       const run = new WebAssembly.Instance(new WebAssembly.Module(im2colModule(s, { minPages: 1 })), { env: { memory } }).exports.im2col as (...a: number[]) => void;
       run(4 * X, 0, 0, s.outH);
       expectSameBits(f.slice(0, im2colFloats(s, s.outH)), referenceCol(s, x, 0, s.outH), label(d));
+    }
+  });
+});
+
+describe("wasm im2col: random shapes", () => {
+  it("60 seeded random shapes and row ranges match the formula bit for bit", () => {
+    const rand = seededRandom(77);
+    const int = (lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+    for (let i = 0; i < 60; i++) {
+      const d: Case = {
+        c: int(1, 4), h: int(1, 15), w: int(1, 40), k: [int(1, 5), int(1, 5)], strides: [int(1, 3), int(1, 3)],
+        pads: [int(0, 3), int(0, 3), int(0, 3), int(0, 3)],
+      };
+      if (d.h + d.pads[0] + d.pads[2] < d.k[0] || d.w + d.pads[1] + d.pads[3] < d.k[1]) continue;
+      const s = im2colShapeOf(geometry(d));
+      const x = randomTensor([1, d.c, d.h, d.w], 100 + i).data;
+      const r0 = int(0, s.outH - 1), r1 = int(r0 + 1, s.outH);
+      const [col] = runIm2col(s, x, [[r0, r1]]);
+      expectSameBits(col!, referenceCol(s, x, r0, r1), `${label(d)} rows [${r0}, ${r1})`);
     }
   });
 });
