@@ -339,8 +339,11 @@ function legacyOp(type: string, inputs: Record<string, string[]>, outputs: Recor
   return { type, inputs: new Map(Object.entries(inputs)), outputs: new Map(Object.entries(outputs)), attrs };
 }
 
+/** Arrays nest one level in real files (an array of numbers); deeper ones are not attributes of ours. */
+const MAX_ATTRIBUTE_DEPTH = 4;
+
 /** One attribute value `{ "#": kind, "D": data }` → a plain value, or undefined for kinds of no use here. */
-function attributeValue(at: Record<string, Json>): PaddleAttribute | undefined {
+function attributeValue(at: Record<string, Json>, depth = 0): PaddleAttribute | undefined {
   const kind = at["#"];
   const data = at.D;
   switch (kind) {
@@ -362,8 +365,8 @@ function attributeValue(at: Record<string, Json>): PaddleAttribute | undefined {
       return typeof value === "number" || typeof value === "boolean" ? value : undefined;
     }
     case "0.a_array": {
-      if (!Array.isArray(data)) return undefined;
-      const items = data.map((d) => (isObject(d) ? attributeValue(d) : undefined));
+      if (!Array.isArray(data) || depth >= MAX_ATTRIBUTE_DEPTH) return undefined;
+      const items = data.map((d) => (isObject(d) ? attributeValue(d, depth + 1) : undefined));
       if (items.every((i) => typeof i === "number")) return items as number[];
       if (items.every((i) => typeof i === "boolean")) return items as boolean[];
       if (items.every((i) => typeof i === "string")) return items as string[];
