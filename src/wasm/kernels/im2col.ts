@@ -19,6 +19,10 @@
  * only when all its floats are in the row) and writes exactly col's floats (lane stores
  * at the ends), so threads may fill neighbouring row ranges of a shared col.
  *
+ * Measured on the stem (3 × 224² → col 27 × 112², 1.35 MB), medians of 21 interleaved
+ * rounds of 10 calls after a 500 ms warm-up (2026-12-06, shared 2-core AMD EPYC): 0.066 ms
+ * against 1.66 ms for the JavaScript `im2colImage` (src/wasm/conv.ts), per-round 25×.
+ *
  * The function: im2col(x, col, rowStart, rowEnd), byte addresses of the image (plane c at
  * x + c·H·W·4) and of col (row r at col + r·(rowEnd − rowStart)·outW·4).
  */
