@@ -7,7 +7,8 @@ import { loadModel } from "../load-model.js";
 import { KNOWN_OPTIONS } from "../load-options.js";
 import type { Model } from "../model.js";
 import { loadImageNetLabels, readLabelFile } from "../node/data.js";
-import { readModelFile } from "../node/files.js";
+import type { ModelSource } from "../loader/formats.js";
+import { readModelPath } from "../node/model-path.js";
 import { createPreprocessPool } from "../node/preprocess-pool.js";
 import { serveNode } from "../node/serve-node.js";
 // --threads N: registers the worker_threads pool loadModel opens.
@@ -97,18 +98,19 @@ export const serveCommand: Command = {
     const modelPath = stringOption(values, "model");
     const labelsPath = stringOption(values, "labels");
 
-    let bytes: Uint8Array;
+    // --model: a .onnx, .pdparams, .tar, Paddle program or inference folder (src/node/model-path.ts).
+    let source: ModelSource;
     if (modelPath === undefined) {
       io.err(SYNTHETIC_WEIGHTS_NOTE);
-      bytes = (await fixtureModelBytes()).bytes;
+      source = (await fixtureModelBytes()).bytes;
     } else {
-      bytes = await readModelFile(modelPath);
+      source = (await readModelPath(modelPath)).source;
     }
     const loadOptions: Record<string, unknown> = { ...settings };
     if (loadModelHasBackend) loadOptions.backend = backend;
-    const model: Model = await loadModel(bytes, loadOptions);
+    const model: Model = await loadModel(source, loadOptions);
     const labels = labelsPath === undefined ? await loadImageNetLabels() : await readLabelFile(labelsPath);
-    const signature = modelSignature(bytes);
+    const signature = source instanceof Uint8Array ? modelSignature(source) : undefined;
     const pool = decodeThreads > 0 ? await createPreprocessPool(decodeThreads) : undefined;
     const handler = createHandler(model, {
       labels,
