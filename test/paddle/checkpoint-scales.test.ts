@@ -76,4 +76,13 @@ describe("GhostNet checkpoints of every shipped scale", () => {
       b.dispose();
     }
   });
+
+  it("keys that are PaddleClas parameter names (paddle.static.save) are taken as they are", () => {
+    const config = ghostNetConfig(0.5, 5);
+    const weights = makeGhostNetWeights(config, 5, 1, 32);
+    const found = ghostNetFromCheckpoint(readPaddleCheckpoint(pickleStateDict(weights, new Map())));
+    expect(found.config.scale).toBe(0.5);
+    expect(found.config.classCount).toBe(5);
+    expect(found.weights.get("fc_1_offset")!.data).toEqual(weights.get("fc_1_offset")!.data);
+  });
 });

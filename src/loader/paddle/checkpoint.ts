@@ -173,10 +173,20 @@ const SUPPORTED =
 /**
  * The GhostNet in a checkpoint: its config (scale and class count read off the shapes)
  * and its weights under PaddleClas's parameter names. A prefix shared by every key (a
- * wrapper layer's attribute, e.g. "backbone.") is dropped. Throws ModelFormatError when
+ * wrapper layer's attribute, e.g. "backbone.") is dropped; a checkpoint whose keys are
+ * the parameter names themselves (`conv1_weights`, as `paddle.static.save` writes) is
+ * taken as it is. Throws ModelFormatError when
  * the checkpoint is not a GhostNet, ShapeError when a weight has the wrong shape.
  */
 export function ghostNetFromCheckpoint(checkpoint: PaddleCheckpoint): { config: GhostNetConfig; weights: Map<string, WeightTensor> } {
+  // Keys that are already parameter names (`paddle.static.save`, fluid-era files): take them as they are.
+  if (checkpoint.tensors.has(paramNames.weights("conv1")) && !checkpoint.tensors.has(STEM_KEY)) {
+    const weights = new Map<string, WeightTensor>();
+    for (const [key, array] of checkpoint.tensors) {
+      if (array.data instanceof Float32Array) weights.set(key, { shape: array.shape, data: array.data });
+    }
+    return { config: findGhostNetConfig(weights), weights };
+  }
   const stemKey = [...checkpoint.tensors.keys()].find((k) => k === STEM_KEY || k.endsWith(`.${STEM_KEY}`));
   if (stemKey === undefined) {
     const keys = [...checkpoint.tensors.keys()].slice(0, 3).map((k) => `'${quoteName(k)}'`);
