@@ -68,19 +68,23 @@ def write(out, tensors):
 
 
 def dump_program(prefix, x, out):
-    """Every float tensor variable of block 0 that is not a parameter, fetched in op order."""
+    """Every float tensor of block 0 that a later op reads (not parameters), fetched in op order."""
     import paddle
     paddle.enable_static()
     exe = paddle.static.Executor(paddle.CPUPlace())
     program, feed_names, fetch_targets = paddle.static.load_inference_model(prefix, exe)
     block = program.global_block()
+    # Outputs nothing reads (batch_norm's saved statistics, …) may be left unwritten at inference.
+    read = set()
+    for op in block.ops:
+        read.update(op.input_arg_names)
     names, seen = [], set(feed_names)
     for op in block.ops:
         if op.type in ("feed", "fetch"):
             continue
         for name in op.output_arg_names:
             var = block.var(name) if block.has_var(name) else None
-            if name in seen or var is None or var.persistable:
+            if name in seen or name not in read or var is None or var.persistable:
                 continue
             if var.type != paddle.framework.core.VarDesc.VarType.LOD_TENSOR or var.dtype != paddle.float32:
                 continue
