@@ -14,75 +14,16 @@
  * src/index.ts (platform "browser"), the fixture GhostNet x0.5 at 64×64 with its logits as
  * output, made once in Node and handed over as bytes.
  */
-import { execFile } from "node:child_process";
-import { readFile, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { imageLikeBatch, makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
 import { launchChromium, type Browser } from "./browser.js";
 import { maxAbsDiff, requireBinary, root } from "./harness.js";
-// @ts-expect-error a plain .mjs module shared with the other runtimes
-import { BACKEND_FIXTURE, BACKEND_INPUT_SEED } from "./backend-job.mjs";
-// @ts-expect-error plain .mjs build scripts
-import { bundleLibrary } from "../../scripts/build-web.mjs";
-
-const run = promisify(execFile);
-const deno = join(root, "node_modules", ".bin", "deno");
-const bun = join(root, "node_modules", ".bin", "bun");
-const jobRunner = join(root, "test", "runtimes", "run-backend-job.mjs");
-
-interface Ran {
-  engine: string;
-  backend: string;
-  shape: number[];
-  data: number[];
-}
-interface Refused {
-  isBackendUnavailable: boolean;
-  isGhostnetError: boolean;
-  name: string;
-  code: string;
-  message: string;
-}
-type Attempt = { ran: Ran; error?: undefined } | { error: Refused; ran?: undefined };
-export interface BackendJob {
-  runtime: string;
-  hasWebAssembly: boolean;
-  runs: Record<string, Attempt>;
-  violations?: { directive: string; blocked: string }[];
-}
-
-const ENGINES = ["ghostnet", "graph"] as const;
+import { type BackendJob, ENGINES, type Ran, bun, deno, runBackendJob, writeBackendFiles } from "./backend-harness.js";
 
 let folder: string;
 let node: BackendJob;
-
-/**
- * Writes the bundle, the fixture and the input into a fresh folder under test-output/
- * (inside the package: Deno resolves nothing for files outside it) and returns it.
- */
-export async function writeBackendFiles(): Promise<string> {
-  await mkdir(join(root, "test-output"), { recursive: true });
-  const dir = await mkdtemp(join(root, "test-output", "wasm-backend-"));
-  await bundleLibrary({ outfile: join(dir, "ghostnet.js") });
-  await writeFile(join(dir, "fixture.onnx"), makeGhostNetFixture(BACKEND_FIXTURE));
-  const input = imageLikeBatch(1, BACKEND_INPUT_SEED, 64);
-  await writeFile(join(dir, "input.f32"), new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength));
-  return dir;
-}
-
-/** Runs run-backend-job.mjs under `command` on the files in `dir` and parses its JSON. */
-export async function runBackendJob(command: string[], dir: string, runtime: string, extra: string[] = []): Promise<BackendJob> {
-  const [file, ...args] = command;
-  const { stdout } = await run(
-    file!,
-    [...args, jobRunner, join(dir, "ghostnet.js"), join(dir, "fixture.onnx"), join(dir, "input.f32"), runtime, ...extra],
-    { cwd: root, maxBuffer: 64 << 20, timeout: 60_000, env: { ...process.env, NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" } },
-  );
-  return JSON.parse(stdout.trim().split("\n").at(-1)!) as BackendJob;
-}
 
 /** The run `key` ("ghostnet/wasm") of `job`, failing with the error it threw when it did not run. */
 function ran(job: BackendJob, key: string): Ran {
