@@ -10,17 +10,31 @@ export function jobInput() {
   return { shape: [1, 3, 64, 64], data };
 }
 
-/** Loads `bytes` with threads 1 and 2 and returns what ran and the two outputs as plain numbers. */
+/**
+ * Loads `bytes` three ways: the plain JS kernels on threads 1 and 2 (threads run the JS
+ * kernels), and with the default options (the WebAssembly kernels where they run). Returns
+ * what ran and the outputs as plain numbers.
+ */
 export async function runJob(lib, bytes) {
-  const one = await lib.loadModel(bytes, { threads: 1 });
-  const two = await lib.loadModel(bytes, { threads: 2 });
+  const one = await lib.loadModel(bytes, { threads: 1, backend: "js" });
+  const two = await lib.loadModel(bytes, { threads: 2, backend: "js" });
+  const auto = await lib.loadModel(bytes);
   try {
     const input = jobInput();
     const outOne = Object.values(await one.run([input]))[0];
     const outTwo = Object.values(await two.run([input]))[0];
-    return { engine: two.engine, threads: two.threads, shape: Array.from(outOne.shape), one: Array.from(outOne.data), two: Array.from(outTwo.data) };
+    const outAuto = Object.values(await auto.run([input]))[0];
+    return {
+      engine: two.engine,
+      threads: two.threads,
+      shape: Array.from(outOne.shape),
+      one: Array.from(outOne.data),
+      two: Array.from(outTwo.data),
+      auto: { backend: auto.backend, data: Array.from(outAuto.data) },
+    };
   } finally {
     one.dispose();
+    auto.dispose();
     await two.dispose();
   }
 }
