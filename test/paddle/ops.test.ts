@@ -310,7 +310,7 @@ describe("unsupported ops", () => {
     try {
       runOne({
         feeds: { x: seeded([1, 2], 19) },
-        ops: [op("gelu", { X: "x" }, { Out: "a" }), op("roi_align", { X: "a" }, { Out: "b" }), op("gelu", { X: "b" }, { Out: "c" })],
+        ops: [op("yolo_box", { X: "x" }, { Out: "a" }), op("roi_align", { X: "a" }, { Out: "b" }), op("yolo_box", { X: "b" }, { Out: "c" })],
         fetch: ["c"],
       });
     } catch (e) {
@@ -319,7 +319,7 @@ describe("unsupported ops", () => {
     expect(error).toBeInstanceOf(ModelValidationError);
     const problems = (error as ModelValidationError).problems;
     expect(problems).toEqual([
-      "unsupported Paddle op 'gelu' (the op writing 'a' and 1 more)",
+      "unsupported Paddle op 'yolo_box' (the op writing 'a' and 1 more)",
       "unsupported Paddle op 'roi_align' (the op writing 'b')",
     ]);
   });
@@ -335,5 +335,68 @@ describe("unsupported ops", () => {
         fetch: ["b"],
       }),
     ).toThrow(/2 problems: Paddle op 'pool2d' writing 'a': data_format 'NHWC' is not supported.*Paddle op 'dropout' writing 'b'/);
+  });
+});
+
+describe("ops of other PaddleClas families (ViT, ResNet variants): gelu, layer_norm, prelu, reductions, stack, pow", () => {
+  const x = seeded([2, 3, 4], 21);
+  const map = (f: (v: number, i: number) => number) => new Tensor(x.shape, x.data.map(f));
+
+  it("gelu exact and approximate; silu; exp, sqrt of |x|, pow", () => {
+    const erf = (z: number): number => {
+      // Abramowitz–Stegun 7.1.26 is too coarse for 1e-5; integrate instead (Simpson, 2000 steps).
+      const n = 2000;
+      const h = z / n;
+      let s = 1 + Math.exp(-z * z);
+      for (let k = 1; k < n; k++) s += (k % 2 ? 4 : 2) * Math.exp(-((k * h) ** 2));
+      return ((2 / Math.sqrt(Math.PI)) * h * s) / 3;
+    };
+    const run = (type: string, attrs: Record<string, number | boolean> = {}, input = x) =>
+      runOne({ feeds: { x: input }, ops: [op(type, { X: "x" }, { Out: "y" }, attrs)], fetch: ["y"] });
+    expectClose(run("gelu"), map((v) => 0.5 * v * (1 + erf(v / Math.SQRT2))));
+    expectClose(run("gelu", { approximate: true }), map((v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)))));
+    expectClose(run("silu"), map((v) => v / (1 + Math.exp(-v))));
+    expectClose(run("exp"), map((v) => Math.exp(v)));
+    const positive = new Tensor(x.shape, x.data.map((v) => Math.abs(v) + 0.1));
+    expectClose(run("sqrt", {}, positive), new Tensor(x.shape, positive.data.map(Math.sqrt)));
+    expectClose(run("pow", { factor: 3 }), map((v) => v ** 3));
+  });
+
+  it("layer_norm over the trailing dims with Scale and Bias stored flat", () => {
+    const scale = seeded([12], 22);
+    const bias = seeded([12], 23);
+    const y = runOne({ feeds: { x }, constants: { scale, bias }, ops: [op("layer_norm", { X: "x", Scale: "scale", Bias: "bias" }, { Y: "y", Mean: "m", Variance: "v" }, { begin_norm_axis: 1, epsilon: 1e-5 })], fetch: ["y"] });
+    const ref = new Tensor(x.shape);
+    for (let n = 0; n < 2; n++) {
+      const row = Array.from(x.data.subarray(n * 12, n * 12 + 12));
+      const mean = row.reduce((a, b) => a + b, 0) / 12;
+      const variance = row.reduce((a, b) => a + (b - mean) ** 2, 0) / 12;
+      row.forEach((v, k) => (ref.data[n * 12 + k] = ((v - mean) / Math.sqrt(variance + 1e-5)) * scale.data[k]! + bias.data[k]!));
+    }
+    expectClose(y, ref);
+  });
+
+  it("prelu per channel and shared; reduce_mean/sum/max over dims, kept or not, and over all", () => {
+    const alpha = new Tensor([3], Float32Array.of(0.1, 0.2, 0.3));
+    const pc = runOne({ feeds: { x }, constants: { alpha }, ops: [op("prelu", { X: "x", Alpha: "alpha" }, { Out: "y" }, { mode: "channel" })], fetch: ["y"] });
+    expectClose(pc, map((v, i) => (v >= 0 ? v : v * alpha.data[Math.floor(i / 4) % 3]!)));
+    const shared = runOne({ feeds: { x }, constants: { a: new Tensor([1], Float32Array.of(0.25)) }, ops: [op("prelu", { X: "x", Alpha: "a" }, { Out: "y" }, { mode: "all" })], fetch: ["y"] });
+    expectClose(shared, map((v) => (v >= 0 ? v : 0.25 * v)));
+    const mean = runOne({ feeds: { x }, ops: [op("reduce_mean", { X: "x" }, { Out: "y" }, { dim: [-1], keep_dim: true })], fetch: ["y"] });
+    expect(mean.shape).toEqual([2, 3, 1]);
+    expect(mean.data[4]).toBeCloseTo((x.data[16]! + x.data[17]! + x.data[18]! + x.data[19]!) / 4, 6);
+    const sum = runOne({ feeds: { x }, ops: [op("reduce_sum", { X: "x" }, { Out: "y" }, { dim: [1] })], fetch: ["y"] });
+    expect(sum.shape).toEqual([2, 4]);
+    expect(sum.data[0]).toBeCloseTo(x.data[0]! + x.data[4]! + x.data[8]!, 6);
+    const max = runOne({ feeds: { x }, ops: [op("reduce_max", { X: "x" }, { Out: "y" }, { reduce_all: true })], fetch: ["y"] });
+    expect(max.data.length).toBe(1);
+    expect(max.data[0]).toBe(Math.max(...x.data));
+  });
+
+  it("stack inserts a dim at axis and joins along it", () => {
+    const b = seeded([2, 3, 4], 24);
+    const y = runOne({ feeds: { x, b }, ops: [op("stack", { X: ["x", "b"] }, { Y: "y" }, { axis: -1 })], fetch: ["y"] });
+    expect(y.shape).toEqual([2, 3, 4, 2]);
+    expect([y.data[0], y.data[1], y.data[2]]).toEqual([x.data[0], b.data[0], x.data[1]]);
   });
 });

@@ -139,3 +139,32 @@ export function clip(o: OpView): void {
   const max = o.optionalInput("Max") ?? o.g.scalar(`${out}@max`, o.float("max"));
   o.g.node("Clip", [x, min, max], [out]);
 }
+
+/**
+ * reduce_mean / reduce_sum / reduce_max / reduce_min: over `dim` (negative counts from the
+ * end), all dims when `reduce_all` or `dim` is empty; `keep_dim` keeps them as size 1.
+ */
+export function reduce(onnxOp: "ReduceMean" | "ReduceSum" | "ReduceMax" | "ReduceMin"): (o: OpView) => void {
+  return (o) => {
+    const g = o.g;
+    const x = o.input("X");
+    const out = o.output("Out");
+    const dims = o.ints("dim", []);
+    const all = o.bool("reduce_all", false) || dims.length === 0;
+    const keepdims = o.bool("keep_dim", false) ? 1 : 0;
+    if (onnxOp === "ReduceSum") {
+      // ReduceSum takes its axes as an input from opset 13.
+      g.node(onnxOp, all ? [x] : [x, g.int64s(`${out}@axes`, dims)], [out], { keepdims });
+      return;
+    }
+    g.node(onnxOp, [x], [out], all ? { keepdims } : { axes: dims, keepdims });
+  };
+}
+
+/** pow: y = x ^ factor (the FactorTensor input, or the `factor` attribute). */
+export function pow(o: OpView): void {
+  const x = o.input("X");
+  const out = o.output("Out");
+  const exponent = o.optionalInput("FactorTensor") ?? o.g.scalar(`${out}@factor`, o.float("factor", 1));
+  o.g.node("Pow", [x, exponent], [out]);
+}

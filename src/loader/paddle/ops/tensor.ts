@@ -215,3 +215,16 @@ export function cast(o: OpView): void {
 export function assign(o: OpView): void {
   o.g.node("Identity", [o.input("X")], [o.output("Out")]);
 }
+
+/** stack: the inputs, each given a new dim at `axis`, joined along it (output slot Y). */
+export function stack(o: OpView): void {
+  const g = o.g;
+  const inputs = o.inputList("X");
+  if (inputs.length === 0) o.fail("input 'X' is empty");
+  const out = o.output("Y");
+  let axis = o.int("axis", 0);
+  if (axis < 0) axis += o.rank(inputs[0]!, "X") + 1;
+  const axes = g.int64s(`${out}@axis`, [axis]);
+  const expanded = inputs.map((v) => g.temp("Unsqueeze", [v, axes], `${v}@stacked`));
+  g.node("Concat", expanded, [out], { axis });
+}
