@@ -23,7 +23,6 @@ interface Job<I, O> {
   input?: I;
   solo?: () => Promise<unknown>;
   queuedAt: number;
-  cancelled: boolean;
   resolve(value: O | unknown): void;
   reject(error: unknown): void;
 }
@@ -87,16 +86,16 @@ export class BatchScheduler<I, O> {
   private enqueue(partial: Pick<Job<I, O>, "kind" | "key" | "input" | "solo">): Ticket<O> {
     let job!: Job<I, O>;
     const result = new Promise<O>((resolve, reject) => {
-      job = { ...partial, queuedAt: this.now(), cancelled: false, resolve: resolve as (v: unknown) => void, reject };
+      job = { ...partial, queuedAt: this.now(), resolve: resolve as (v: unknown) => void, reject };
     });
     this.queue.push(job);
     this.pump();
     return {
       result,
       cancel: () => {
-        job.cancelled = true;
         const at = this.queue.indexOf(job);
-        if (at !== -1) this.queue.splice(at, 1);
+        if (at === -1) return; // started or done already: nothing to change
+        this.queue.splice(at, 1);
         this.pump();
       },
     };
