@@ -151,4 +151,21 @@ describe("ghostnet compare against onnxruntime's intermediates", () => {
     expect(r.code).toBe(3);
     expect(r.stdout).toMatch(/first divergence: conv1 \(shape \[1, 4, 112, 112\] vs reference \[1, 4, 2, 2\]/);
   });
+
+  it("a reference folder with an index.json (a trace, or the Python dump) is read by its name → file list; paths in it are ignored", async () => {
+    const traced = join(work, "trace-for-index");
+    expect((await runCli(["trace", checkpoint, "--input", inputPath, "--out", traced])).code).toBe(0);
+    // Rename one file and say so in the index: compare must follow the index, not the name mapping.
+    const index = JSON.parse(await readFile(join(traced, "index.json"), "utf8")) as { tensors: { name: string; file: string }[] };
+    const fs = await import("node:fs/promises");
+    await fs.rename(join(traced, "conv1.npy"), join(traced, "renamed.npy"));
+    index.tensors[0]!.file = "renamed.npy";
+    index.tensors[1]!.file = "../x.npy";
+    await writeFile(join(traced, "index.json"), JSON.stringify(index));
+    const r = await runCli(["compare", checkpoint, "--input", inputPath, "--reference", traced, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { layers: { name: string; status: string; maxAbs: number }[] };
+    expect(report.layers[0]).toMatchObject({ name: "conv1", status: "ok", maxAbs: 0 });
+    expect(report.layers[1]!.status).toBe("missing");
+  });
 });
