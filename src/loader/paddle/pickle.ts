@@ -713,17 +713,20 @@ class Unpickler {
   }
 }
 
+/** Typed arrays use the host's byte order; every JS engine in use is little-endian, but check. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Raw numpy elements → float32 (floating types) or exact float64 (integers, bool). */
 function convertElements(raw: Uint8Array, code: string, itemSize: number, little: boolean, fail: (problem: string) => never): Float32Array | Float64Array {
   const count = raw.length / itemSize;
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   if (code === "f4") {
-    if (little) {
-      // Copy the bytes into a fresh, aligned buffer and view them (JS engines are little-endian).
+    if (little && LITTLE_ENDIAN_HOST) {
+      // Copy the bytes into a fresh, aligned buffer and view them.
       return new Float32Array(raw.slice().buffer);
     }
     const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, false);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, little);
     return out;
   }
   if (code === "f8") {
