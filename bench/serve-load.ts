@@ -6,12 +6,15 @@
  *   npx tsc -p tsconfig.build.json          # the server is the built CLI
  *   npx tsx bench/serve-load.ts [--seconds 5] [--concurrency 1,8,32] [--model M]
  *                               [--image data/images/ILSVRC2012_val_00010010.jpeg]
- *                               [--threads 1] [--max-delay-ms 5] [--json FILE]
+ *                               [--threads 1] [--max-delay-ms 5] [--decode-threads 1]
+ *                               [--short-side S] [--backends js,wasm] [--json FILE]
  *
  * Each configuration gets its own server process (`node bin/ghostnet.js serve --port 0`),
  * warmed up with a few requests, so the load generator and the server do not share an
  * event loop. Every request POSTs the same JPEG to /v1/classify. Without --model the
  * server uses its default, the synthetic GhostNet x1.0 (same cost as the real weights).
+ * `--short-side S` re-encodes the image with its short side S first (JPEG quality 90), as
+ * clients that resize before uploading send it: decoding then costs less than the model.
  *
  * A benchmark, not a test: it prints a table and never fails on time. Little's law holds
  * for a closed loop of C connections: mean latency = C ÷ throughput, so at concurrency 32
@@ -24,6 +27,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
+import jpeg from "jpeg-js";
+import { decodeImage } from "../src/image/decode.js";
+import { resizeBilinear } from "../src/image/resize.js";
 import { KNOWN_OPTIONS } from "../src/load-options.js";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
@@ -36,6 +42,8 @@ const { values } = parseArgs({
     image: { type: "string", default: join(root, "data", "images", "ILSVRC2012_val_00010010.jpeg") },
     threads: { type: "string", default: "1" },
     "max-delay-ms": { type: "string", default: "5" },
+    "decode-threads": { type: "string", default: "1" },
+    "short-side": { type: "string" },
     backends: { type: "string" },
     json: { type: "string" },
   },
@@ -43,7 +51,24 @@ const { values } = parseArgs({
 
 const seconds = Number(values.seconds);
 const concurrencies = values.concurrency!.split(",").map(Number);
-const image = readFileSync(values.image!);
+const image: Buffer = values["short-side"] === undefined ? readFileSync(values.image!) : resized(readFileSync(values.image!), Number(values["short-side"]));
+/** The same bytes as a fetch body (the DOM types want an ArrayBuffer-backed view). */
+const imageBody = new Uint8Array(image);
+
+/** The JPEG re-encoded with its short side `size` (bilinear), quality 90. */
+function resized(bytes: Uint8Array, size: number): Buffer {
+  const rgb = decodeImage(bytes);
+  const scale = size / Math.min(rgb.width, rgb.height);
+  const width = Math.round(rgb.width * scale);
+  const height = Math.round(rgb.height * scale);
+  const small = resizeBilinear(rgb, width, height);
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    rgba.set(small.data.subarray(3 * i, 3 * i + 3), 4 * i);
+    rgba[4 * i + 3] = 255;
+  }
+  return Buffer.from(jpeg.encode({ data: rgba, width, height }, 90).data);
+}
 /** The backends to load-test: both when loadModel takes a backend option, else the js kernels only. */
 const backends = values.backends?.split(",") ?? ("backend" in KNOWN_OPTIONS ? ["js", "wasm"] : ["js"]);
 const modes = [
@@ -129,13 +154,13 @@ const points: Point[] = [];
 const started = new Date();
 for (const backend of backends) {
   for (const mode of modes) {
-    const args = ["--max-batch", String(mode.maxBatch), "--max-delay-ms", values["max-delay-ms"]!, "--threads", values.threads!];
+    const args = ["--max-batch", String(mode.maxBatch), "--max-delay-ms", values["max-delay-ms"]!, "--threads", values.threads!, "--decode-threads", values["decode-threads"]!];
     if (backend !== "js" || "backend" in KNOWN_OPTIONS) args.push("--backend", backend);
     if (values.model !== undefined) args.push("--model", values.model);
     const server = await startServer(args);
     try {
       // Warm-up: the first runs build plans and caches.
-      for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/classify`, { method: "POST", body: image, headers: { "content-type": "image/jpeg" } });
+      for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/classify`, { method: "POST", body: imageBody, headers: { "content-type": "image/jpeg" } });
       for (const concurrency of concurrencies) {
         const point = { backend, mode: mode.name, maxBatch: mode.maxBatch, ...(await measure(server.url, concurrency)) };
         points.push(point);
@@ -150,7 +175,7 @@ for (const backend of backends) {
 const rows = points.map((p) =>
   `| ${p.backend} | ${p.mode} | ${p.concurrency} | ${p.imagesPerSecond.toFixed(1)} | ${p.p50Ms} | ${p.p99Ms} | ${p.meanBatch.toFixed(2)} | ${p.requests} | ${p.errors} |`,
 );
-console.log(`ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s per point, image ${values.image!.split("/").at(-1)} (${image.length} bytes), model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}`);
+console.log(`ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s per point, image ${values.image!.split("/").at(-1)}${values["short-side"] === undefined ? "" : ` re-encoded at short side ${values["short-side"]}`} (${image.length} bytes), model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}, decode threads ${values["decode-threads"]}`);
 console.log("");
 console.log("| backend | mode | concurrency | images/s | p50 ms | p99 ms | mean batch | requests | errors |");
 console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");

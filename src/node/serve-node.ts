@@ -131,6 +131,7 @@ export async function serveNode(handler: ServeHandler, options: ServeNodeOptions
   let active = 0;
   let closing = false;
   let allAnswered: (() => void) | undefined;
+  let shutdown: Promise<void> | undefined;
 
   const server = createServer(
     { requestTimeout: timeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeoutMs) },
@@ -182,13 +183,17 @@ export async function serveNode(handler: ServeHandler, options: ServeNodeOptions
     host: address.address,
     port: address.port,
     url: `http://${shownHost}:${address.port}`,
-    async close() {
-      closing = true;
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      await handler.close();
-      if (active > 0) await new Promise<void>((resolve) => (allAnswered = resolve));
-      server.closeIdleConnections();
-      await closed;
+    close() {
+      // Idempotent: every caller waits for the same shutdown.
+      shutdown ??= (async () => {
+        closing = true;
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        await handler.close();
+        if (active > 0) await new Promise<void>((resolve) => (allAnswered = resolve));
+        server.closeIdleConnections();
+        await closed;
+      })();
+      return shutdown;
     },
   };
 }

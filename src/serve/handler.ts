@@ -206,6 +206,7 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   let queuedImages = 0;
   let closing = false;
   let drained: (() => void) | undefined;
+  let closed: Promise<void> | undefined;
 
   /** Admits a classify/run request, or refuses it (closing, queue full). */
   function admit(): void {
@@ -422,10 +423,14 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   return {
     fetch,
     metrics,
-    async close() {
-      closing = true;
-      if (admitted > 0) await new Promise<void>((resolve) => (drained = resolve));
-      await scheduler.idle();
+    close() {
+      // Idempotent: every caller waits for the same drain.
+      closed ??= (async () => {
+        closing = true;
+        if (admitted > 0) await new Promise<void>((resolve) => (drained = resolve));
+        await scheduler.idle();
+      })();
+      return closed;
     },
   };
 }
