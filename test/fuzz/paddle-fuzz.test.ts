@@ -94,7 +94,7 @@ function mutateProgramStructure(bytes: Uint8Array, rng: Rng): Mutant | undefined
       if (choice === 0) a.i = Math.trunc(Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, v)));
       else if (choice === 1) a.ints = [v, v, v].map((x) => Math.trunc(Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, x))));
       else if (choice === 2) a.f = rng.pick([NaN, Infinity, -1, 1e30]);
-      else if (choice === 3) a.s = rng.pick(["", "NHWC", "SAME", "VALID", "max", "x".repeat(200)]);
+      else if (choice === 3) a.s = new TextEncoder().encode(rng.pick(["", "NHWC", "SAME", "VALID", "max", "x".repeat(200)]));
       else a.type = rng.int(20);
       what = `attribute ${String(a.name)} of ${String(op.type)} → case ${choice} (${v})`;
       break;

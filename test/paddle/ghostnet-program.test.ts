@@ -20,10 +20,10 @@ import { writeParamsFile } from "./helpers.js";
 import { seeded } from "./op-harness.js";
 import { attr, i32s, i64s, PirProgram } from "./pir-builder.js";
 
-type Attr = { name: string; type: number; i?: number; f?: number; s?: string; ints?: number[]; b?: number };
+type Attr = { name: string; type: number; i?: number; f?: number; s?: Uint8Array; ints?: number[]; b?: number };
 const INT = (name: string, i: number): Attr => ({ name, type: 0, i });
 const FLOAT = (name: string, f: number): Attr => ({ name, type: 1, f });
-const STRING = (name: string, s: string): Attr => ({ name, type: 2, s });
+const STRING = (name: string, s: string): Attr => ({ name, type: 2, s: new TextEncoder().encode(s) });
 const INTS = (name: string, ints: number[]): Attr => ({ name, type: 3, ints });
 const BOOL = (name: string, b: boolean): Attr => ({ name, type: 6, b: b ? 1 : 0 });
 

@@ -51,10 +51,12 @@ const messages = {
       type: { type: "int32", id: 2 },
       i: { type: "int32", id: 3 },
       f: { type: "float", id: 4 },
-      s: { type: "string", id: 5 },
+      // Read as bytes and decoded with TextDecoder: protobufjs's own UTF-8 reader is slow on
+      // plain Uint8Arrays, and exporters store long call stacks as STRINGS attributes.
+      s: { type: "bytes", id: 5 },
       ints: { rule: repeated, type: "int32", id: 6 },
       floats: { rule: repeated, type: "float", id: 7 },
-      strings: { rule: repeated, type: "string", id: 8 },
+      strings: { rule: repeated, type: "bytes", id: 8 },
       b: { type: "int32", id: 10 },
       bools: { rule: repeated, type: "int32", id: 11 },
       blockIdx: { type: "int32", id: 12 },
@@ -203,10 +205,10 @@ interface RawAttr {
   type?: number;
   i?: number;
   f?: number;
-  s?: string;
+  s?: Uint8Array;
   ints?: number[];
   floats?: number[];
-  strings?: string[];
+  strings?: Uint8Array[];
   b?: number;
   bools?: number[];
   l?: Int64Like;
@@ -228,6 +230,8 @@ interface RawProgram {
   blocks?: { vars?: RawVar[]; ops?: RawOp[] }[];
   version?: { version?: Int64Like } | null;
 }
+
+const utf8 = new TextDecoder("utf-8");
 
 /** Decodes `TensorDesc` bytes (element type and dims); throws what the protobuf reader throws. */
 export function decodeTensorDesc(bytes: Uint8Array): { dataType: number; dims: number[] } {
@@ -302,13 +306,13 @@ function attributeValue(a: RawAttr): PaddleAttribute | undefined {
     case AttrType.FLOAT:
       return a.f ?? 0;
     case AttrType.STRING:
-      return a.s ?? "";
+      return utf8.decode(a.s ?? new Uint8Array(0));
     case AttrType.INTS:
       return (a.ints ?? []).slice();
     case AttrType.FLOATS:
       return (a.floats ?? []).slice();
     case AttrType.STRINGS:
-      return (a.strings ?? []).slice();
+      return (a.strings ?? []).map((bytes) => utf8.decode(bytes));
     case AttrType.BOOLEAN:
       return (a.b ?? 0) !== 0;
     case AttrType.BOOLEANS:
