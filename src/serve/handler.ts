@@ -350,7 +350,7 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
     const entry = {
       name: info.name ?? "model",
       engine: model.engine,
-      backend: info.backend ?? (model as { backend?: string }).backend ?? "js",
+      backend: info.backend ?? model.backend ?? "js",
       threads: model.threads ?? 1,
       inputs: info.inputs ?? model.inputNames.map((name, i) => (i === 0 && inputShape ? { name, shape: inputShape } : { name })),
       outputs: info.outputs ?? model.outputNames.map((name) => ({ name })),

@@ -60,13 +60,13 @@ describe("ghostnet serve", () => {
   });
 
   it("serves a model file: ImageNet labels, the same answers as the library, /v1/models from the file", async () => {
-    const served = await startServe(["--model", modelPath, "--max-batch", "4", "--topk", "3"]);
-    const classifier = createClassifier(await loadModel(bytes), { labels: await loadImageNetLabels(), topk: 3 });
+    const served = await startServe(["--model", modelPath, "--max-batch", "4", "--topk", "3", "--backend", "js"]);
+    const classifier = createClassifier(await loadModel(bytes, { backend: "js" }), { labels: await loadImageNetLabels(), topk: 3 });
     const image = sampleImages()[1]!;
     const response = await fetch(`${served.url}/v1/classify`, { method: "POST", body: image.bytes, headers: { "content-type": "image/jpeg" } });
     expect(await response.json()).toEqual({ top: await classifier.classify(image.bytes) });
     const { models } = (await (await fetch(`${served.url}/v1/models`)).json()) as { models: Record<string, unknown>[] };
-    expect(models[0]).toMatchObject({ name: modelPath, engine: "ghostnet", backend: expect.any(String), threads: 1, maxBatch: 4 });
+    expect(models[0]).toMatchObject({ name: modelPath, engine: "ghostnet", backend: "js", threads: 1, maxBatch: 4 });
     const [input] = models[0]!.inputs as { name: string; shape: unknown[] }[];
     expect(input!.name).toBe("x");
     expect(input!.shape).toHaveLength(4);
