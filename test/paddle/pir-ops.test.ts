@@ -15,7 +15,7 @@ import { loadModel, Tensor } from "../../src/paddle.js";
 import { expectClose } from "../helpers/compare.js";
 import { runOrt } from "../helpers/ort.js";
 import { attr, i32s, i64s, PirProgram, type Json } from "./pir-builder.js";
-import { seeded } from "./op-harness.js";
+import { refConv2d, refInterp, seeded } from "./op-harness.js";
 
 /** Runs the PIR program through loadModel and the ONNX twin through onnxruntime; compares. */
 async function compare(program: PirProgram, x: Tensor, nodes: WriterNode[], initializers: WriterTensor[], tol = 1e-5): Promise<void> {
@@ -147,5 +147,34 @@ describe("PP-LCNet's PIR ops, one at a time, against onnxruntime", () => {
       [init("w", w), init("b", b)],
       1e-4,
     );
+  });
+
+  it("1.bilinear_interp (scale, align_mode 0) and 1.nearest_interp (out_h/out_w, align_corners), per Paddle's formulas", async () => {
+    const small = seeded([1, 2, 4, 5], 42);
+    const interp = async (name: string, attrs: Json[], dims: number[]) => {
+      const p = new PirProgram();
+      const [y] = p.op(name, [p.data("x", [-1, 2, 4, 5]), 0, 0, 0], [dims], [attr("data_format", "0.a_str", "NCHW"), ...attrs]);
+      p.fetch(y!, dims);
+      const model = await loadModel({ model: p.json() });
+      return (await model.run({ x: small }))["fetch_name_0"]!;
+    };
+    const f32s = (name: string, values: number[]) => attr(name, "0.a_array", values.map((v) => ({ "#": "0.a_f32", D: v })));
+    const common = (h: number, w: number, s: number[], corners: boolean, mode: number) => [
+      attr("out_d", "0.a_i32", -1), attr("out_h", "0.a_i32", h), attr("out_w", "0.a_i32", w), f32s("scale", s),
+      attr("interp_method", "0.a_str", "bilinear"), attr("align_corners", "0.a_bool", corners), attr("align_mode", "0.a_i32", mode),
+    ];
+    expectClose(await interp("1.bilinear_interp", common(-1, -1, [2, 1.5], false, 0), [-1, 2, 8, 7]), refInterp(small, "bilinear", 8, 7, false, 0, [2, 1.5]));
+    expectClose(await interp("1.nearest_interp", common(7, 3, [], true, 1), [-1, 2, 7, 3]), refInterp(small, "nearest", 7, 3, true, 1));
+  });
+
+  it("1.conv2d with padding_algorithm SAME and 4 paddings ignored", async () => {
+    const w = seeded([3, 8, 3, 3], 43);
+    const p = new PirProgram();
+    const wid = p.param("w", w);
+    const [y] = p.op("1.conv2d", [p.data("x", [-1, 8, 10, 12]), wid], [[-1, 3, 5, 6]], [i32s("strides", [2, 2]), i32s("paddings", [9, 9, 9, 9]), attr("padding_algorithm", "0.a_str", "SAME"), i32s("dilations", [1, 1]), attr("groups", "0.a_i32", 1), attr("data_format", "0.a_str", "NCHW")]);
+    p.fetch(y!, [-1, 3, 5, 6]);
+    const model = await loadModel({ model: p.json(), params: p.pdiparams() });
+    // 10 rows, stride 2: out 5, pad sum (5−1)·2 + 3 − 10 = 1 → 0 / 1; 12 cols: out 6, pad sum 1 → 0 / 1.
+    expectClose((await model.run({ x }))["fetch_name_0"]!, refConv2d(x, w, [2, 2], [0, 1, 0, 1], [1, 1], 1));
   });
 });
