@@ -4,7 +4,7 @@
  * inference.yml says, gets drawn text lines right upright and turned 180°; and
  * `ghostnet classify --model FOLDER` uses that yml's preprocessing and labels.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -14,6 +14,7 @@ import { renderTextLine, rotate180 } from "../../src/cli/text-line.js";
 import { runImagePipeline } from "../../src/image/pipeline.js";
 import { loadModel } from "../../src/load-model.js";
 import { readModelPath } from "../../src/node/model-path.js";
+import { readNpy } from "../../src/tensor/npy.js";
 import { writePng } from "../image/helpers.js";
 import { assertBuilt, runCli } from "../cli/run-cli.js";
 
@@ -61,6 +62,15 @@ describe("PP-LCNet_x0_25_textline_ori from data/models", () => {
       expect(r.code, r.stderr).toBe(0);
       const results = JSON.parse(r.stdout) as { top: { label: string }[] }[];
       expect(results.map((x) => x.top.map((p) => p.label))).toEqual([["0_degree"], ["180_degree"]]);
+      // preprocess --model: the folder's inference.yml pipeline, as the library runs it.
+      const npy = join(work, "x.npy");
+      const p = await runCli(["preprocess", join(work, "upright.png"), "--output", npy, "--model", textlineModelFolder()]);
+      expect(p.code, p.stderr).toBe(0);
+      const written = readNpy(new Uint8Array(await readFile(npy)));
+      const { inferenceConfig } = await readModelPath(textlineModelFolder());
+      const expected = runImagePipeline(line, inferenceConfig!.preprocess);
+      expect(written.shape).toEqual([1, 3, 80, 160]);
+      expect(Array.from(written.data)).toEqual(Array.from(expected.data));
     } finally {
       await rm(work, { recursive: true, force: true });
     }
