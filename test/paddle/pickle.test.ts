@@ -62,6 +62,20 @@ describe("unpickle: numpy arrays as Python wrote them", () => {
     expect(dict.get("f2")!.data).toBeInstanceOf(Float32Array);
   });
 
+  it("protocol 5 with numpy 2.x's module name (numpy._core.numeric._frombuffer) reads the same", () => {
+    // The file Python wrote names numpy.core.numeric (numpy 1.x): respell it as numpy 2 does.
+    const original = read("p5_types.pkl");
+    const at = Buffer.from(original).indexOf("numpy.core.numeric");
+    expect(original[at - 1]).toBe(18); // SHORT_BINUNICODE's length byte
+    const renamed = new Uint8Array(original.length + 1);
+    renamed.set(original.subarray(0, at - 1));
+    renamed.set(bytes(19, "numpy._core.numeric"), at - 1);
+    renamed.set(original.subarray(at + 18), at + 19);
+    const a = unpickle(original) as Map<string, NdArray>;
+    const b = unpickle(renamed) as Map<string, NdArray>;
+    for (const key of a.keys()) expect(Array.from(b.get(key)!.data!), key).toEqual(Array.from(a.get(key)!.data!));
+  });
+
   it("plain Python values: lists, nested tuples, bytes, big and negative ints, unicode", () => {
     const dict = unpickle(read("p4_nested.pkl")) as Map<string, unknown>;
     const list = dict.get("list") as unknown[];
