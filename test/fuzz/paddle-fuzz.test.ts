@@ -353,11 +353,11 @@ describe("Paddle fuzzing (seeded)", () => {
     const rng = new Rng(SEED + 2);
     const json = readPaddleFixture("PP-LCNet_x0_25_textline_ori", "inference.json");
     const params = readPaddleFixture("PP-LCNet_x0_25_textline_ori", "inference.pdiparams");
-    for (let k = 0; k < count(100); k++) {
+    for (let k = 0; k < count(60); k++) {
       const m = rng.chance(0.7) ? mutatePirStructure(json, rng) : mutateAnyBytes(json, rng);
       await log.run("lcnet.json", `#${k} ${m.what}`, m.bytes, (stage) => loadAndRun({ model: m.bytes, params }, stage, log));
     }
-    for (let k = 0; k < count(20); k++) {
+    for (let k = 0; k < count(12); k++) {
       const m = mutateAnyBytes(params, rng);
       await log.run("lcnet.pdiparams", `#${k} ${m.what}`, m.bytes, (stage) => loadAndRun({ model: json, params: m.bytes }, stage, log));
     }
