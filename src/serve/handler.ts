@@ -48,7 +48,10 @@ export interface HandlerOptions {
    * in parallel with the model. Must give what `prepareImage` gives; it applies the limits.
    */
   preprocess?: (bytes: Uint8Array) => Promise<TensorLike>;
-  /** Most images per model run (default 8; 1 turns batching off). */
+  /**
+   * Most images per model run (default 8; 1 turns batching off). A model whose input
+   * declares a batch of exactly 1 is always run one image at a time.
+   */
   maxBatch?: number;
   /** Longest the first image of a batch waits for the batch to fill, ms (default 5). */
   maxDelayMs?: number;
@@ -157,7 +160,7 @@ class Deadline {
 }
 
 export function createHandler(target: Model | Classifier, options: HandlerOptions = {}): ServeHandler {
-  const maxBatch = positiveInteger(options, "maxBatch");
+  const requestedMaxBatch = positiveInteger(options, "maxBatch");
   const maxDelayMs = positiveInteger(options, "maxDelayMs", 0);
   const queueLimit = positiveInteger(options, "queueLimit");
   const maxBodyBytes = positiveInteger(options, "maxBodyBytes");
@@ -170,6 +173,9 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   if (defaultTopk > MAX_TOPK) throw new InputError(`createHandler: defaultTopk must be at most ${MAX_TOPK}`);
 
   const model = isClassifier(target) ? target.model : target;
+  // A file whose input declares a batch of exactly 1 cannot take batches: no batching then.
+  const declaredInput = options.modelInfo?.inputs?.[0]?.shape ?? (model as { inputShape?: readonly (number | string)[] }).inputShape;
+  const maxBatch = declaredInput?.[0] === 1 ? 1 : requestedMaxBatch;
   const given = isClassifier(target) ? target : undefined;
   // With a Model we make the classifiers, one per topk a batch needs (topK(k) is a prefix
   // of topK(k′) for k < k′: ranks are a total order, ties to the lower class id).

@@ -269,6 +269,16 @@ describe("the handler's errors and limits (a fake model: scores straight from th
     await expectError(await handler.fetch(post("/v1/classify", stalled, "image/png")), 408, "request_timeout");
   });
 
+  it("never batches a model whose input declares a batch of exactly 1", async () => {
+    const model = Object.assign(fakeModel(), { inputShape: [1, 1, 1, 4] });
+    const handler = createHandler(scoresClassifier(model), { maxBatch: 8, maxDelayMs: 30 });
+    const responses = await Promise.all([1, 2, 3].map((v) => handler.fetch(post("/v1/classify", new Uint8Array([v, 0, 0, 0]), "image/png"))));
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(model.runs).toEqual([1, 1, 1]);
+    const { models } = (await (await handler.fetch(new Request(`${BASE}/v1/models`))).json()) as { models: { maxBatch: number }[] };
+    expect(models[0]!.maxBatch).toBe(1);
+  });
+
   it("a failing image in a batch fails alone; its batch-mates get their answers", async () => {
     const model = fakeModel(4, 0, 66);
     const handler = createHandler(scoresClassifier(model), { maxBatch: 8, maxDelayMs: 30 });
