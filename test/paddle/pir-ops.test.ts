@@ -9,7 +9,7 @@
  *   1.multiply, 1.pool2d (adaptive [1, 1] from 1.full_int_array), 1.flatten, 1.matmul,
  *   1.softmax
  */
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { encodeModel, type WriterNode, type WriterTensor } from "../../src/loader/writer.js";
 import { loadModel, Tensor } from "../../src/paddle.js";
 import { expectClose } from "../helpers/compare.js";
@@ -176,5 +176,22 @@ describe("PP-LCNet's PIR ops, one at a time, against onnxruntime", () => {
     const model = await loadModel({ model: p.json(), params: p.pdiparams() });
     // 10 rows, stride 2: out 5, pad sum (5−1)·2 + 3 − 10 = 1 → 0 / 1; 12 cols: out 6, pad sum 1 → 0 / 1.
     expectClose((await model.run({ x }))["fetch_name_0"]!, refConv2d(x, w, [2, 2], [0, 1, 0, 1], [1, 1], 1));
+  });
+
+  it("a made-up value name that a parameter already has is made unique", async () => {
+    // The relu's result gets id 3 and would be named relu_3, like the parameter.
+    const bias = seeded([8], 44);
+    const p = new PirProgram();
+    const bid = p.param("relu_3", bias);
+    const xid = p.data("x", [-1, 8, 10, 12]);
+    const [y] = p.op("1.relu", [xid], [[-1, 8, 10, 12]]);
+    expect(y).toBe(3);
+    const [shape] = p.op("1.full_int_array", [], [[4]], [i64s("value", [1, -1, 1, 1]), attr("dtype", "1.a_dtype", "int64")], "0.t_i64");
+    const [b4] = p.op("1.reshape", [bid, shape!], [[1, 8, 1, 1]]);
+    const [z] = p.op("1.add", [y!, b4!], [[-1, 8, 10, 12]]);
+    p.fetch(z!, [-1, 8, 10, 12]);
+    const model = await loadModel({ model: p.json(), params: p.pdiparams() });
+    const out = (await model.run({ x }))["fetch_name_0"]!;
+    expectClose(out, new Tensor(x.shape, x.data.map((v, i) => Math.max(v, 0) + bias.data[Math.floor(i / 120) % 8]!)));
   });
 });

@@ -173,6 +173,10 @@ class PirReader {
         if (typeof id === "number" && typeof name === "string" && name !== "") fetchNames.set(id, name);
       }
     }
+    for (const op of ops) {
+      const name = isObject(op) && op["#"] === "p" && Array.isArray(op.A) ? op.A[3] : undefined;
+      if (typeof name === "string") this.used.add(name);
+    }
     ops.forEach((op, index) => {
       if (!isObject(op) || typeof op["#"] !== "string") this.fail(`op ${index} has no name ("#")`);
       this.readOp(op, fetchNames);
@@ -193,10 +197,16 @@ class PirReader {
     return { dims: dims as number[], dtype: ELEMENT_TYPES[elementName] ?? -1 };
   }
 
-  private nameResult(result: Json, name: string): string {
+  /** Names given so far, and the parameters' names (taken before any other value is named). */
+  private readonly used = new Set<string>();
+
+  /** Names result `result` `name`; a made-up name (`generated`) that is taken gets `@<id>`. */
+  private nameResult(result: Json, name: string, generated = true): string {
     if (!isObject(result) || !Number.isSafeInteger(result["%"])) this.fail(`a result of the op writing '${quoteName(name)}' has no id`);
     const id = result["%"] as number;
     if (this.names.has(id)) this.fail(`value %${id} is produced twice`);
+    if (generated && this.used.has(name)) name = `${name}@${id}`;
+    this.used.add(name);
     this.names.set(id, name);
     const type = this.typeOf(result);
     if (type !== undefined) {
@@ -246,7 +256,7 @@ class PirReader {
     switch (fullName) {
       case "1.data": {
         const name = typeof attrs.get("name") === "string" ? (attrs.get("name") as string) : resultName(0);
-        const n = this.nameResult(results[0], name);
+        const n = this.nameResult(results[0], name, false);
         this.program.ops.push(legacyOp("feed", { X: ["feed"] }, { Out: [n] }, new Map([["col", this.feedCount++]])));
         return;
       }
@@ -346,7 +356,7 @@ class PirReader {
     const name = Array.isArray(a) ? a[3] : undefined;
     if (typeof name !== "string" || name === "") this.fail("a parameter op ('p') has no name");
     const result = this.results(op)[0];
-    this.nameResult(result, name);
+    this.nameResult(result, name, false);
     const dims = this.program.dims.get(name);
     this.program.params.push({ name, dims });
   }
