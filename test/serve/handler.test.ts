@@ -110,6 +110,20 @@ describe("the handler on a real GhostNet (x0.5, 100 classes)", () => {
     expect(runs - atMostOne, "runs with more than one image").toBeGreaterThan(0);
   });
 
+  it.each(["js", "wasm"] as const)("with the %s kernels too: batched answers are bitwise the answers alone", async (backend) => {
+    const own = await loadModel(smallGhostNetBytes(), { backend });
+    expect(own.backend ?? "js").toBe(backend);
+    const alone = createClassifier(own, { labels, topk: 5 });
+    const served = createHandler(own, { labels, maxBatch: 8, maxDelayMs: 40 });
+    const order = Array.from({ length: 8 }, (_, i) => images[(i * 2 + Math.floor(i / 3)) % 3]!);
+    const answers = await Promise.all(order.map((image) => served.fetch(post("/v1/classify", image.bytes, "image/jpeg")).then((r) => r.json())));
+    for (const [i, image] of order.entries()) expect(answers[i], `request ${i} (${image.name})`).toEqual({ top: await alone.classify(image.bytes) });
+    const metrics = await (await served.fetch(new Request(`${BASE}/metrics`))).text();
+    expect(Number(/^ghostnet_batch_size_count (\d+)$/m.exec(metrics)![1]), "model runs for 8 images").toBeLessThan(8);
+    await served.close();
+    await own.dispose();
+  });
+
   it("POST /v1/run: .npy in, .npy out, equal to model.run", async () => {
     const input = imageLikeBatch(1, 11, 64);
     const response = await handler.fetch(post("/v1/run", writeNpy(input) as Uint8Array<ArrayBuffer>, "application/x-npy"));
