@@ -10,7 +10,8 @@
  * Kept out of the default entry so that users without threads do not ship the threaded code.
  */
 import { setPoolProvider } from "./threads/provider.js";
-import { createWebPoolOrSerial } from "./threads/web-pool.js";
+import { threadProviderName } from "./threads/registry.js";
+import { canStartWebWorkers, createWebPoolOrSerial } from "./threads/web-pool.js";
 
 export * from "./index.js";
 export { setPoolProvider, type PoolProvider } from "./threads/provider.js";
@@ -18,4 +19,6 @@ export type { ThreadPool } from "./threads/pool.js";
 export { ThreadedGhostNetEngine } from "./threads/threaded-engine.js";
 export { createWebPool, createWebPoolOrSerial } from "./threads/web-pool.js";
 
-setPoolProvider("web-workers", createWebPoolOrSerial);
+// Where no Web Worker can start (Node), a provider already registered (ghostnet-ts/node's
+// worker_threads, when a program imports both entries) keeps its place.
+if (canStartWebWorkers() || threadProviderName() === undefined) setPoolProvider("web-workers", createWebPoolOrSerial);
