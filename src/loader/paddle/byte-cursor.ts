@@ -6,6 +6,7 @@
  */
 import { ModelFormatError } from "../../errors.js";
 
+/** Reads little-endian numbers and byte runs from `bytes`, checking each against what is left. */
 export class ByteCursor {
   private readonly view: DataView;
   /** Offset of the next byte to read. */

@@ -15,6 +15,7 @@ import { IntTensor, Tensor, type AnyTensor } from "../../tensor/tensor.js";
 import type { AttributeValue, OnnxNode, OnnxValueInfo } from "../model.js";
 import { DEFAULT_MAX_TENSOR_ELEMENTS } from "../tensor-decode.js";
 
+/** Accumulates the translated graph: nodes, constants, inputs, outputs, and what is known of each value. */
 export class GraphBuilder {
   readonly nodes: OnnxNode[] = [];
   readonly constants = new Map<string, AnyTensor>();

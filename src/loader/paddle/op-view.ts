@@ -5,6 +5,7 @@
 import type { PaddleAttribute, PaddleOp } from "./program-desc.js";
 import { GraphBuilder, OpProblem, q } from "./graph-builder.js";
 
+/** One Paddle op with typed, checked reads of its slots and attributes (failures are OpProblems). */
 export class OpView {
   constructor(
     readonly op: PaddleOp,

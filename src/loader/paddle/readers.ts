@@ -51,6 +51,7 @@ export function readPaddleTar(tar: ModelBytes, options: DecodeOptions = {}): Onn
 const bytesOf = (source: ModelSource): Uint8Array | undefined =>
   source instanceof Uint8Array || source instanceof ArrayBuffer ? asBytes(source, "the model") : undefined;
 
+/** `{ model, params }`: a legacy program or a PIR JSON with its parameters. */
 export const paddleFilesReader: ModelReader = {
   format: "paddle-files",
   detect: (source) => isModelFiles(source),
@@ -60,6 +61,7 @@ export const paddleFilesReader: ModelReader = {
   },
 };
 
+/** Bytes of a tar of an inference folder (the model zoo's `*_infer.tar`). */
 export const paddleTarReader: ModelReader = {
   format: "paddle-tar",
   detect: (source) => {
@@ -69,6 +71,7 @@ export const paddleTarReader: ModelReader = {
   read: (source, options) => readPaddleTar(source as ModelBytes, options),
 };
 
+/** A program's bytes alone: loads programs without parameters, and says to pass `{ model, params }` otherwise. */
 export const paddleProgramReader: ModelReader = {
   format: "paddle-program",
   detect: (source) => {

@@ -28,16 +28,19 @@ export function unary(onnxOp: string): (o: OpView) => void {
   return (o) => o.g.node(onnxOp, [o.input("X")], [o.output("Out")]);
 }
 
+/** relu6: Clip(0, threshold). */
 export function relu6(o: OpView): void {
   const x = o.input("X");
   const out = o.output("Out");
   o.g.node("Clip", [x, o.g.scalar(`${out}@min`, 0), o.g.scalar(`${out}@max`, o.float("threshold", 6))], [out]);
 }
 
+/** leaky_relu: LeakyRelu(alpha). */
 export function leakyRelu(o: OpView): void {
   o.g.node("LeakyRelu", [o.input("X")], [o.output("Out")], { alpha: o.float("alpha", 0.02) });
 }
 
+/** hard_swish: HardSwish for the default threshold/scale/offset, else spelled out. */
 export function hardSwish(o: OpView): void {
   const x = o.input("X");
   const out = o.output("Out");
@@ -55,10 +58,12 @@ export function hardSwish(o: OpView): void {
   g.node("Div", [product, g.scalar(`${out}@scale`, scale)], [out]);
 }
 
+/** hard_sigmoid: HardSigmoid(alpha = slope, beta = offset). */
 export function hardSigmoid(o: OpView): void {
   o.g.node("HardSigmoid", [o.input("X")], [o.output("Out")], { alpha: o.float("slope", 0.2), beta: o.float("offset", 0.5) });
 }
 
+/** swish: x · sigmoid(beta·x). */
 export function swish(o: OpView): void {
   const x = o.input("X");
   const out = o.output("Out");
@@ -69,10 +74,12 @@ export function swish(o: OpView): void {
   g.node("Mul", [x, gate], [out]);
 }
 
+/** softmax: Softmax along `axis` (opset 13+ semantics). */
 export function softmax(o: OpView): void {
   o.g.node("Softmax", [o.input("X")], [o.output("Out")], { axis: o.int("axis", -1) });
 }
 
+/** batch_norm at inference: BatchNormalization(X, Scale, Bias, Mean, Variance). */
 export function batchNorm(o: OpView): void {
   requireNchw(o, "data_layout");
   requireNchw(o, "data_format");
@@ -80,6 +87,7 @@ export function batchNorm(o: OpView): void {
   o.g.node("BatchNormalization", inputs, [o.output("Y")], { epsilon: o.float("epsilon", 1e-5) });
 }
 
+/** dropout at inference: × (1 − p) for downgrade_in_infer, identity for upscale_in_train. */
 export function dropout(o: OpView): void {
   const x = o.input("X");
   const out = o.output("Out");

@@ -20,6 +20,7 @@ import { OnnxDataType } from "../../onnx-schema.js";
 import type { OpView } from "../op-view.js";
 import { requireNchw } from "./conv.js";
 
+/** nearest_interp(_v2) / bilinear_interp(_v2) → Resize, with the coordinate rules above. */
 export function interpolate(method: "nearest" | "bilinear"): (o: OpView) => void {
   return (o) => {
     requireNchw(o, "data_layout");

@@ -21,6 +21,7 @@ import { knownHW, onnxPads, requireNchw, samePads } from "./conv.js";
 /** Most output cells an adaptive pool may be decomposed into (each is a few nodes). */
 const MAX_ADAPTIVE_CELLS = 1024;
 
+/** pool2d → the ONNX pooling op that computes Paddle's result (see the rules above). */
 export function pool2d(o: OpView): void {
   requireNchw(o, "data_format");
   const x = o.input("X");

@@ -166,6 +166,7 @@ export function unsqueeze(o: OpView): void {
   o.g.node("Unsqueeze", [x, o.g.int64s(`${out}@axes`, positions)], [out]);
 }
 
+/** concat along `axis` (or the AxisTensor constant). */
 export function concat(o: OpView): void {
   const inputs = o.inputList("X");
   if (inputs.length === 0) o.fail("input 'X' is empty");
@@ -174,10 +175,12 @@ export function concat(o: OpView): void {
   o.g.node("Concat", inputs, [o.output("Out")], { axis });
 }
 
+/** transpose2: Transpose(perm = axis). */
 export function transpose(o: OpView): void {
   o.g.node("Transpose", [o.input("X")], [o.output("Out")], { perm: o.ints("axis") });
 }
 
+/** shape: Shape (int64 here; Paddle's is int32, which nothing downstream can tell). */
 export function shape(o: OpView): void {
   o.g.node("Shape", [o.input("Input")], [o.output("Out")]);
 }
@@ -206,12 +209,14 @@ export function slice(o: OpView): void {
   g.node("Squeeze", [sliced, g.int64s(`${out}@drop`, decrease)], [out]);
 }
 
+/** cast to out_dtype. */
 export function cast(o: OpView): void {
   const to = ONNX_TYPE[o.int("out_dtype")];
   if (to === undefined) o.fail(`out_dtype ${o.int("out_dtype")} is not supported`);
   o.g.node("Cast", [o.input("X")], [o.output("Out")], { to: to! });
 }
 
+/** assign: Identity. */
 export function assign(o: OpView): void {
   o.g.node("Identity", [o.input("X")], [o.output("Out")]);
 }
