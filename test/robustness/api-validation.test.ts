@@ -1,5 +1,5 @@
 /**
- * Input validation at the API, for both engines: every wrong feed is refused with a
+ * Input validation at the API, for both engines on both kernel backends ("js", "wasm"): every wrong feed is refused with a
  * GhostnetError subclass whose one-line message names the input, never a RangeError or
  * TypeError from deep inside a kernel; non-finite values are not refused but propagate
  * (NaN in, NaN out, only in the rows they touch); a disposed model says so.
@@ -16,11 +16,11 @@ import type { Model } from "../../src/model.js";
 import { Tensor, type TensorLike } from "../../src/tensor/tensor.js";
 import { images, smallGhostNetBytes, tinyGraphBytes } from "./models.js";
 
-const engines = [
-  { title: "graph executor (tiny graph)", bytes: tinyGraphBytes, engine: "graph" as const },
-  { title: "graph executor (GhostNet x0.25)", bytes: smallGhostNetBytes, engine: "graph" as const },
-  { title: "typed GhostNet (x0.25)", bytes: smallGhostNetBytes, engine: "ghostnet" as const },
-];
+const engines = (["js", "wasm"] as const).flatMap((backend) => [
+  { title: `graph executor (tiny graph), ${backend}`, bytes: tinyGraphBytes, engine: "graph" as const, backend },
+  { title: `graph executor (GhostNet x0.25), ${backend}`, bytes: smallGhostNetBytes, engine: "graph" as const, backend },
+  { title: `typed GhostNet (x0.25), ${backend}`, bytes: smallGhostNetBytes, engine: "ghostnet" as const, backend },
+]);
 
 const good = (): TensorLike => images(1, 32)[0]!;
 
@@ -48,12 +48,13 @@ const badFeeds: { title: string; feeds: () => unknown; mentions: RegExp }[] = [
   { title: "shape not an array", feeds: () => ({ x: { shape: "1,3,8,8", data: new Float32Array(192) } }), mentions: /x/ },
 ];
 
-for (const { title, bytes, engine } of engines) {
+for (const { title, bytes, engine, backend } of engines) {
   describe(`API validation: ${title}`, () => {
     let model: Model;
     beforeAll(async () => {
-      model = await loadModel(bytes(), { engine });
+      model = await loadModel(bytes(), { engine, backend });
       expect(model.engine).toBe(engine);
+      expect(model.backend).toBe(backend);
     });
 
     it("runs a good feed (the baseline the bad ones differ from)", async () => {
@@ -153,6 +154,9 @@ describe("API validation: loading and disposing", () => {
     { title: "foldConstants: 'no' (not a boolean)", options: { foldConstants: "no" } },
     { title: "packWeights: 1 (not a boolean)", options: { packWeights: 1 } },
     { title: "thread: 4 (a misspelled, unknown option)", options: { thread: 4 } },
+    { title: "backend: 'gpu' (no such backend)", options: { backend: "gpu" } },
+    { title: "backend: 'WASM' (backend names are lower case)", options: { backend: "WASM" } },
+    { title: "backend: true (not a name)", options: { backend: true } },
   ];
   for (const { title, options } of badOptions) {
     it(`refuses the option ${title} with InputError naming it`, async () => {
@@ -164,7 +168,7 @@ describe("API validation: loading and disposing", () => {
   }
   it("accepts every known option set to a valid value (and undefined for the defaults)", async () => {
     const model = await loadModel(tinyGraphBytes(), {
-      engine: "auto", threads: 1, maxTensorElements: 2 ** 24, maxCachedPlans: 4, maxRunBytes: 2 ** 30,
+      engine: "auto", backend: "js", threads: 1, maxTensorElements: 2 ** 24, maxCachedPlans: 4, maxRunBytes: 2 ** 30,
       foldConstants: true, foldBatchNorm: true, fuseActivations: true, packWeights: false,
     } as never);
     expect(await model.run({ x: good() })).toBeDefined();
@@ -193,9 +197,9 @@ describe("API validation: loading and disposing", () => {
     await expect(loadModel(tinyGraphBytes(), { engine: "ghostnet" })).rejects.toBeInstanceOf(GhostnetError);
   });
 
-  for (const { title, bytes, engine } of engines) {
+  for (const { title, bytes, engine, backend } of engines) {
     it(`${title}: run after dispose() rejects with DisposedError; dispose twice is harmless`, async () => {
-      const model = await loadModel(bytes(), { engine });
+      const model = await loadModel(bytes(), { engine, backend });
       await model.run({ x: good() });
       model.dispose();
       await expect(model.run({ x: good() })).rejects.toBeInstanceOf(DisposedError);

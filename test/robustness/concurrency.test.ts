@@ -10,6 +10,9 @@
  * `threads: 2`: the worker_threads pool is registered (src/node/threads.ts, as the Node
  * entry does), so the typed GhostNet runs on 2 threads (asserted); the graph executor runs
  * on the calling thread whatever the option says.
+ *
+ * Every model runs on both kernel backends ("js" and "wasm"): the wasm backend's runs share
+ * one WebAssembly.Memory per model, so overlapping calls must not share its activations.
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -44,18 +47,22 @@ async function firstOutput(model: Model, x: Tensor): Promise<Float32Array> {
   return Object.values(await model.run({ x }))[0]!.data;
 }
 
-const setups = [
-  { title: "graph executor, tiny graph", bytes: tinyGraphBytes, engine: "graph" as const, calls: 400 },
-  { title: "graph executor, GhostNet x0.25", bytes: smallGhostNetBytes, engine: "graph" as const, calls: 200 },
-  { title: "typed GhostNet x0.25", bytes: smallGhostNetBytes, engine: "ghostnet" as const, calls: 200 },
-];
+const BACKENDS = ["js", "wasm"] as const;
 
-for (const { title, bytes, engine, calls } of setups) {
+const setups = BACKENDS.flatMap((backend) => [
+  { title: `graph executor, tiny graph, ${backend}`, bytes: tinyGraphBytes, engine: "graph" as const, calls: 400, backend },
+  { title: `graph executor, GhostNet x0.25, ${backend}`, bytes: smallGhostNetBytes, engine: "graph" as const, calls: 200, backend },
+  { title: `typed GhostNet x0.25, ${backend}`, bytes: smallGhostNetBytes, engine: "ghostnet" as const, calls: 200, backend },
+]);
+
+for (const { title, bytes, engine, calls, backend } of setups) {
   describe(`concurrency: ${title}`, () => {
     for (const threads of [1, 2]) {
       it(`${calls} overlapping run() calls (threads: ${threads}) equal sequential calls, bit for bit`, async () => {
-        const model = await loadModel(bytes(), { engine, threads });
+        const model = await loadModel(bytes(), { engine, threads, backend });
         expect(model.threads ?? 1).toBe(engine === "ghostnet" ? threads : 1);
+        // An absent `backend` means "js" (Model's doc comment).
+        expect(model.backend ?? "js").toBe(backend);
         const inputs = mixedInputs();
         const expected: Float32Array[] = [];
         for (const x of inputs) expected.push((await firstOutput(model, x)).slice());
@@ -81,9 +88,12 @@ for (const { title, bytes, engine, calls } of setups) {
   });
 }
 
+// The classifier on the default backend (wasm in Node): its own code is the same on both,
+// and the run() calls above cover the js kernels under overlap.
 describe("concurrency: classifier", () => {
   it("200 overlapping classify / classifyBatch calls on bytes, pixels and tensors equal sequential calls", async () => {
     const model = await loadModel(smallGhostNetBytes());
+    expect(model.backend).toBe("wasm");
     // PaddleClas's preprocessing at 64×64 instead of 224×224 (for speed), made asynchronous
     // so that calls really interleave between decoding and running.
     const classifier = createClassifier(model, {
