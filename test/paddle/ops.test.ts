@@ -227,6 +227,14 @@ describe("nearest_interp_v2 / bilinear_interp_v2", () => {
     expectClose(scaled, refInterp(x, "nearest", 6, 7, false, 1, [1.5, 1.5]));
     expectClose(interp("bilinear_interp_v2", { scale: [2, 1.5], align_corners: false, align_mode: 0 }), refInterp(x, "bilinear", 8, 7, false, 0, [2, 1.5]));
   });
+
+  it("v1 ops size by scale but map coordinates with in/out", () => {
+    // 5 · 1.5 = 7.5 → 7 columns: ratio 5/7 (v1), not 1/1.5 (v2).
+    const v1 = interp("nearest_interp", { scale: 1.5, align_corners: false });
+    expect(v1.shape).toEqual([1, 2, 6, 7]);
+    expectClose(v1, refInterp(x, "nearest", 6, 7, false, 1));
+    expectClose(interp("bilinear_interp", { scale: 1.5, align_corners: false, align_mode: 1 }), refInterp(x, "bilinear", 6, 7, false, 1));
+  });
 });
 
 describe("matrix products", () => {

@@ -91,9 +91,9 @@ export const PADDLE_OPS: Readonly<Record<string, Translator>> = {
   fill_constant: tensor.fillConstant,
   cast: tensor.cast,
   assign: tensor.assign,
-  nearest_interp: interpolate("nearest"),
+  nearest_interp: interpolate("nearest", 1),
   nearest_interp_v2: interpolate("nearest"),
-  bilinear_interp: interpolate("bilinear"),
+  bilinear_interp: interpolate("bilinear", 1),
   bilinear_interp_v2: interpolate("bilinear"),
 };
 

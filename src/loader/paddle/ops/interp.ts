@@ -1,8 +1,9 @@
 /**
  * `nearest_interp_v2`, `bilinear_interp_v2` (and the v1 spellings) → ONNX Resize.
  *
- * Output size: the OutSize tensor, else the SizeTensor list, else the Scale tensor, else the
- * `scale` attribute (out = floor(in · scale)), else `out_h` / `out_w`.
+ * Output size: the SizeTensor list, else the OutSize tensor, else the Scale tensor, else the
+ * `scale` attribute (out = floor(in · scale)), else `out_h` / `out_w`. (v1 ops map
+ * coordinates with in/out even when a scale sized the output; v2 ops with 1/scale.)
  *
  * Source coordinate of output index k (Paddle's interpolate kernels), ratio = 1/scale when
  * a scale was given, else in/out, and 0 when out is 1:
@@ -21,7 +22,7 @@ import type { OpView } from "../op-view.js";
 import { requireNchw } from "./conv.js";
 
 /** nearest_interp(_v2) / bilinear_interp(_v2) → Resize, with the coordinate rules above. */
-export function interpolate(method: "nearest" | "bilinear"): (o: OpView) => void {
+export function interpolate(method: "nearest" | "bilinear", version: 1 | 2 = 2): (o: OpView) => void {
   return (o) => {
     requireNchw(o, "data_layout");
     const g = o.g;
@@ -47,14 +48,14 @@ export function interpolate(method: "nearest" | "bilinear"): (o: OpView) => void
       const nc = g.temp("Slice", [shape, g.int64s(`${out}@s`, [0]), g.int64s(`${out}@e`, [2]), g.int64s(`${out}@a`, [0])], `${out}@nc`);
       return g.temp("Concat", [nc, hw], `${out}@sizes`, { axis: 0 });
     };
-    if (outSize !== undefined) {
-      g.node("Resize", [x, roi, "", withBatchAndChannels(rankValues(outSize))], [out], attributes);
-      return;
-    }
     if (sizeList.length > 0) {
       const flat = g.int64s(`${out}@flat`, [-1]);
       const pieces = sizeList.map((p) => rankValues(g.temp("Reshape", [p, flat], `${p}@1d`)));
       g.node("Resize", [x, roi, "", withBatchAndChannels(g.temp("Concat", pieces, `${out}@hw`, { axis: 0 }))], [out], attributes);
+      return;
+    }
+    if (outSize !== undefined) {
+      g.node("Resize", [x, roi, "", withBatchAndChannels(rankValues(outSize))], [out], attributes);
       return;
     }
     let scales: number[] | undefined;
@@ -62,6 +63,17 @@ export function interpolate(method: "nearest" | "bilinear"): (o: OpView) => void
     else {
       const attr = o.floats("scale", []);
       if (attr.length > 0 && attr.some((s) => s > 0)) scales = attr.length === 1 ? [attr[0]!, attr[0]!] : attr;
+    }
+    if (scales !== undefined && version === 1) {
+      // v1 sizes the output floor(in · scale) but maps coordinates with in/out (not 1/scale):
+      // the sizes are computed from the input's shape, which the executor knows before the run.
+      if (scales.some((v) => !(v > 0))) o.fail(`scale ${scales[0]} should be a positive factor`);
+      const shape = g.temp("Shape", [x], `${out}@inshape`);
+      const hw = g.temp("Slice", [shape, g.int64s(`${out}@s2`, [2]), g.int64s(`${out}@e4`, [4]), g.int64s(`${out}@a0`, [0])], `${out}@inhw`);
+      const scaled = g.temp("Mul", [g.temp("Cast", [hw], `${out}@inhwf`, { to: OnnxDataType.FLOAT }), g.constant(`${out}@factors`, new Tensor([2], Float32Array.of(scales[0]!, scales[1]!)))], `${out}@scaledhw`);
+      const sizes = g.temp("Cast", [g.temp("Floor", [scaled], `${out}@floorhw`)], `${out}@outhw`, { to: OnnxDataType.INT64 });
+      g.node("Resize", [x, roi, "", withBatchAndChannels(sizes)], [out], attributes);
+      return;
     }
     if (scales !== undefined) {
       if (scales.length === 1) scales = [scales[0]!, scales[0]!];
