@@ -401,6 +401,15 @@ describe("ops of other PaddleClas families (ViT, ResNet variants): gelu, layer_n
     expect(max.data[0]).toBe(Math.max(...x.data));
   });
 
+  it("split into num equal parts, or by sections with one −1", () => {
+    const [a, b] = runProgram({ feeds: { x }, ops: [op("split", { X: "x" }, { Out: ["a", "b"] }, { num: 2, axis: 2 })], fetch: ["a", "b"] });
+    expect(a!.shape).toEqual([2, 3, 2]);
+    expect([a!.data[0], a!.data[1], b!.data[0]]).toEqual([x.data[0], x.data[1], x.data[2]]);
+    const parts = runProgram({ feeds: { x }, ops: [op("split", { X: "x" }, { Out: ["p", "q"] }, { sections: [1, -1], axis: 1 })], fetch: ["p", "q"] });
+    expect(parts.map((t) => t.shape)).toEqual([[2, 1, 4], [2, 2, 4]]);
+    expect(parts[1]!.data[0]).toBe(x.data[4]);
+  });
+
   it("stack inserts a dim at axis and joins along it", () => {
     const b = seeded([2, 3, 4], 24);
     const y = runOne({ feeds: { x, b }, ops: [op("stack", { X: ["x", "b"] }, { Y: "y" }, { axis: -1 })], fetch: ["y"] });

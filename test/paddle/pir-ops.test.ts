@@ -194,4 +194,23 @@ describe("PP-LCNet's PIR ops, one at a time, against onnxruntime", () => {
     const out = (await model.run({ x }))["fetch_name_0"]!;
     expectClose(out, new Tensor(x.shape, x.data.map((v, i) => Math.max(v, 0) + bias.data[Math.floor(i / 120) % 8]!)));
   });
+
+  it("1.split_with_num and 1.split (sections) unpacked by 0.split, as ShuffleNetV2's channel split is", async () => {
+    const p = new PirProgram();
+    const xid = p.data("x", [-1, 8, 10, 12]);
+    const axis = p.op("1.full", [], [[1]], [attr("shape", "1.a_intarray", [1]), attr("value", "1.a_scalar", ["int32", 1]), attr("dtype", "1.a_dtype", "int32")], "0.t_i32")[0]!;
+    const [halves] = p.op("1.split_with_num", [xid, axis], [[]], [attr("num", "0.a_i32", 2)]);
+    const [, second] = p.op("0.split", [halves!], [[-1, 4, 10, 12], [-1, 4, 10, 12]]);
+    const [sections] = p.op("1.full_int_array", [], [[2]], [i64s("value", [1, -1]), attr("dtype", "1.a_dtype", "int64")], "0.t_i64");
+    const [parts] = p.op("1.split", [second!, sections!, axis], [[]]);
+    const [, rest] = p.op("0.split", [parts!], [[-1, 1, 10, 12], [-1, 3, 10, 12]]);
+    p.fetch(rest!, [-1, 3, 10, 12]);
+    const model = await loadModel({ model: p.json() });
+    const out = (await model.run({ x }))["fetch_name_0"]!;
+    expect(out.shape).toEqual([2, 3, 10, 12]);
+    // Channels 5, 6, 7 of x.
+    const plane = 10 * 12;
+    expect(out.data[0]).toBe(x.data[5 * plane]);
+    expect(out.data[3 * plane]).toBe(x.data[8 * plane + 5 * plane]);
+  });
 });

@@ -268,6 +268,39 @@ class PirReader {
         this.fetchCount++;
         return;
       }
+      case "1.split":
+      case "1.split_with_num": {
+        // The parts come out as one vector value that a later `0.split` unpacks into values.
+        const [xId, sectionsOrAxis, axisId] = this.operandIds(op);
+        const input = xId !== undefined ? this.names.get(xId) : undefined;
+        if (typeof input !== "string") this.fail(`${fullName} reads no known value`);
+        const constantOf = (id: number | undefined) => (id !== undefined ? this.program.constants.get(String(this.names.get(id))) : undefined);
+        const legacyAttrs = new Map<string, PaddleAttribute>();
+        const axis = constantOf(fullName === "1.split" ? axisId : sectionsOrAxis);
+        if (axis === undefined) this.fail(`${fullName}'s axis is not a constant`);
+        legacyAttrs.set("axis", axis.data[0]!);
+        if (fullName === "1.split") {
+          const sections = constantOf(sectionsOrAxis);
+          if (sections === undefined) this.fail("1.split's sections are not a constant");
+          legacyAttrs.set("sections", Array.from(sections.data));
+        } else {
+          const num = attrs.get("num");
+          if (typeof num === "number") legacyAttrs.set("num", num);
+        }
+        const split = legacyOp("split", { X: [input] }, { Out: [] }, legacyAttrs);
+        const r = results[0];
+        if (!isObject(r) || !Number.isSafeInteger(r["%"])) this.fail(`${fullName} has no result id`);
+        this.pendingSplits.set(r["%"] as number, split);
+        this.program.ops.push(split);
+        return;
+      }
+      case "0.split": {
+        const vector = this.operandIds(op)[0];
+        const split = vector !== undefined ? this.pendingSplits.get(vector) : undefined;
+        if (split === undefined) this.fail("a 0.split reads no split's result");
+        split.outputs.set("Out", results.map((r, k) => this.nameResult(r, resultName(k))));
+        return;
+      }
       case "0.combine": {
         const names = this.operandIds(op).map((id) => {
           const n = id !== undefined ? this.names.get(id) : undefined;
@@ -328,6 +361,8 @@ class PirReader {
     this.program.ops.push(legacyOp(spelling.type, inputs, outputSlots, legacyAttrs));
   }
 
+  /** Vector results of 1.split ops, whose parts a later 0.split names. */
+  private readonly pendingSplits = new Map<number, PaddleOp>();
   private feedCount = 0;
   private fetchCount = 0;
 

@@ -59,6 +59,7 @@ export const PADDLE_OPS: Readonly<Record<string, Translator>> = {
   reduce_max: math.reduce("ReduceMax"),
   reduce_min: math.reduce("ReduceMin"),
   stack: tensor.stack,
+  split: tensor.split,
   softmax: activation.softmax,
   dropout: activation.dropout,
   pool2d,

@@ -233,3 +233,34 @@ export function stack(o: OpView): void {
   const expanded = inputs.map((v) => g.temp("Unsqueeze", [v, axes], `${v}@stacked`));
   g.node("Concat", expanded, [out], { axis });
 }
+
+/**
+ * split along `axis` (or the AxisTensor constant) into the Out variables: `num` equal
+ * parts, or `sections` (one −1 takes the rest, so the dim must then be declared).
+ */
+export function split(o: OpView): void {
+  const g = o.g;
+  const x = o.input("X");
+  const outputs = (o.op.outputs.get("Out") ?? []).map((v) => g.write(v));
+  if (outputs.length === 0) o.fail("output 'Out' is empty");
+  const axisTensor = o.optionalInput("AxisTensor");
+  let axis = axisTensor !== undefined ? o.known(axisTensor, "AxisTensor")[0]! : o.int("axis", 0);
+  if (o.inputList("SectionsTensorList").length > 0) o.fail("sections computed at run time are not supported");
+  let sections = o.ints("sections", []);
+  if (sections.length === 0) {
+    const num = o.int("num", outputs.length);
+    if (num !== outputs.length) o.fail(`num ${num} does not match the ${outputs.length} outputs`);
+    g.node("Split", [x], outputs, { axis });
+    return;
+  }
+  if (sections.length !== outputs.length) o.fail(`${sections.length} sections for ${outputs.length} outputs`);
+  if (sections.includes(-1)) {
+    const dims = o.dims(x) ?? o.fail("a section of −1 needs the input's dims declared in the program");
+    if (axis < 0) axis += dims.length;
+    const size = dims[axis];
+    if (size === undefined || size < 0) o.fail("a section of −1 needs the split dim declared in the program");
+    const known = sections.filter((s) => s !== -1).reduce((a, b) => a + b, 0);
+    sections = sections.map((s) => (s === -1 ? size! - known : s));
+  }
+  g.node("Split", [x, g.int64s(`${outputs[0]}@sections`, sections)], outputs, { axis });
+}
