@@ -82,9 +82,7 @@ export function readRegisteredFormat(source: ModelSource, options: DecodeOptions
   for (const reader of readers) if (reader.detect(source)) return reader.read(source, options);
   const paddle = files ? "Paddle files ({ model, params })" : sniffPaddleFormat(source as ModelBytes);
   if (paddle !== undefined) {
-    throw new ModelFormatError(
-      `this is ${paddle}; Paddle's formats are read by the Paddle entry: import "ghostnet-ts/paddle" once (the Node entry "ghostnet-ts/node" and the CLI include it)`,
-    );
+    throw new ModelFormatError(`this is ${paddle}: import "ghostnet-ts/paddle" to read Paddle's formats (ghostnet-ts/node and the CLI include it)`);
   }
   return undefined;
 }
@@ -93,21 +91,18 @@ export function readRegisteredFormat(source: ModelSource, options: DecodeOptions
  * Which Paddle format `bytes` look like, from their first bytes only, or undefined (ONNX
  * or unknown). Kept tiny: the core uses it only to point the user at the Paddle entry.
  *   - tar: "ustar" at offset 257;
- *   - pickle: 0x80 then a protocol byte 2–5 (paddle.save checkpoints);
- *   - PIR JSON: text starting with "{" (after white space) that mentions "pir";
+ *   - pickle: 0x80, then a protocol byte 2–5 (paddle.save checkpoints);
+ *   - PIR JSON: "{" (after white space) and "base_code" in the first KiB;
  *   - ProgramDesc: first key 0x0a (field 1 `blocks`, length-delimited). ONNX's field 1
  *     is `ir_version`, a varint (0x08), so a real ONNX file never starts with 0x0a.
  */
 export function sniffPaddleFormat(bytes: ModelBytes): string | undefined {
   const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes);
-  if (view.length >= 262 && String.fromCharCode(...view.subarray(257, 262)) === "ustar") return "a tar archive (a Paddle inference folder?)";
-  if (view.length >= 2 && view[0] === 0x80 && view[1]! >= 2 && view[1]! <= 5) return "a Python pickle (a paddle.save .pdparams checkpoint?)";
-  let i = 0;
-  while (i < view.length && i < 64 && (view[i] === 0x20 || view[i] === 0x0a || view[i] === 0x0d || view[i] === 0x09)) i++;
-  if (view[i] === 0x7b) {
-    const head = new TextDecoder("utf-8", { fatal: false }).decode(view.subarray(i, i + 4096));
-    if (/"(pir|base_code|program)"/.test(head)) return "a Paddle 3 program (PIR inference.json)";
-  }
-  if (view[0] === 0x0a) return "a Paddle program (ProgramDesc: .pdmodel or __model__)";
+  const text = (from: number, to: number): string => String.fromCharCode(...view.subarray(from, to));
+  if (text(257, 262) === "ustar") return "a tar archive";
+  if (view[0] === 0x80 && view[1]! >= 2 && view[1]! <= 5) return "a pickle (.pdparams checkpoint)";
+  const head = text(0, 1024).trimStart();
+  if (head.startsWith("{") && head.includes('"base_code"')) return "a Paddle 3 program (inference.json)";
+  if (view[0] === 0x0a) return "a Paddle program (.pdmodel, __model__)";
   return undefined;
 }

