@@ -11,7 +11,10 @@
  *     input (count_include_pad 1; Paddle then uses the top/left paddings on both sides,
  *     so unequal paddings are refused there);
  *   - `ceil_mode`: output size rounds up, ceil((in + pads − k) / s) + 1, keeping a last
- *     window that starts in the end padding (ONNX's ceil_mode drops it; see below);
+ *     window that starts in the end padding (ONNX's ceil_mode drops it; see below). Such a
+ *     window holds no input: Paddle fills it with −FLT_MAX (max) or 0/0 (average), we with
+ *     −Infinity or NaN. A non-exclusive average keeps ONNX's ceil_mode (its divisor rule
+ *     needs the real padding), so there the dropped window is dropped;
  *   - `padding_algorithm` SAME / VALID as for convolutions (no dilation).
  */
 import type { AttributeValue } from "../../model.js";
