@@ -12,8 +12,8 @@
  *     so unequal paddings are refused there);
  *   - `ceil_mode`: output size rounds up, ceil((in + pads − k) / s) + 1, keeping a last
  *     window that starts in the end padding (ONNX's ceil_mode drops it; see below). Such a
- *     window holds no input: Paddle fills it with −FLT_MAX (max) or 0/0 (average), we with
- *     −Infinity or NaN. A non-exclusive average keeps ONNX's ceil_mode (its divisor rule
+ *     window holds no input: Paddle fills it with −FLT_MAX (max) or 0/0 = NaN (average),
+ *     the kernels with −Infinity or 0. A non-exclusive average keeps ONNX's ceil_mode (its divisor rule
  *     needs the real padding), so there the dropped window is dropped;
  *   - `padding_algorithm` SAME / VALID as for convolutions (no dilation).
  */
