@@ -111,9 +111,15 @@ export function expectPositionals(positionals: string[], names: string[]): strin
 export const ENGINES = ["auto", "graph", "ghostnet"] as const;
 export type EngineChoice = (typeof ENGINES)[number];
 
-/** The `--engine`, `--threads` and `--low-memory` options several commands accept. */
+/** `--backend`'s words: loadModel's `backend` option (DESIGN.md §8). */
+export const BACKENDS = ["auto", "wasm", "js"] as const;
+/** One of BACKENDS. */
+export type BackendChoice = (typeof BACKENDS)[number];
+
+/** The `--engine`, `--backend`, `--threads` and `--low-memory` options several commands accept. */
 export const ENGINE_OPTIONS = {
   engine: { type: "string" },
+  backend: { type: "string" },
   threads: { type: "string" },
   "low-memory": { type: "boolean" },
 } as const;
@@ -123,14 +129,17 @@ export function engineOptionsHelp(column: number, engineLine: string): string[] 
   const line = (flag: string, text: string): string => `  ${flag.padEnd(column - 2)}${text}`;
   return [
     line("--engine E", engineLine),
+    line("--backend B", "kernels: auto (default: wasm where WebAssembly runs, else js), wasm or js"),
     line("--threads N", "worker threads (default 1)"),
     line("--low-memory", "typed GhostNet: keep only the float32 weights (x1.0: 8 MB of heap instead of 54, runs ~1.1× slower; same results)"),
   ];
 }
 
-export function engineOptions(values: ParsedOptions): { engine: EngineChoice; threads: number; packWeights: boolean } {
+/** The engine options' values (loadModel's `engine`, `backend`, `threads` and `packWeights`). */
+export function engineOptions(values: ParsedOptions): { engine: EngineChoice; backend: BackendChoice; threads: number; packWeights: boolean } {
   return {
     engine: choiceOption(values, "engine", ENGINES, "auto"),
+    backend: choiceOption(values, "backend", BACKENDS, "auto"),
     threads: integerOption(values, "threads", 1, 1, 256),
     packWeights: values["low-memory"] !== true,
   };

@@ -15,10 +15,12 @@ import type { Model } from "../model.js";
 import type { InferenceConfig } from "../loader/paddle/inference-config.js";
 import { loadImageNetLabels, readLabelFile } from "../node/data.js";
 import { readModelPath } from "../node/model-path.js";
-import type { CommandIO, EngineChoice } from "./args.js";
+import type { BackendChoice, CommandIO, EngineChoice } from "./args.js";
 
 export interface EngineSettings {
   engine: EngineChoice;
+  /** --backend: the kernels (loadModel's `backend`). */
+  backend: BackendChoice;
   threads: number;
   /** false with --low-memory (loadModel's packWeights). */
   packWeights: boolean;
@@ -35,7 +37,7 @@ export async function loadModelFile(path: string, settings: EngineSettings): Pro
 /** The model at `path` and the inference.yml found with it (preprocessing and labels), if any. */
 export async function loadModelAndConfig(path: string, settings: EngineSettings): Promise<{ model: Model; inferenceConfig?: InferenceConfig }> {
   const { source, inferenceConfig } = await readModelPath(path);
-  const model = await loadModel(source, { engine: settings.engine, threads: settings.threads, packWeights: settings.packWeights });
+  const model = await loadModel(source, { engine: settings.engine, backend: settings.backend, threads: settings.threads, packWeights: settings.packWeights });
   return inferenceConfig === undefined ? { model } : { model, inferenceConfig };
 }
 

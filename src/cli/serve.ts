@@ -58,7 +58,6 @@ export const serveCommand: Command = {
     "  --topk K           classes per image when the query gives no topk (default 5)",
     "  --decode-threads N worker threads that decode and preprocess images while the model runs",
     "                     (default 1; 0 decodes on the main thread, between model runs)",
-    "  --backend B        kernels: auto (default), wasm or js",
     ...engineOptionsHelp(21, "auto (default), graph or ghostnet"),
     "",
     "Example: ghostnet serve --model GhostNet_x1_0.onnx --port 8080",
@@ -77,7 +76,6 @@ export const serveCommand: Command = {
       "timeout-ms": { type: "string" },
       topk: { type: "string" },
       "decode-threads": { type: "string" },
-      backend: { type: "string" },
       ...ENGINE_OPTIONS,
     });
     expectPositionals(positionals, []);

@@ -33,9 +33,18 @@ describe("option parsing", () => {
 
 describe("engine options", () => {
   it("--low-memory turns loadModel's packWeights off; without it packWeights stays on", () => {
-    expect(engineOptions(parseCommandLine(["--low-memory", "--threads", "2"], ENGINE_OPTIONS).values)).toEqual({ engine: "auto", threads: 2, packWeights: false });
-    expect(engineOptions(parseCommandLine(["--engine", "graph"], ENGINE_OPTIONS).values)).toEqual({ engine: "graph", threads: 1, packWeights: true });
+    expect(engineOptions(parseCommandLine(["--low-memory", "--threads", "2"], ENGINE_OPTIONS).values)).toEqual({ engine: "auto", backend: "auto", threads: 2, packWeights: false });
+    expect(engineOptions(parseCommandLine(["--engine", "graph"], ENGINE_OPTIONS).values)).toEqual({ engine: "graph", backend: "auto", threads: 1, packWeights: true });
     expect(() => parseCommandLine(["--low-memory=yes"], ENGINE_OPTIONS)).toThrow(UsageError);
+  });
+
+  it("--backend auto|wasm|js is loadModel's backend; anything else is a usage error", () => {
+    for (const backend of ["auto", "wasm", "js"]) {
+      expect(engineOptions(parseCommandLine(["--backend", backend], ENGINE_OPTIONS).values).backend).toBe(backend);
+    }
+    for (const bad of ["gpu", "WASM", ""]) {
+      expect(() => engineOptions(parseCommandLine(["--backend", bad], ENGINE_OPTIONS).values)).toThrow(UsageError);
+    }
   });
 });
 
