@@ -88,8 +88,8 @@ function bodyStream(req: IncomingMessage, maxBytes: number): ReadableStream<Uint
   );
 }
 
-/** The node:http request as a WHATWG Request. */
-function toRequest(req: IncomingMessage, maxBodyBytes: number): Request {
+/** The node:http request as a WHATWG Request; `signal` aborts when the client goes away. */
+function toRequest(req: IncomingMessage, maxBodyBytes: number, signal: AbortSignal): Request {
   let url: URL;
   try {
     url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
@@ -107,7 +107,7 @@ function toRequest(req: IncomingMessage, maxBodyBytes: number): Request {
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
   // `duplex: "half"` is what Node's Request needs for a streamed body (not in the DOM types).
-  const init = { method, headers, body: hasBody ? bodyStream(req, maxBodyBytes) : null, duplex: "half" } as RequestInit;
+  const init = { method, headers, body: hasBody ? bodyStream(req, maxBodyBytes) : null, duplex: "half", signal } as RequestInit;
   return new Request(url, init);
 }
 
@@ -137,11 +137,15 @@ export async function serveNode(handler: ServeHandler, options: ServeNodeOptions
     { requestTimeout: timeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeoutMs) },
     (req, res) => {
       active++;
+      // The response closing before it was written means the client went away: the
+      // handler then drops the request's queued work (request.signal).
+      const clientGone = new AbortController();
       res.on("close", () => {
+        if (!res.writableFinished) clientGone.abort();
         active--;
         if (active === 0) allAnswered?.();
       });
-      const request = toRequest(req, maxBodyBytes);
+      const request = toRequest(req, maxBodyBytes, clientGone.signal);
       handler
         .fetch(request)
         .catch((error: unknown) => errorResponse(error))

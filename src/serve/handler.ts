@@ -136,12 +136,21 @@ interface ImageJob {
   topk: number;
 }
 
-/** The request's deadline: one timer; a body still arriving gets 408, anything later 504. */
+/**
+ * The request's end, whichever comes first: its deadline (one timer; a body still arriving
+ * gets 408, anything later 504) or its client going away (`request.signal` aborts: 499,
+ * nginx's "client closed request", which no client sees but the metrics count). Either way
+ * `expired` rejects, and whatever races it stops waiting (queued images leave the queue).
+ */
 class Deadline {
   reading = true;
   readonly expired: Promise<never>;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  constructor(ms: number) {
+  private onAbort: (() => void) | undefined;
+  constructor(
+    ms: number,
+    private readonly signal?: AbortSignal,
+  ) {
     this.expired = new Promise<never>((_, reject) => {
       this.timer = setTimeout(() => {
         reject(
@@ -150,12 +159,16 @@ class Deadline {
             : new HttpError(504, "timeout", `no answer within the ${ms} ms deadline`),
         );
       }, ms);
+      this.onAbort = () => reject(new HttpError(499, "client_closed", "the client closed the connection before the answer"));
+      if (signal?.aborted) this.onAbort();
+      else signal?.addEventListener("abort", this.onAbort);
     });
     // Nobody may be racing it when it fires; that is not an unhandled rejection.
     this.expired.catch(() => {});
   }
   clear(): void {
     clearTimeout(this.timer);
+    if (this.onAbort !== undefined) this.signal?.removeEventListener("abort", this.onAbort);
   }
 }
 
@@ -409,7 +422,7 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
     } catch {
       url = new URL("http://invalid/");
     }
-    const deadline = new Deadline(timeoutMs);
+    const deadline = new Deadline(timeoutMs, request.signal);
     let response: Response;
     try {
       response = await route(request, url, deadline);

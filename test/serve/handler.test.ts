@@ -273,6 +273,22 @@ describe("the handler's errors and limits (a fake model: scores straight from th
     expect(model.runs, "runs: the second image left the queue at its deadline").toEqual([1]);
   });
 
+  it("drops the queued work of a client that went away (request.signal), answering 499 to nobody", async () => {
+    const model = fakeModel(4, 100);
+    const handler = createHandler(scoresClassifier(model), { maxBatch: 1 });
+    const first = handler.fetch(post("/v1/classify", new Uint8Array([1, 2, 3, 4]), "image/png"));
+    const leaving = new AbortController();
+    const request = new Request(`${BASE}/v1/classify`, { method: "POST", body: new Uint8Array([5, 6, 7, 8]), headers: { "content-type": "image/png" }, signal: leaving.signal });
+    const second = handler.fetch(request);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    leaving.abort();
+    await expectError(await second, 499, "client_closed");
+    expect((await first).status).toBe(200);
+    await handler.close();
+    expect(model.runs, "the second image never ran").toEqual([1]);
+    expect(handler.metrics.requestCount("/v1/classify", 499)).toBe(1);
+  });
+
   it("408 for a body that does not arrive before the deadline", async () => {
     const handler = createHandler(scoresClassifier(fakeModel()), { timeoutMs: 50 });
     const stalled = new ReadableStream<Uint8Array>({

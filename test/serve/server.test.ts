@@ -231,6 +231,25 @@ describe("ghostnet's server under pressure (a slow fake model)", () => {
     }
   });
 
+  it("a client that disconnects while its request waits costs no model time", async () => {
+    const model = fakeModel(4, 200);
+    const handler = createHandler(scoresClassifier(model), { maxBatch: 1 });
+    const server = await serveNode(handler, { port: 0 });
+    try {
+      const first = send(server, "POST", "/v1/classify", new Uint8Array([1, 2, 3, 4]), { "content-type": "image/png" });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      const leaver = await rawClient(server, "POST /v1/classify HTTP/1.1\r\nhost: x\r\ncontent-type: image/png\r\ncontent-length: 4\r\n\r\n\x05\x06\x07\x08");
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      leaver.destroy();
+      expect((await first).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(model.runs, "only the first request ran").toEqual([1]);
+      expect(handler.metrics.requestCount("/v1/classify", 499)).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
   it("times out slow clients: a body that stalls gets 408, headers that stall are cut off", async () => {
     const handler = createHandler(scoresClassifier(fakeModel()), { timeoutMs: 300 });
     const server = await serveNode(handler, { port: 0, timeoutMs: 300 });
