@@ -16,6 +16,10 @@ declare module "autocannon" {
     timeouts: number;
     latency: { p50: number; p99: number; average: number };
   }
-  function autocannon(options: Options): Promise<Result>;
+  /** A running load test: its events (e.g. "response": client, status, bytes, ms) and its result. */
+  interface Instance extends PromiseLike<Result> {
+    on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): Instance;
+  }
+  function autocannon(options: Options): Instance;
   export default autocannon;
 }

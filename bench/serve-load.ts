@@ -4,14 +4,16 @@
  * for each kernel backend this build has. Bounded in time: `--seconds` per point.
  *
  *   npx tsc -p tsconfig.build.json          # the server is the built CLI
- *   npx tsx bench/serve-load.ts [--seconds 5] [--concurrency 1,8,32] [--model M]
+ *   npx tsx bench/serve-load.ts [--seconds 5] [--warmup 3] [--concurrency 1,8,32] [--model M]
  *                               [--image data/images/ILSVRC2012_val_00010010.jpeg]
  *                               [--threads 1] [--max-delay-ms 5] [--decode-threads 1]
  *                               [--short-side S] [--backends js,wasm] [--json FILE]
  *
  * Each configuration gets its own server process (`node bin/ghostnet.js serve --port 0`),
  * warmed up with a few requests, so the load generator and the server do not share an
- * event loop. Every request POSTs the same JPEG to /v1/classify. Without --model the
+ * event loop. Each point runs `--warmup` seconds of load first and counts only the
+ * responses completed in the `--seconds` after (steady state: the queue has filled), and
+ * starts once the server has finished the previous point's requests. Every request POSTs the same JPEG to /v1/classify. Without --model the
  * server uses its default, the synthetic GhostNet x1.0 (same cost as the real weights).
  * `--short-side S` re-encodes the image with its short side S first (JPEG quality 90), as
  * clients that resize before uploading send it: decoding then costs less than the model.
@@ -37,6 +39,7 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "5" },
+    warmup: { type: "string", default: "3" },
     concurrency: { type: "string", default: "1,8,32" },
     model: { type: "string" },
     image: { type: "string", default: join(root, "data", "images", "ILSVRC2012_val_00010010.jpeg") },
@@ -50,6 +53,7 @@ const { values } = parseArgs({
 });
 
 const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
 const concurrencies = values.concurrency!.split(",").map(Number);
 const image: Buffer = values["short-side"] === undefined ? readFileSync(values.image!) : resized(readFileSync(values.image!), Number(values["short-side"]));
 /** The same bytes as a fetch body (the DOM types want an ArrayBuffer-backed view). */
@@ -126,26 +130,56 @@ interface Point {
   meanBatch: number;
 }
 
+/** Percentile `q` (0–1) of sorted values, nearest rank. */
+function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Waits until the server holds no request (the previous point's leftovers are done). */
+async function drained(url: string): Promise<void> {
+  for (let tries = 0; tries < 600; tries++) {
+    const text = await (await fetch(`${url}/metrics`)).text();
+    if (/^ghostnet_queue_depth 0$/m.test(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * One point: `warmup` + `seconds` of closed-loop load at `concurrency`; only the responses
+ * that complete inside the last `seconds` count (the queue has filled by then), so
+ * images/s and the percentiles are the steady state's.
+ */
 async function measure(url: string, concurrency: number): Promise<Omit<Point, "backend" | "mode" | "maxBatch">> {
-  const before = await batchCounters(url);
-  const result = await autocannon({
+  await drained(url);
+  const runStart = performance.now();
+  const samples: { at: number; ms: number; ok: boolean }[] = [];
+  let windowStart: Promise<{ runs: number; images: number }> | undefined;
+  const timer = setTimeout(() => (windowStart = batchCounters(url)), warmup * 1000);
+  const instance = autocannon({
     url: `${url}/v1/classify`,
     method: "POST",
     headers: { "content-type": "image/jpeg" },
     body: image,
     connections: concurrency,
-    duration: seconds,
+    duration: warmup + seconds,
     timeout: 120,
   });
+  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => samples.push({ at: performance.now() - runStart, ms, ok: status === 200 }));
+  const result = await instance;
+  clearTimeout(timer);
   const after = await batchCounters(url);
-  const ok = result["2xx"];
+  const before = (await windowStart) ?? { runs: 0, images: 0 };
+  const inWindow = samples.filter((s) => s.at >= warmup * 1000);
+  const ok = inWindow.filter((s) => s.ok);
+  const latencies = ok.map((s) => s.ms).sort((a, b) => a - b);
   return {
     concurrency,
-    requests: ok,
-    errors: result.non2xx + result.errors + result.timeouts,
-    imagesPerSecond: ok / seconds,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    requests: ok.length,
+    errors: inWindow.length - ok.length + result.errors + result.timeouts,
+    imagesPerSecond: ok.length / seconds,
+    p50Ms: Math.round(percentile(latencies, 0.5)),
+    p99Ms: Math.round(percentile(latencies, 0.99)),
     meanBatch: after.runs > before.runs ? (after.images - before.images) / (after.runs - before.runs) : 0,
   };
 }
@@ -175,7 +209,7 @@ for (const backend of backends) {
 const rows = points.map((p) =>
   `| ${p.backend} | ${p.mode} | ${p.concurrency} | ${p.imagesPerSecond.toFixed(1)} | ${p.p50Ms} | ${p.p99Ms} | ${p.meanBatch.toFixed(2)} | ${p.requests} | ${p.errors} |`,
 );
-console.log(`ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s per point, image ${values.image!.split("/").at(-1)}${values["short-side"] === undefined ? "" : ` re-encoded at short side ${values["short-side"]}`} (${image.length} bytes), model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}, decode threads ${values["decode-threads"]}`);
+console.log(`ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s per point after ${warmup} s of warm-up, image ${values.image!.split("/").at(-1)}${values["short-side"] === undefined ? "" : ` re-encoded at short side ${values["short-side"]}`} (${image.length} bytes), model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}, decode threads ${values["decode-threads"]}`);
 console.log("");
 console.log("| backend | mode | concurrency | images/s | p50 ms | p99 ms | mean batch | requests | errors |");
 console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
