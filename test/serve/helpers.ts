@@ -23,8 +23,10 @@ export type Bytes = Uint8Array<ArrayBuffer>;
  * 224² so the sample photos give unsaturated softmaxes (top scores 0.18–0.59).
  */
 export function smallGhostNetBytes(): Uint8Array {
-  return makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 5, classCount: 100, calibrationBatch: 1, calibrationSize: 224, inputSize: "dynamic" });
+  fixtureBytes ??= makeGhostNetFixture({ scale: 0.5, style: "modern", seed: 5, classCount: 100, calibrationBatch: 1, calibrationSize: 224, inputSize: "dynamic" });
+  return fixtureBytes;
 }
+let fixtureBytes: Uint8Array | undefined;
 
 /** The sample photos shipped in data/images, by file name. */
 export function sampleImages(): { name: string; bytes: Bytes }[] {
