@@ -52,8 +52,7 @@ export {
   type ClassifierOptions,
 } from "./classifier.js";
 
-// Interop with scijs ndarray.
-export { toNdarray, fromNdarray, type NdarrayLike, type NdarrayData, type Float32Ndarray } from "./interop/ndarray.js";
+// Interop with scijs ndarray: its own entry, ghostnet-ts/ndarray (the ndarray package stays out of this bundle).
 
 // The kernels themselves, for those who want to call an op directly.
 /** Every kernel, for calling an op directly (`ops.conv2d`, `ops.sgemm`, `ops.softmax`, …). */

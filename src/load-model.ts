@@ -22,7 +22,7 @@ import { validateGraph } from "./loader/validate.js";
 import { checkLoadOptions } from "./load-options.js";
 import type { EngineName, Feeds, LoadOptions, Model } from "./model.js";
 import type { Tensor } from "./tensor/tensor.js";
-import { typedEngineOnThreads } from "./threads/registry.js";
+import { openKernelPool, typedEngineOnThreads } from "./threads/registry.js";
 import { WasmBackend } from "./wasm/backend.js";
 import { resolveBackend } from "./wasm/select.js";
 
@@ -103,15 +103,18 @@ export async function loadModel(source: ModelSource, options: LoadModelOptions =
 }
 
 /**
- * The typed engine with its options applied: the backend, weight packing, threads. The
- * thread pool runs the JS kernels; the wasm kernels run on the calling thread, which is
- * faster than the JS kernels on two threads, so with wasm a model uses one thread
- * (`model.threads` says so).
+ * The typed engine with its options applied: the backend, weight packing, threads. On the
+ * wasm backend, threads split each layer's kernel across a pool over a shared memory; on
+ * the JS kernels, ThreadedGhostNetEngine runs them on the pool.
  */
 async function typedEngine(engine: GhostNetEngine, options: LoadModelOptions, threads: number): Promise<Model> {
   const backend = resolveBackend(options.backend);
   if (backend === "wasm") {
-    engine.useBackend(new WasmBackend());
+    // Threads for the wasm kernels need a registered pool and shared memory; else one thread.
+    const pool = await openKernelPool(threads);
+    const wasm = new WasmBackend({ shared: pool !== undefined });
+    if (pool !== undefined) wasm.attachThreads(pool);
+    engine.useBackend(wasm);
     return engine;
   }
   return typedEngineOnThreads(withPacking(engine, options), threads);

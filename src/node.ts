@@ -10,3 +10,5 @@ export { pngjsDecoder } from "./image/png-node.js";
 export * from "./node/index.js";
 // The HTTP serving layer (ghostnet-ts/serve); serveNode (in node/index.ts) puts it on node:http.
 export * from "./serve.js";
+// scijs ndarray interop (ghostnet-ts/ndarray).
+export * from "./ndarray.js";

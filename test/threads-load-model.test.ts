@@ -28,11 +28,14 @@ for (const scale of [0.5, 1.0]) {
   describe(`loadModel threads 2, GhostNet x${scale}`, () => {
     const bytes = fixture(scale, 30 + scale * 10);
 
-    it("runs on 2 threads and equals threads 1 bit for bit (batch 1 and 3, sizes switched back and forth)", async () => {
-      const one = await loadModel(bytes, { threads: 1 });
-      const two = await loadModel(bytes, { threads: 2 });
+    for (const backend of ["wasm", "js"] as const) {
+    it(`runs on 2 threads and equals threads 1 bit for bit on the ${backend} kernels (batch 1 and 3, sizes switched back and forth)`, async () => {
+      const one = await loadModel(bytes, { threads: 1, backend });
+      const two = await loadModel(bytes, { threads: 2, backend });
       expect(two.engine).toBe("ghostnet");
-      expect(two).toBeInstanceOf(ThreadedGhostNetEngine);
+      expect(two.backend).toBe(backend);
+      // The plain kernels run on ThreadedGhostNetEngine; the wasm kernels split each layer on the pool.
+      expect(two instanceof ThreadedGhostNetEngine, "ThreadedGhostNetEngine").toBe(backend === "js");
       expect(two.threads).toBe(2);
       expect(one.threads ?? 1).toBe(1);
       const inputs = [imageLikeBatch(1, 1, 64), imageLikeBatch(3, 2, 64), imageLikeBatch(1, 3, 48), imageLikeBatch(2, 4, 80), imageLikeBatch(1, 1, 64)];
@@ -45,6 +48,7 @@ for (const scale of [0.5, 1.0]) {
       one.dispose();
       await two.dispose();
     }, 60_000);
+    }
 
     it("is close to onnxruntime on a batch of 2 (an independent reference)", async () => {
       const model = await loadModel(bytes, { threads: 2 });
@@ -109,7 +113,7 @@ describe("loadModel threads: feeds, dispose, engines", () => {
     try {
       const model = await loadModel(bytes, { threads: 2 });
       expect(model.threads ?? 1).toBe(1);
-      expect(model).not.toBeInstanceOf(ThreadedGhostNetEngine);
+      expect(model instanceof ThreadedGhostNetEngine).toBe(false);
       expect(bitwiseEqual(await output(model, x), expected)).toBe(true);
       await model.dispose();
     } finally {

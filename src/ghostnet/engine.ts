@@ -14,8 +14,15 @@ import { GhostNet } from "./ghostnet.js";
 /** The typed GhostNet as a `Model`: what `loadModel` returns for a GhostNet file on one thread. */
 export class GhostNetEngine implements Model {
   readonly engine = "ghostnet" as const;
-  /** Runs use the calling thread only (loadModel's `threads` > 1 gives ThreadedGhostNetEngine). */
-  readonly threads = 1;
+  /**
+   * Threads a run uses: 1, or the wasm backend's thread count when its kernels run on a pool
+   * (loadModel with backend wasm and `threads` > 1; with the JS kernels, threads give
+   * ThreadedGhostNetEngine instead).
+   */
+  get threads(): number {
+    return this.threadCount;
+  }
+  private threadCount = 1;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   /** The file's input shape; strings are dynamic dimensions. */
@@ -89,11 +96,12 @@ export class GhostNetEngine implements Model {
     return this.net?.backend ?? "js";
   }
 
-  /** Runs the network on the wasm backend `backend` (its memory is this engine's from now on), or on JS with null. */
+  /** Runs the network on the wasm backend `backend` (its memory and threads are this engine's from now on), or on JS with null. */
   useBackend(backend: WasmBackend | null): void {
     this.ghostnet.attachBackend(backend);
-    this.wasm?.dispose();
+    void this.wasm?.dispose();
     this.wasm = backend;
+    this.threadCount = backend?.threads ?? 1;
   }
 
   async run(feeds: Feeds): Promise<Record<string, Tensor>> {
@@ -102,11 +110,13 @@ export class GhostNetEngine implements Model {
     return { [this.outputNames[0]!]: this.binding.hasSoftmax ? result.probabilities : result.logits };
   }
 
-  dispose(): void {
+  /** Frees the network's buffers and the wasm backend's memory; resolves once its threads (if any) have exited. */
+  dispose(): void | Promise<void> {
     this.net?.releaseBuffers();
     this.net = undefined;
-    this.wasm?.dispose();
+    const wasm = this.wasm;
     this.wasm = null;
+    return wasm?.dispose();
   }
 }
 

@@ -72,8 +72,8 @@ export async function createNodePool(threads: number): Promise<ThreadPool> {
     threads,
     control,
     args,
-    (buffer, id) => {
-      for (const port of ports) port.postMessage({ id, buffer });
+    (resource, id) => {
+      for (const port of ports) port.postMessage({ id, resource });
     },
     async () => {
       for (const port of ports) port.close();

@@ -60,6 +60,19 @@ export function partRange(count: number, parts: number, part: number): [number, 
   return [Math.floor((count * part) / parts), Math.floor((count * (part + 1)) / parts)];
 }
 
+/**
+ * A wasm kernel every thread can run: a compiled module and the shared memory it runs on.
+ * Each thread instantiates the module against the same memory (a WebAssembly.Memory made
+ * with `shared: true` crosses to workers as itself), so all see one set of tensors.
+ */
+export interface SharedKernel {
+  readonly memory: WebAssembly.Memory;
+  readonly module: WebAssembly.Module;
+}
+
+/** What the pool registers with every worker, in id order: a buffer, or a wasm kernel. */
+export type SharedResource = SharedArrayBuffer | SharedKernel;
+
 /** What every pool offers; a model holds one and hands it each layer's job. */
 export interface ThreadPool {
   /** Threads that run parts of a job, the caller's included (1: no workers). */
@@ -71,6 +84,11 @@ export interface ThreadPool {
    * floats; undefined for memory the workers cannot see.
    */
   locate(view: Float32Array): { id: number; offset: number } | undefined;
+  /**
+   * Registers a wasm kernel with every thread (instantiated on each against `memory`, which
+   * must be shared when the pool has workers); returns its id for task arguments.
+   */
+  shareKernel(kernel: SharedKernel): number;
   /** Runs `task` over [0, count) split across the threads; returns when all parts are done. */
   parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void;
   /** Stops the workers; the pool can't be used afterwards. */
@@ -91,10 +109,13 @@ export function canShareMemory(): boolean {
   return g.crossOriginIsolated !== false;
 }
 
-/** Buffers by id, as each thread sees them. */
+/** Buffers and wasm kernels by id, as each thread sees them. */
 export class BufferTable implements TaskContext {
-  private readonly views: Float32Array[] = [];
+  private readonly views: (Float32Array | WebAssembly.Exports)[] = [];
   private readonly ids = new Map<ArrayBufferLike, number>();
+
+  /** `index`: this thread's place in the pool (0 for the caller). */
+  constructor(readonly index = 0) {}
 
   get count(): number {
     return this.views.length;
@@ -106,15 +127,28 @@ export class BufferTable implements TaskContext {
     return this.views.length - 1;
   }
 
+  /** Adds a registered resource as it arrives on this thread (a buffer's floats, or a kernel instantiated here). */
+  addResource(resource: SharedResource): number {
+    if (resource instanceof SharedArrayBuffer) return this.add(new Float32Array(resource));
+    this.views.push(new WebAssembly.Instance(resource.module, { env: { memory: resource.memory } }).exports);
+    return this.views.length - 1;
+  }
+
+  kernel(id: number): WebAssembly.Exports {
+    const entry = this.views[id];
+    if (entry === undefined || entry instanceof Float32Array) throw new RangeError(`thread pool: no wasm kernel with id ${id}`);
+    return entry;
+  }
+
   /** The id and float offset of a view into a registered buffer. */
   locate(view: Float32Array): { id: number; offset: number } | undefined {
     const id = this.ids.get(view.buffer);
-    return id === undefined ? undefined : { id, offset: (view.byteOffset - this.views[id]!.byteOffset) >> 2 };
+    return id === undefined ? undefined : { id, offset: (view.byteOffset - this.buffer(id).byteOffset) >> 2 };
   }
 
   buffer(id: number): Float32Array {
     const view = this.views[id];
-    if (view === undefined) throw new RangeError(`thread pool: no shared buffer with id ${id}`);
+    if (!(view instanceof Float32Array)) throw new RangeError(`thread pool: no shared buffer with id ${id}`);
     return view;
   }
 }
@@ -132,6 +166,10 @@ export class SerialPool implements ThreadPool {
 
   locate(view: Float32Array): { id: number; offset: number } | undefined {
     return this.table.locate(view);
+  }
+
+  shareKernel(kernel: SharedKernel): number {
+    return this.table.addResource(kernel);
   }
 
   parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void {
@@ -165,7 +203,7 @@ export class SharedPool implements ThreadPool {
     size: number,
     control: Int32Array,
     args: Float64Array,
-    private readonly register: (buffer: SharedArrayBuffer, id: number) => void,
+    private readonly register: (resource: SharedResource, id: number) => void,
     private readonly terminate: () => Promise<void>,
     options: { callerMayBlock?: boolean } = {},
   ) {
@@ -186,6 +224,14 @@ export class SharedPool implements ThreadPool {
 
   locate(view: Float32Array): { id: number; offset: number } | undefined {
     return this.table.locate(view);
+  }
+
+  shareKernel(kernel: SharedKernel): number {
+    if (this.disposed) throw new Error("thread pool: used after dispose()");
+    const id = this.table.addResource(kernel);
+    this.register(kernel, id);
+    Atomics.store(this.control, CONTROL.buffers, this.table.count);
+    return id;
   }
 
   parallelFor(task: TaskName, count: number, args: ArrayLike<number>): void {
@@ -255,7 +301,7 @@ export function canBlockHere(): boolean {
  * with the job still pending; call `run` again once the buffers are in `table`.
  */
 export class WorkerLoop {
-  readonly table = new BufferTable();
+  readonly table: BufferTable;
   private generation: number;
   private jobPending = false;
 
@@ -268,6 +314,7 @@ export class WorkerLoop {
     private readonly onError: (error: unknown) => void,
   ) {
     this.generation = Atomics.load(control, CONTROL.generation);
+    this.table = new BufferTable(index);
   }
 
   /** Runs jobs until the pool stops ("stopped") or a job waits for buffers ("starved"). */

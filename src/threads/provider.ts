@@ -32,5 +32,14 @@ async function onPool(createPool: PoolProvider, single: GhostNetEngine, threads:
 
 /** Makes `createPool` the source of the pools loadModel opens from now on (`name` is for messages). */
 export function setPoolProvider(name: string, createPool: PoolProvider): void {
-  setThreadedEngineMaker(name, (single, threads) => onPool(createPool, single, threads));
+  setThreadedEngineMaker(name, (single, threads) => onPool(createPool, single, threads), (threads) => kernelPool(createPool, threads));
+}
+
+/** A pool for the wasm kernels (shared memory needed), or undefined when only one thread can be had. */
+async function kernelPool(createPool: PoolProvider, threads: number): Promise<ThreadPool | undefined> {
+  if (!canShareMemory()) return undefined;
+  const pool = await createPool(threads);
+  if (pool.size > 1) return pool;
+  await pool.dispose();
+  return undefined;
 }

@@ -12,15 +12,28 @@
  */
 import type { GhostNetEngine } from "../ghostnet/engine.js";
 import type { Model } from "../model.js";
+import type { KernelThreads } from "../wasm/backend.js";
 
 /** Puts `single` on `threads` threads (> 1); may return `single` itself when threads can't be had. */
 export type ThreadedEngineMaker = (single: GhostNetEngine, threads: number) => Promise<Model>;
 
-let registered: { name: string; make: ThreadedEngineMaker } | undefined;
+/** Opens a pool for the wasm backend's kernels: `threads` threads, or undefined where none can be had. */
+export type KernelPoolOpener = (threads: number) => Promise<KernelThreads | undefined>;
+
+let registered: { name: string; make: ThreadedEngineMaker; openPool?: KernelPoolOpener } | undefined;
 
 /** Makes `make` the way every later loadModel with threads > 1 puts the typed GhostNet on threads. */
-export function setThreadedEngineMaker(name: string, make: ThreadedEngineMaker): void {
-  registered = { name, make };
+export function setThreadedEngineMaker(name: string, make: ThreadedEngineMaker, openPool?: KernelPoolOpener): void {
+  registered = { name, make, openPool };
+}
+
+/**
+ * A pool of `threads` threads (> 1) for the wasm backend's kernels from the registered
+ * provider; undefined when none is registered or memory cannot be shared here.
+ */
+export async function openKernelPool(threads: number): Promise<KernelThreads | undefined> {
+  if (threads <= 1 || registered?.openPool === undefined) return undefined;
+  return registered.openPool(threads);
 }
 
 /** The name of the registered way to start threads ("worker_threads", "web-workers"), if any. */

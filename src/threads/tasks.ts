@@ -11,9 +11,14 @@ import type { FusedActivation } from "../ops/fused-activation.js";
 import { addInPlace, scalePlanes } from "../ops/elementwise.js";
 import { sgemm } from "../ops/gemm.js";
 import { planeMeans } from "../ops/pooling.js";
+import { KERNEL_FUNCTIONS } from "../wasm/backend.js";
 
 export interface TaskContext {
   buffer(id: number): Float32Array;
+  /** A registered wasm kernel's exports on this thread. */
+  kernel(id: number): WebAssembly.Exports;
+  /** This thread's place in the pool: 0 for the caller, p for worker p. */
+  readonly index: number;
 }
 
 export type Task = (ctx: TaskContext, args: Float64Array, start: number, end: number) => void;
@@ -181,6 +186,33 @@ const scalePlanesTask: Task = (ctx, a, start, end) => {
   scalePlanes(ctx.buffer(a[0]! | 0), ctx.buffer(a[1]! | 0), (a[2]! | 0) + start * plane, plane, end - start, ctx.buffer(a[4]! | 0), (a[5]! | 0) + start);
 };
 
+// ── wasm (a kernel of the wasm backend) ─────────────────────────────────────────────────
+//
+// args: [kernelId, functionIndex, argCount n, rangeArg, images, scratchArg, scratchBytes,
+//        a_0 … a_{n−1}, imageStride_0 … imageStride_{n−1}]
+// Calls the kernel's function KERNEL_FUNCTIONS[functionIndex] (src/wasm/backend.ts) once per image i < images with
+// arguments a_j + i·imageStride_j, except a_rangeArg = a_rangeArg + start and a_{rangeArg+1}
+// = a_rangeArg + end (the job's items are a range of panels, channels, rows or elements
+// that the kernel takes as [begin, end)), and, when scratchArg ≥ 0, its scratch argument
+// moved on by scratchBytes per thread (each thread has its own scratch).
+
+export const MAX_WASM_ARGS = 8;
+const wasmArgs = new Array<number>(MAX_WASM_ARGS);
+
+const wasmTask: Task = (ctx, a, start, end) => {
+  const fn = ctx.kernel(a[0]! | 0)[KERNEL_FUNCTIONS[a[1]! | 0]!] as (...args: number[]) => void;
+  const n = a[2]! | 0, rangeArg = a[3]! | 0, images = a[4]! | 0, scratchArg = a[5]! | 0, scratchBytes = a[6]! | 0;
+  wasmArgs.length = n;
+  for (let i = 0; i < images; i++) {
+    for (let j = 0; j < n; j++) wasmArgs[j] = (a[7 + j]! + i * a[7 + n + j]!) | 0;
+    const base = a[7 + rangeArg]! | 0;
+    wasmArgs[rangeArg] = base + start;
+    wasmArgs[rangeArg + 1] = base + end;
+    if (scratchArg >= 0) wasmArgs[scratchArg] = wasmArgs[scratchArg]! + ctx.index * scratchBytes;
+    fn(...wasmArgs);
+  }
+};
+
 // ── fill (for tests of the pool itself) ─────────────────────────────────────────────────
 // args: [bufferId, value]; items are elements: buffer[i] = value + i.
 const fillTask: Task = (ctx, a, start, end) => {
@@ -195,6 +227,7 @@ export const TASKS = {
   add: addTask,
   planeMeans: planeMeansTask,
   scalePlanes: scalePlanesTask,
+  wasm: wasmTask,
   fill: fillTask,
 } satisfies Record<string, Task>;
 

@@ -15,6 +15,8 @@ import { ThreadedGhostNet } from "./threaded-ghostnet.js";
 /** The typed GhostNet on a thread pool, as a `Model` (see the file comment). */
 export class ThreadedGhostNetEngine implements Model {
   readonly engine = "ghostnet" as const;
+  /** The pool runs the plain TypeScript kernels (the wasm kernels split layers on a pool inside GhostNetEngine). */
+  readonly backend = "js" as const;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   /** Threads every run uses, the calling thread included. */

@@ -15,12 +15,12 @@
  * and bundle as a worker entry. Through a variable (`new W(url)`) or with non-constant
  * options they only copy web-worker.js as a file, without the modules it imports.
  */
-import { CONTROL, MAX_TASK_ARGS, SerialPool, SharedPool, canBlockHere, type ThreadPool } from "./pool.js";
+import { CONTROL, MAX_TASK_ARGS, SerialPool, SharedPool, canBlockHere, type SharedResource, type ThreadPool } from "./pool.js";
 
 /** The messages a pool worker receives: once the setup, then one per registered buffer. */
 export type WebPoolMessage =
   | { kind: "setup"; control: Int32Array; args: Float64Array; index: number; size: number }
-  | { kind: "buffer"; id: number; buffer: SharedArrayBuffer };
+  | { kind: "buffer"; id: number; resource: SharedResource };
 
 interface WebWorkerLike {
   postMessage(message: unknown): void;
@@ -61,8 +61,8 @@ export async function createWebPool(threads: number): Promise<ThreadPool> {
     threads,
     control,
     args,
-    (buffer, id) => {
-      const message: WebPoolMessage = { kind: "buffer", id, buffer };
+    (resource, id) => {
+      const message: WebPoolMessage = { kind: "buffer", id, resource };
       for (const worker of workers) worker.postMessage(message);
     },
     async () => {

@@ -3,7 +3,7 @@
  * ready, then runs jobs; when a job needs buffers whose messages it has not taken yet, it
  * returns to its event loop, takes them, and goes on with the job.
  */
-import { WorkerLoop } from "./pool.js";
+import { type SharedResource, WorkerLoop } from "./pool.js";
 import type { WebPoolMessage } from "./web-pool.js";
 
 interface WorkerScope {
@@ -14,17 +14,17 @@ interface WorkerScope {
 
 const scope = globalThis as unknown as WorkerScope;
 let loop: WorkerLoop | undefined;
-/** Buffers that arrived, by id (they may arrive before the loop asks for them). */
-const arrived = new Map<number, SharedArrayBuffer>();
+/** Buffers and kernels that arrived, by id (they may arrive before the loop asks for them). */
+const arrived = new Map<number, SharedResource>();
 let starved = false;
 
 function takeArrived(wanted: number): boolean {
   const table = loop!.table;
   while (table.count < wanted) {
-    const buffer = arrived.get(table.count);
-    if (buffer === undefined) return false;
+    const resource = arrived.get(table.count);
+    if (resource === undefined) return false;
     arrived.delete(table.count);
-    table.add(new Float32Array(buffer));
+    table.addResource(resource);
   }
   return true;
 }
@@ -44,6 +44,6 @@ scope.addEventListener("message", (event) => {
     setTimeout(runLoop, 0);
     return;
   }
-  arrived.set(message.id, message.buffer);
+  arrived.set(message.id, message.resource);
   if (starved) runLoop();
 });

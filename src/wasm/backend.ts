@@ -20,6 +20,21 @@
  */
 import { LimitError } from "../errors.js";
 
+/** The functions kernel modules export, by index in thread-pool jobs (src/threads/tasks.ts, task "wasm"). */
+export const KERNEL_FUNCTIONS = ["pointwise", "depthwise", "im2col", "add", "scalePlanes", "planeMeans"] as const;
+export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number];
+
+/**
+ * What the backend needs of a thread pool (src/threads/pool.ts's ThreadPool): its size,
+ * registering a kernel with every thread, and running a "wasm" job split across them.
+ */
+export interface KernelThreads {
+  readonly size: number;
+  shareKernel(kernel: { memory: WebAssembly.Memory; module: WebAssembly.Module }): number;
+  parallelFor(task: "wasm", count: number, args: ArrayLike<number>): void;
+  dispose(): Promise<void>;
+}
+
 /** WebAssembly pages are 64 KiB. */
 export const PAGE_BYTES = 65536;
 /** Bytes kept free after the last allocation (vector reads past an array's end stay inside). */
@@ -28,6 +43,8 @@ const GUARD_BYTES = 64;
 const ALIGN = 16;
 /** A 32-bit memory's limit: 65536 pages = 4 GiB. */
 export const MAX_PAGES = 65536;
+/** A shared memory reserves its maximum up front: 1 GiB unless the caller says. */
+const DEFAULT_SHARED_PAGES = 16384;
 
 /** What a kernel module's memory import must say (modules for shared memories differ). */
 export interface MemoryDescriptor {
@@ -63,15 +80,22 @@ export class WasmBackend {
   readonly shared: boolean;
   /** The import every kernel module of this backend declares. */
   readonly memoryImport: MemoryDescriptor;
-  private readonly maxPages: number;
+  private maxPages: number;
   private weightsEnd = 0;
   private planEnd = 0;
   private instances = new Map<string, WebAssembly.Exports>();
+  private modules = new Map<string, WebAssembly.Module>();
+  /** The pool whose threads share the kernels (attachThreads), and each kernel's id there. */
+  private pool: KernelThreads | null = null;
+  private poolIds = new Map<string, number>();
+  private readonly jobArgs: number[] = [];
   private floatView: Float32Array;
   /** Byte address of the current plan's scratch (kernels' temporary buffers), −1 when none. */
   scratch = -1;
-  /** Floats of scratch at `scratch`. */
+  /** Floats of scratch at `scratch` (each thread has this many, `scratchStride` bytes apart). */
   scratchFloats = 0;
+  /** Bytes from one thread's scratch to the next. */
+  scratchStride = 0;
   /** Incremented whenever the memory grows (views made before are detached or stale). */
   generation = 0;
   private disposed = false;
@@ -80,6 +104,7 @@ export class WasmBackend {
     this.shared = options.shared === true;
     this.maxPages = Math.min(MAX_PAGES, Math.ceil((options.maxBytes ?? MAX_PAGES * PAGE_BYTES) / PAGE_BYTES));
     const descriptor: WebAssembly.MemoryDescriptor & { shared?: boolean } = { initial: 1 };
+    if (this.shared && options.maxBytes === undefined) this.maxPages = DEFAULT_SHARED_PAGES;
     if (this.shared) {
       descriptor.maximum = this.maxPages;
       descriptor.shared = true;
@@ -163,10 +188,46 @@ export class WasmBackend {
     this.grow(alignUp(this.planEnd) + floats * 4 + 64 * ALIGN);
   }
 
-  /** Reserves the plan's scratch: `floats` floats that any kernel may use during one op. */
+  /** Reserves the plan's scratch: `floats` floats per thread that any kernel may use during one op. */
   allocateScratch(floats: number): void {
-    this.scratch = this.allocatePlan(floats);
+    this.scratchStride = alignUp(floats * 4);
+    this.scratch = this.allocatePlan((this.scratchStride / 4) * this.threads);
     this.scratchFloats = floats;
+  }
+
+  /** Threads the kernels may run on (1 without a pool). */
+  get threads(): number {
+    return this.pool?.size ?? 1;
+  }
+
+  /** Lets the kernels split their work across `pool`'s threads (the memory must be shared). */
+  attachThreads(pool: KernelThreads): void {
+    if (!this.shared && pool.size > 1) throw new Error("the wasm backend needs a shared memory to run on threads");
+    this.pool = pool;
+    this.poolIds.clear();
+  }
+
+  /**
+   * Runs function `name` of kernel `key` (already made by `kernel`) once per image
+   * i < images with arguments args[j] + i·strides[j], its items [args[rangeArg],
+   * args[rangeArg + 1]) split across the pool's threads; `scratchArg` (or −1) is moved on
+   * by `scratchStride` per thread. Each output is computed by one thread with the same
+   * instructions as on one, so the result is the same bits for any thread count.
+   */
+  parallel(key: string, name: KernelFunction, args: readonly number[], strides: readonly number[], images: number, rangeArg: number, scratchArg = -1): void {
+    const pool = this.pool;
+    if (pool === null) throw new Error("the wasm backend has no threads");
+    let id = this.poolIds.get(key);
+    if (id === undefined) {
+      const module = this.modules.get(key);
+      if (module === undefined) throw new Error(`wasm kernel ${key} was not made`);
+      id = pool.shareKernel({ memory: this.memory, module });
+      this.poolIds.set(key, id);
+    }
+    const a = this.jobArgs;
+    a.length = 0;
+    a.push(id, KERNEL_FUNCTIONS.indexOf(name), args.length, rangeArg, images, scratchArg, this.scratchStride, ...args, ...strides);
+    pool.parallelFor("wasm", args[rangeArg + 1]! - args[rangeArg]!, a);
   }
 
   /** Reserves `floats` floats in the current plan and returns their byte address (zeroed when fresh memory). */
@@ -186,14 +247,19 @@ export class WasmBackend {
       const module = compileKernel(`${key}${this.shared ? " shared" : ""}`, () => bytes(this.memoryImport));
       exports = new WebAssembly.Instance(module, { env: { memory: this.memory } }).exports;
       this.instances.set(key, exports);
+      this.modules.set(key, module);
     }
     return exports;
   }
 
-  /** Drops the instances; the memory goes when nothing else holds it. */
-  dispose(): void {
+  /** Drops the instances and stops the threads, if any; the memory goes when nothing else holds it. */
+  dispose(): Promise<void> | void {
     this.disposed = true;
     this.instances.clear();
+    this.modules.clear();
+    const pool = this.pool;
+    this.pool = null;
+    return pool?.dispose();
   }
 }
 

@@ -23,6 +23,13 @@ import {
 import { im2colKey, im2colModule, im2colShapeOf, im2colSupported } from "./kernels/im2col.js";
 import { PANEL_ROWS, packPointwisePanels, panelCount, panelFloats, pointwiseKey, pointwiseModule, type PointwiseShape } from "./kernels/pointwise.js";
 
+/**
+ * Multiply-adds below which a layer stays on the calling thread: handing a job to the pool's
+ * spinning workers costs a few microseconds (src/threads/README.md), 64K multiply-adds take
+ * about 5–10 µs on one thread.
+ */
+const PARALLEL_MIN_MACS = 65536;
+
 type PointwiseFunction = (panels: number, x: number, y: number, panelStart: number, panelEnd: number, colStart: number, colEnd: number) => void;
 type DepthwiseFunction = (weights: number, x: number, y: number, scratch: number, channelStart: number, channelEnd: number, rowStart: number, rowEnd: number) => void;
 type Im2colFunction = (x: number, col: number, rowStart: number, rowEnd: number) => void;
@@ -125,39 +132,48 @@ export class WasmConv2d {
     if (panelsRange === null || this.panels < 0 || K !== this.weightShape[1]) return false;
     const P = g.outH * g.outW;
     const panels = this.panels;
-    const kernel = pointwiseKernel(this.backend, { K, M, P, activation: this.kernelActivation });
+    const shape: PointwiseShape = { K, M, P, activation: this.kernelActivation };
+    const kernel = pointwiseKernel(this.backend, shape);
     const xImage = K * P * 4;
     const yImage = g.outChannels * P * 4;
-    for (let n = 0; n < g.batch; n++) {
-      kernel(panels, x.byteOffset + n * xImage, y.byteOffset + n * yImage, panelsRange[0], panelsRange[1], range.rowStart * g.outW, range.rowEnd * g.outW);
+    const [p0, p1] = panelsRange;
+    const c0 = range.rowStart * g.outW;
+    const c1 = range.rowEnd * g.outW;
+    if (this.backend.threads > 1 && (p1 - p0) * PANEL_ROWS * K * (c1 - c0) * g.batch >= PARALLEL_MIN_MACS) {
+      // Threads take panels of output channels, or columns (pixels) when there are few panels.
+      const byPanels = p1 - p0 >= 2 * this.backend.threads;
+      this.backend.parallel(pointwiseKey(shape), "pointwise", [panels, x.byteOffset, y.byteOffset, p0, p1, c0, c1], [0, xImage, yImage, 0, 0, 0, 0], g.batch, byPanels ? 3 : 5);
+      return true;
     }
+    for (let n = 0; n < g.batch; n++) kernel(panels, x.byteOffset + n * xImage, y.byteOffset + n * yImage, p0, p1, c0, c1);
     return true;
   }
 
   /**
-   * General conv, group 1: col [C·kH·kW, rows·outW] = im2col(x) for the range's rows, then
-   * Y[:, rows] = W [M, C·kH·kW] · col through the GEMM kernel with P = the rows' pixels.
-   * The kernel writes Y rows with stride P, so each band is computed into scratch after
-   * the columns and copied to the output planes (the band is the whole image for the stem).
+   * General conv, group 1, whole images: col [C·kH·kW, outH·outW] = im2col(x) in the plan's
+   * scratch, then Y = W [M, C·kH·kW] · col through the GEMM kernel with P = outH·outW
+   * (its panels split across threads; the im2col stays on the calling thread).
    */
   private runIm2col(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange, scratch: number): boolean {
     const M = this.weightShape[0]!;
     const K = g.inChannels * g.kH * g.kW;
     const panelsRange = this.panelRange(range.channelStart, range.channelEnd, M);
-    if (panelsRange === null || scratch < 0 || this.panels < 0) return false;
+    if (panelsRange === null || scratch < 0 || this.panels < 0 || !im2colSupported(g)) return false;
     const wholeImage = range.rowStart === 0 && range.rowEnd === g.outH;
     if (!wholeImage) return false;
     const P = g.outH * g.outW;
     const panels = this.panels;
-    const kernel = pointwiseKernel(this.backend, { K, M, P, activation: this.kernelActivation });
+    const gemm: PointwiseShape = { K, M, P, activation: this.kernelActivation };
+    const kernel = pointwiseKernel(this.backend, gemm);
+    const parallel = this.backend.threads > 1 && panelsRange[1] - panelsRange[0] >= 2;
     const shape = im2colShapeOf(g);
-    const im2col = im2colSupported(g) ? (this.backend.kernel(im2colKey(shape), (memory) => im2colModule(shape, memory)).im2col as Im2colFunction) : null;
-    const floats = this.backend.floats;
+    const im2col = this.backend.kernel(im2colKey(shape), (memory) => im2colModule(shape, memory)).im2col as Im2colFunction;
     const xImage = g.inChannels * g.inH * g.inW;
     for (let n = 0; n < g.batch; n++) {
-      if (im2col !== null) im2col(x.byteOffset + n * xImage * 4, scratch, 0, g.outH);
-      else im2colImage(floats, scratch / 4, floats, x.byteOffset / 4 + n * xImage, g);
-      kernel(panels, scratch, y.byteOffset + n * g.outChannels * P * 4, panelsRange[0], panelsRange[1], 0, P);
+      im2col(x.byteOffset + n * xImage * 4, scratch, 0, g.outH);
+      const yImage = y.byteOffset + n * g.outChannels * P * 4;
+      if (parallel) this.backend.parallel(pointwiseKey(gemm), "pointwise", [panels, scratch, yImage, panelsRange[0], panelsRange[1], 0, P], [0, 0, 0, 0, 0, 0, 0], 1, 3);
+      else kernel(panels, scratch, yImage, panelsRange[0], panelsRange[1], 0, P);
     }
     return true;
   }
@@ -166,9 +182,19 @@ export class WasmConv2d {
   private runDepthwise(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange, scratch: number): boolean {
     if (this.depthwiseWeights < 0 || scratch < 0 || !depthwiseSupported(g) || g.outChannels < range.channelEnd) return false;
     const shape = depthwiseShapeOf(g, this.kernelActivation);
-    const kernel = this.backend.kernel(depthwiseKey(shape), (memory) => depthwiseModule(shape, memory)).depthwise as DepthwiseFunction;
+    const key = depthwiseKey(shape);
+    const kernel = this.backend.kernel(key, (memory) => depthwiseModule(shape, memory)).depthwise as DepthwiseFunction;
     const xImage = g.inChannels * g.inH * g.inW * 4;
     const yImage = g.outChannels * g.outH * g.outW * 4;
+    const { channelStart: c0, channelEnd: c1, rowStart: r0, rowEnd: r1 } = range;
+    const threads = this.backend.threads;
+    if (threads > 1 && (c1 - c0) * (r1 - r0) * g.outW * g.kH * g.kW * g.batch >= PARALLEL_MIN_MACS) {
+      // Threads take channels, or output rows when there are few channels; each its own scratch.
+      const byChannels = c1 - c0 >= 2 * threads;
+      const args = [this.depthwiseWeights, x.byteOffset, y.byteOffset, scratch, c0, c1, r0, r1];
+      this.backend.parallel(key, "depthwise", args, [0, xImage, yImage, 0, 0, 0, 0, 0], g.batch, byChannels ? 4 : 6, 3);
+      return true;
+    }
     for (let n = 0; n < g.batch; n++) {
       kernel(this.depthwiseWeights, x.byteOffset + n * xImage, y.byteOffset + n * yImage, scratch, range.channelStart, range.channelEnd, range.rowStart, range.rowEnd);
     }
@@ -184,35 +210,6 @@ function isPointwise(g: Conv2dGeometry): boolean {
   );
 }
 
-/**
- * col[(c·kH + kh)·kW + kw, oh·outW + ow] = x[c, oh·sH + kh·dH − padTop, ow·sW + kw·dW − padLeft]
- * (0 outside the image), for one image at float `xBase`, into `out` from float `colBase`.
- */
-export function im2colImage(out: Float32Array, colBase: number, x: Float32Array, xBase: number, g: Conv2dGeometry): void {
-  const { inH, inW, outH, outW, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft } = g;
-  const P = outH * outW;
-  let row = colBase;
-  for (let c = 0; c < g.inChannels; c++) {
-    const plane = xBase + c * inH * inW;
-    for (let kh = 0; kh < kH; kh++) {
-      for (let kw = 0; kw < kW; kw++) {
-        let d = row;
-        for (let oh = 0; oh < outH; oh++) {
-          const ih = oh * strideH + kh * dilationH - padTop;
-          if (ih < 0 || ih >= inH) {
-            out.fill(0, d, d + outW);
-            d += outW;
-            continue;
-          }
-          const rowBase = plane + ih * inW;
-          let iw = kw * dilationW - padLeft;
-          for (let ow = 0; ow < outW; ow++, iw += strideW) out[d++] = iw >= 0 && iw < inW ? x[rowBase + iw]! : 0;
-        }
-        row += P;
-      }
-    }
-  }
-}
 
 /**
  * A fully connected layer y = act(x·W + b), x [rows, in], W [in, out] (Paddle's layout,
@@ -231,6 +228,7 @@ export class WasmLinear {
   private readonly activation: FusedActivation;
   private readonly panels: number;
   private readonly kernel: PointwiseFunction;
+  private readonly key: string;
 
   constructor(backend: WasmBackend, weight: Float32Array, bias: Float32Array | null, inFeatures: number, outFeatures: number, activation: FusedActivation, transposed = false) {
     if (!isVectorActivation(activation)) throw new Error(`WasmLinear: activation ${activation.kind} is not fused in wasm`);
@@ -245,7 +243,9 @@ export class WasmLinear {
       for (let i = 0; i < inFeatures; i++) for (let j = 0; j < outFeatures; j++) rowsOfWt[j * inFeatures + i] = weight[i * outFeatures + j]!;
     }
     this.panels = packPanels(backend, rowsOfWt, bias, outFeatures, inFeatures);
-    this.kernel = pointwiseKernel(backend, { K: inFeatures, M: outFeatures, P: 1, activation });
+    const shape: PointwiseShape = { K: inFeatures, M: outFeatures, P: 1, activation };
+    this.key = pointwiseKey(shape);
+    this.kernel = pointwiseKernel(backend, shape);
   }
 
   /** Floats of scratch the one-GEMM path needs for `rows` rows (0 below 8 rows). */
@@ -270,9 +270,13 @@ export class WasmLinear {
       for (let r = 0; r < rows; r++) for (let j = 0; j < N; j++) y[yOffset + r * N + j] = floats[yt + j * rows + r]!;
       return true;
     }
-    for (let r = 0; r < rows; r++) {
-      this.kernel(this.panels, x.byteOffset + (xOffset + r * K) * 4, y.byteOffset + (yOffset + r * N) * 4, 0, panels, 0, 1);
+    const xAt = x.byteOffset + xOffset * 4;
+    const yAt = y.byteOffset + yOffset * 4;
+    if (backend.threads > 1 && rows * K * N >= PARALLEL_MIN_MACS) {
+      backend.parallel(this.key, "pointwise", [this.panels, xAt, yAt, 0, panels, 0, 1], [0, K * 4, N * 4, 0, 0, 0, 0], rows, 3);
+      return true;
     }
+    for (let r = 0; r < rows; r++) this.kernel(this.panels, xAt + r * K * 4, yAt + r * N * 4, 0, panels, 0, 1);
     return true;
   }
 }

@@ -15,7 +15,8 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const d = Math.abs(a[i]! - b[i]!);
-    if (!(d <= m)) m = d; // NaN propagates as a failure
+    if (Number.isNaN(d)) return NaN; // a NaN anywhere is a failure (a later finite difference must not hide it)
+    if (d > m) m = d;
   }
   return m;
 }

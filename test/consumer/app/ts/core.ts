@@ -2,18 +2,17 @@
 // (skipLibCheck false, so every declaration the package ships is checked too).
 import {
   createClassifier,
-  fromNdarray,
   GhostnetError,
   loadModel,
   makeGhostNetFixture,
   ModelFormatError,
-  toNdarray,
   type Classifier,
   type Model,
   type Prediction,
   type TensorLike,
 } from "ghostnet-ts";
 import { createWebPoolOrSerial, threadProviderName } from "ghostnet-ts/web-threads";
+import { fromNdarray, toNdarray } from "ghostnet-ts/ndarray";
 
 /** The fixture GhostNet, loaded, classified, refused on bad bytes; returns what a test can check. */
 export async function coreJob(): Promise<{ engine: string; top: Prediction[]; refusedCode: string; ndarrayRoundTrip: boolean; webPool: string }> {
