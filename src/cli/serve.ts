@@ -128,7 +128,7 @@ export const serveCommand: Command = {
 
     let server;
     try {
-      server = await serveNode(handler, { host, port, maxBodyBytes, timeoutMs });
+      server = await serveNode(handler, { host, port });
     } catch (error) {
       await pool?.close();
       await model.dispose();

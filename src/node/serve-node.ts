@@ -23,9 +23,9 @@ export interface ServeNodeOptions {
   host?: string;
   /** Port (default 8080; 0 picks a free one, see `port` on the result). */
   port?: number;
-  /** Largest request body in bytes, enforced while streaming (default 20 MiB; keep it equal to the handler's). */
+  /** Largest request body in bytes, enforced while streaming (default: the handler's, `handler.limits`). */
   maxBodyBytes?: number;
-  /** The whole request (headers and body) must arrive within this many ms (default 30 000). */
+  /** The whole request (headers and body) must arrive within this many ms (default: the handler's deadline). */
   timeoutMs?: number;
   /** The request headers must arrive within this many ms (default 10 000, at most timeoutMs). */
   headersTimeoutMs?: number;
@@ -125,8 +125,8 @@ async function sendResponse(response: Response, res: ServerResponse, closeAfter:
 /** Serves `handler` on `host:port`; resolves once listening. */
 export async function serveNode(handler: ServeHandler, options: ServeNodeOptions = {}): Promise<NodeServer> {
   const host = options.host ?? "127.0.0.1";
-  const maxBodyBytes = options.maxBodyBytes ?? 20 * 1024 * 1024;
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const maxBodyBytes = options.maxBodyBytes ?? handler.limits.maxBodyBytes;
+  const timeoutMs = options.timeoutMs ?? handler.limits.timeoutMs;
   const headersTimeoutMs = Math.min(options.headersTimeoutMs ?? 10_000, timeoutMs);
   let active = 0;
   let closing = false;

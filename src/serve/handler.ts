@@ -86,6 +86,8 @@ export interface ServeHandler {
   close(): Promise<void>;
   /** The counters behind /metrics. */
   readonly metrics: ServerMetrics;
+  /** The body limit and deadline in force (serveNode takes them as its defaults). */
+  readonly limits: { readonly maxBodyBytes: number; readonly timeoutMs: number };
 }
 
 /** The most classes a request may ask for. */
@@ -442,6 +444,7 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   return {
     fetch,
     metrics,
+    limits: { maxBodyBytes, timeoutMs },
     close() {
       // Idempotent: every caller waits for the same drain.
       closed ??= (async () => {

@@ -108,7 +108,8 @@ describe("ghostnet's server on a loopback port (GhostNet x0.5)", () => {
     model = await loadModel(smallGhostNetBytes());
     classifier = createClassifier(model, { topk: 5 });
     const handler = createHandler(model, { maxBatch: 8, maxDelayMs: 5, maxBodyBytes: MAX_BODY, queueLimit: 256 });
-    server = await serveNode(handler, { host: "127.0.0.1", port: 0, maxBodyBytes: MAX_BODY });
+    // serveNode takes the handler's body limit (handler.limits) as its own.
+    server = await serveNode(handler, { host: "127.0.0.1", port: 0 });
     server.server.on("connection", (socket) => sockets.push(socket));
   }, 30_000);
   afterAll(async () => {
