@@ -41,8 +41,11 @@ export const PAGE_BYTES = 65536;
 const GUARD_BYTES = 64;
 /** Every allocation starts on a 16-byte boundary (one v128). */
 const ALIGN = 16;
-/** A 32-bit memory's limit: 65536 pages = 4 GiB. */
-export const MAX_PAGES = 65536;
+/**
+ * The backend's limit: 32768 pages = 2 GiB, half of what a 32-bit memory can hold, so every
+ * address fits the signed i32 comparisons the kernels' loops use.
+ */
+export const MAX_PAGES = 32768;
 /** A shared memory reserves its maximum up front: 1 GiB unless the caller says. */
 const DEFAULT_SHARED_PAGES = 16384;
 
@@ -110,7 +113,7 @@ export class WasmBackend {
       descriptor.shared = true;
     }
     this.memory = new WebAssembly.Memory(descriptor);
-    this.memoryImport = this.shared ? { minPages: 0, maxPages: MAX_PAGES, shared: true } : { minPages: 0 };
+    this.memoryImport = this.shared ? { minPages: 0, maxPages: 65536, shared: true } : { minPages: 0 };
     this.floatView = new Float32Array(this.memory.buffer);
   }
 

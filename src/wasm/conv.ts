@@ -30,6 +30,22 @@ import { PANEL_ROWS, packPointwisePanels, panelCount, panelFloats, pointwiseKey,
  */
 const PARALLEL_MIN_MACS = 65536;
 
+/**
+ * Most bytes one operand of a kernel may span (1 GiB): addresses and the offsets baked into
+ * a kernel are signed 32-bit integers, so larger tensors stay on the JS kernels.
+ */
+export const MAX_OPERAND_BYTES = 2 ** 30;
+
+/** Whether every operand of a conv with geometry `g` is small enough for the wasm kernels. */
+function fitsKernels(g: Conv2dGeometry): boolean {
+  const input = g.batch * g.inChannels * g.inH * g.inW * 4;
+  const output = g.batch * g.outChannels * g.outH * g.outW * 4;
+  const col = g.inPerGroup * g.kH * g.kW * g.outH * g.outW * 4;
+  // Strides, pads and windows become memarg offsets and loop constants: keep them small too.
+  const small = Math.max(g.strideH, g.strideW, g.padTop, g.padLeft, g.padBottom, g.padRight, g.kH, g.kW, g.inW) <= 65536;
+  return small && input <= MAX_OPERAND_BYTES && output <= MAX_OPERAND_BYTES && col <= MAX_OPERAND_BYTES && g.outH * g.outW * 16 <= MAX_OPERAND_BYTES;
+}
+
 type PointwiseFunction = (panels: number, x: number, y: number, panelStart: number, panelEnd: number, colStart: number, colEnd: number) => void;
 type DepthwiseFunction = (weights: number, x: number, y: number, scratch: number, channelStart: number, channelEnd: number, rowStart: number, rowEnd: number) => void;
 type Im2colFunction = (x: number, col: number, rowStart: number, rowEnd: number) => void;
@@ -85,7 +101,7 @@ export class WasmConv2d {
 
   /** Floats of scratch `run` needs for geometry `g` (im2col of the whole output, or a padded plane). */
   static scratchFloats(g: Conv2dGeometry): number {
-    if (isPointwise(g)) return 0;
+    if (isPointwise(g) || !fitsKernels(g)) return 0;
     if (g.group === 1) return g.inChannels * g.kH * g.kW * g.outH * g.outW;
     if (depthwiseSupported(g)) return depthwiseScratchFloats(depthwiseShapeOf(g, NO_ACTIVATION));
     return 0;
@@ -97,7 +113,7 @@ export class WasmConv2d {
    */
   run(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange): boolean {
     const backend = this.backend;
-    if (!backend.holds(y) || !backend.holds(x)) return false;
+    if (!backend.holds(y) || !backend.holds(x) || !fitsKernels(g)) return false;
     // The plan's scratch, if it is large enough for this conv (else -1: not handled).
     const scratch = backend.scratchFloats >= WasmConv2d.scratchFloats(g) ? backend.scratch : -1;
     const { channelStart: c0, channelEnd: c1, rowStart: r0, rowEnd: r1 } = range;
@@ -256,7 +272,7 @@ export class WasmLinear {
   /** y[yOffset + r·out + j] = act(Σ_i x[xOffset + r·in + i]·W[i, j] + b[j]); false when x or y is not in the backend's memory. */
   apply(rows: number, x: Float32Array, xOffset: number, y: Float32Array, yOffset: number): boolean {
     const backend = this.backend;
-    if (!backend.holds(x) || !backend.holds(y)) return false;
+    if (!backend.holds(x) || !backend.holds(y) || rows * (this.inFeatures + this.outFeatures) * 4 > MAX_OPERAND_BYTES) return false;
     const K = this.inFeatures;
     const N = this.outFeatures;
     const panels = panelCount(N);

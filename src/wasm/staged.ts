@@ -11,7 +11,7 @@ import { type Conv2dAttributes, conv2dGeometry, fullConvRange } from "../ops/con
 import type { FusedActivation } from "../ops/fused-activation.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { WasmBackend } from "./backend.js";
-import { WasmConv2d, WasmLinear } from "./conv.js";
+import { MAX_OPERAND_BYTES, WasmConv2d, WasmLinear } from "./conv.js";
 
 /** A Conv node with a constant weight (and bias), 2-D NCHW. */
 export class StagedConv2d {
@@ -29,6 +29,7 @@ export class StagedConv2d {
   }
 
   run(out: Tensor, input: Tensor): boolean {
+    if ((input.data.length + out.data.length) * 4 > MAX_OPERAND_BYTES) return false;
     const g = conv2dGeometry(input.shape, this.weightShape, this.attributes);
     const backend = this.backend;
     const scratch = WasmConv2d.scratchFloats(g);
@@ -63,7 +64,7 @@ export class StagedLinear {
   /** out [rows, N] = a [rows, K] · B (+ bias). */
   run(out: Tensor, a: Tensor): boolean {
     const rows = a.data.length / this.K;
-    if (!Number.isInteger(rows) || out.data.length !== rows * this.N) return false;
+    if (!Number.isInteger(rows) || out.data.length !== rows * this.N || (a.data.length + out.data.length) * 4 > MAX_OPERAND_BYTES) return false;
     const backend = this.backend;
     const scratch = this.linear.scratchFloats(rows);
     backend.beginPlan();
