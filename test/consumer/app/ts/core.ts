@@ -1,4 +1,5 @@
-// A strict TypeScript consumer of the runtime-neutral entries, compiled without @types/node
+// A strict TypeScript consumer of the runtime-neutral entries (ghostnet-ts, ghostnet-ts/ndarray,
+// ghostnet-ts/web-threads), compiled without @types/node
 // (skipLibCheck false, so every declaration the package ships is checked too).
 import {
   createClassifier,
