@@ -6,7 +6,8 @@
  *
  * Sources: two tiny GhostNet-shaped graphs (onnx-seeds.ts, both storage styles), the
  * GhostNet fixtures of all three Paddle2ONNX styles at a small scale (so the typed binder
- * sees them), GhostNet x0.5, and the real PaddleOCR direction classifier.
+ * sees them), GhostNet x0.5, and the real PaddleOCR direction classifier. Cases alternate
+ * between the wasm and js kernel backends (the wasm kernels bake shapes into their code).
  *
  * GHOSTNET_FUZZ_SCALE multiplies every case count (the night run uses 20 or more).
  */
@@ -30,6 +31,7 @@ const CASE_OPTIONS: ModelCaseOptions = {
   dynamicSide: 32,
 };
 const BUDGET = { caseMs: 5_000, arrayBufferBytes: 512 * 2 ** 20 };
+const BACKENDS = ["wasm", "js"] as const;
 
 /** `n` mutants of `bytes`: a `structureShare` of structural ones, the rest byte/varint ones. */
 function* mutants(bytes: Uint8Array, n: number, seed: number, structureShare: number): Generator<Mutant> {
@@ -49,7 +51,8 @@ function* mutants(bytes: Uint8Array, n: number, seed: number, structureShare: nu
 /**
  * Fuzzes one source. With `engines`, the cases take the engines in turn: "auto" falls back
  * to the graph executor whatever the typed binder throws, so forcing "ghostnet" is what
- * shows a binder that throws something other than a GhostnetError.
+ * shows a binder that throws something other than a GhostnetError. Each engine's cases
+ * alternate between the two kernel backends (wasm, js).
  */
 async function fuzzSource(
   log: FuzzLog, source: string, bytes: Uint8Array, n: number, seed: number, structureShare: number,
@@ -57,9 +60,11 @@ async function fuzzSource(
 ): Promise<void> {
   let k = 0;
   for (const m of mutants(bytes, n, seed, structureShare)) {
-    const engine = engines[k++ % engines.length]!;
-    const caseOptions = { ...options, load: { ...options.load, engine } };
-    await log.run(source, `${m.what} [${engine}]`, m.bytes, (stage) => loadAndRun(m.bytes, caseOptions, stage, log));
+    const engine = engines[k % engines.length]!;
+    const backend = BACKENDS[Math.floor(k / engines.length) % BACKENDS.length]!;
+    k++;
+    const caseOptions = { ...options, load: { ...options.load, engine, backend } };
+    await log.run(source, `${m.what} [${engine}, ${backend}]`, m.bytes, (stage) => loadAndRun(m.bytes, caseOptions, stage, log));
   }
 }
 
