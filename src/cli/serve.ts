@@ -4,7 +4,6 @@
  * accepting, finish the requests in flight and exit 0.
  */
 import { loadModel } from "../load-model.js";
-import { KNOWN_OPTIONS } from "../load-options.js";
 import type { Model } from "../model.js";
 import { loadImageNetLabels, readLabelFile } from "../node/data.js";
 import type { ModelSource } from "../loader/formats.js";
@@ -18,8 +17,6 @@ import { modelSignature } from "../serve/signature.js";
 import {
   type Command,
   ENGINE_OPTIONS,
-  UsageError,
-  choiceOption,
   engineOptions,
   engineOptionsHelp,
   expectPositionals,
@@ -28,11 +25,6 @@ import {
   stringOption,
 } from "./args.js";
 import { SYNTHETIC_WEIGHTS_NOTE, fixtureModelBytes } from "./common.js";
-
-const BACKENDS = ["auto", "wasm", "js"] as const;
-
-/** True when this build's loadModel takes a `backend` option. */
-const loadModelHasBackend = "backend" in KNOWN_OPTIONS;
 
 export const serveCommand: Command = {
   name: "serve",
@@ -46,7 +38,8 @@ export const serveCommand: Command = {
     "  GET  /v1/models  /healthz  /readyz  /metrics (Prometheus)",
     "",
     "Options:",
-    "  --model M          ONNX model (default: a seeded GhostNet with synthetic weights)",
+    "  --model M          the model: .onnx, .pdparams, *_infer.tar, Paddle inference folder or program",
+    "                     (default: a seeded GhostNet with synthetic weights)",
     "  --labels FILE      class names, one `id label` per line (default: ImageNet-1k)",
     "  --host H           interface to listen on (default 127.0.0.1; 0.0.0.0 for all)",
     "  --port P           port (default 8080; 0 picks a free one)",
@@ -88,10 +81,6 @@ export const serveCommand: Command = {
     const timeoutMs = integerOption(values, "timeout-ms", 30_000, 1, 3_600_000);
     const defaultTopk = integerOption(values, "topk", 5, 1, 1000);
     const decodeThreads = integerOption(values, "decode-threads", 1, 0, 64);
-    const backend = choiceOption(values, "backend", BACKENDS, "auto");
-    if (!loadModelHasBackend && backend === "wasm") {
-      throw new UsageError("--backend wasm: this build's engine has only the js kernels; use --backend js or auto");
-    }
     const settings = engineOptions(values);
     const modelPath = stringOption(values, "model");
     const labelsPath = stringOption(values, "labels");
@@ -104,11 +93,9 @@ export const serveCommand: Command = {
     } else {
       source = (await readModelPath(modelPath)).source;
     }
-    const loadOptions: Record<string, unknown> = { ...settings };
-    if (loadModelHasBackend) loadOptions.backend = backend;
-    const model: Model = await loadModel(source, loadOptions);
+    const model: Model = await loadModel(source, settings);
     const labels = labelsPath === undefined ? await loadImageNetLabels() : await readLabelFile(labelsPath);
-    const signature = source instanceof Uint8Array ? modelSignature(source) : undefined;
+    const signature = modelSignature(source);
     const pool = decodeThreads > 0 ? await createPreprocessPool(decodeThreads) : undefined;
     const handler = createHandler(model, {
       labels,
@@ -121,7 +108,6 @@ export const serveCommand: Command = {
       ...(pool === undefined ? {} : { preprocess: pool.preprocess }),
       modelInfo: {
         name: modelPath ?? "synthetic GhostNet x1.0 (seeded fixture)",
-        ...(loadModelHasBackend ? {} : { backend: "js" }),
         ...(signature ?? {}),
       },
     });
