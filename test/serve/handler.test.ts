@@ -180,6 +180,10 @@ describe("the handler's errors and limits (a fake model: scores straight from th
     expect(wrong.headers.get("allow")).toBe("POST");
     await expectError(wrong, 405, "method_not_allowed");
     await expectError(await handler.fetch(post("/healthz", "x", "text/plain")), 405);
+    const head = await handler.fetch(new Request(`${BASE}/metrics`, { method: "HEAD" }));
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await head.text()).toBe("");
   });
 
   it("415 for a content type it does not take (the request and a multipart part)", async () => {
