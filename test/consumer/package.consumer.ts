@@ -198,8 +198,10 @@ beforeAll(async () => {
   expect(other, "npm install warnings").toEqual([]);
   // protobufjs's postinstall (a no-op for dependents) is the only install script our
   // dependencies bring; ghostnet-ts's own `prepare` is listed only because this project
-  // installs it from a file (npm never lists or runs it for a registry install).
-  expect(reviewed.map((name) => name.replace(/@[^@]*$/, "")).sort(), "packages with install scripts").toEqual(["ghostnet-ts", "protobufjs"]);
+  // installs it from a file (npm never lists or runs it for a registry install). An npm
+  // without the install-script review lists nothing.
+  const withScripts = reviewed.map((name) => name.replace(/@[^@]*$/, ""));
+  expect(withScripts.filter((name) => name !== "ghostnet-ts" && name !== "protobufjs"), "packages with install scripts").toEqual([]);
 }, 300_000);
 
 afterAll(async () => {
@@ -244,7 +246,7 @@ describe("Node consumers", () => {
     expectGoodJob(nodeJob);
   });
 
-  it("strict TypeScript without @types/node compiles against ghostnet-ts and ghostnet-ts/web-threads (skipLibCheck false)", async () => {
+  it("strict TypeScript without @types/node compiles against ghostnet-ts, ghostnet-ts/ndarray and ghostnet-ts/web-threads (skipLibCheck false)", async () => {
     const result = await runCommand("node", [tsc, "-p", "tsconfig.core.json", "--listFiles"], app);
     const errors = result.stdout.split("\n").filter((line) => /error TS/.test(line));
     expect(errors, "tsc errors").toEqual([]);
