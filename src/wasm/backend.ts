@@ -19,6 +19,7 @@
  * not depend on the memory), the instances per backend.
  */
 import { LimitError } from "../errors.js";
+import { wasmSupport } from "./probe.js";
 
 /** The functions kernel modules export, by index in thread-pool jobs (src/threads/tasks.ts, task "wasm"). */
 export const KERNEL_FUNCTIONS = ["pointwise", "depthwise", "im2col", "add", "scalePlanes", "planeMeans"] as const;
@@ -72,8 +73,10 @@ export function compileKernel(key: string, bytes: () => Uint8Array<ArrayBuffer>)
 }
 
 export interface WasmBackendOptions {
-  /** A shared memory (threads): needs `maxBytes`; its buffer is a SharedArrayBuffer. */
+  /** A shared memory (threads): its buffer is a SharedArrayBuffer. */
   shared?: boolean;
+  /** Whether GEMM kernels use relaxed SIMD's fused multiply-add (default: where the runtime has it, see probe.ts). */
+  relaxedSimd?: boolean;
   /** Largest the memory may grow (default 4 GiB). */
   maxBytes?: number;
 }
@@ -81,6 +84,8 @@ export interface WasmBackendOptions {
 export class WasmBackend {
   readonly memory: WebAssembly.Memory;
   readonly shared: boolean;
+  /** The GEMM kernels multiply-add with f32x4.relaxed_madd (see PointwiseShape.fused). */
+  readonly fusedMultiplyAdd: boolean;
   /** The import every kernel module of this backend declares. */
   readonly memoryImport: MemoryDescriptor;
   private maxPages: number;
@@ -105,6 +110,7 @@ export class WasmBackend {
 
   constructor(options: WasmBackendOptions = {}) {
     this.shared = options.shared === true;
+    this.fusedMultiplyAdd = options.relaxedSimd ?? wasmSupport().relaxedSimd;
     this.maxPages = Math.min(MAX_PAGES, Math.ceil((options.maxBytes ?? MAX_PAGES * PAGE_BYTES) / PAGE_BYTES));
     const descriptor: WebAssembly.MemoryDescriptor & { shared?: boolean } = { initial: 1 };
     if (this.shared && options.maxBytes === undefined) this.maxPages = DEFAULT_SHARED_PAGES;

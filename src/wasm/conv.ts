@@ -50,6 +50,11 @@ type PointwiseFunction = (panels: number, x: number, y: number, panelStart: numb
 type DepthwiseFunction = (weights: number, x: number, y: number, scratch: number, channelStart: number, channelEnd: number, rowStart: number, rowEnd: number) => void;
 type Im2colFunction = (x: number, col: number, rowStart: number, rowEnd: number) => void;
 
+/** The GEMM kernel's shape on `backend` (fused multiply-add where the backend uses relaxed SIMD). */
+function gemmShape(backend: WasmBackend, K: number, M: number, P: number, activation: FusedActivation): PointwiseShape {
+  return { K, M, P, activation, fused: backend.fusedMultiplyAdd };
+}
+
 /** The pointwise GEMM kernel for `shape` on `backend`. */
 export function pointwiseKernel(backend: WasmBackend, shape: PointwiseShape): PointwiseFunction {
   const key = pointwiseKey(shape);
@@ -148,7 +153,7 @@ export class WasmConv2d {
     if (panelsRange === null || this.panels < 0 || K !== this.weightShape[1]) return false;
     const P = g.outH * g.outW;
     const panels = this.panels;
-    const shape: PointwiseShape = { K, M, P, activation: this.kernelActivation };
+    const shape = gemmShape(this.backend, K, M, P, this.kernelActivation);
     const kernel = pointwiseKernel(this.backend, shape);
     const xImage = K * P * 4;
     const yImage = g.outChannels * P * 4;
@@ -179,7 +184,7 @@ export class WasmConv2d {
     if (!wholeImage) return false;
     const P = g.outH * g.outW;
     const panels = this.panels;
-    const gemm: PointwiseShape = { K, M, P, activation: this.kernelActivation };
+    const gemm = gemmShape(this.backend, K, M, P, this.kernelActivation);
     const kernel = pointwiseKernel(this.backend, gemm);
     const parallel = this.backend.threads > 1 && panelsRange[1] - panelsRange[0] >= 2;
     const shape = im2colShapeOf(g);
@@ -259,7 +264,7 @@ export class WasmLinear {
       for (let i = 0; i < inFeatures; i++) for (let j = 0; j < outFeatures; j++) rowsOfWt[j * inFeatures + i] = weight[i * outFeatures + j]!;
     }
     this.panels = packPanels(backend, rowsOfWt, bias, outFeatures, inFeatures);
-    const shape: PointwiseShape = { K: inFeatures, M: outFeatures, P: 1, activation };
+    const shape = gemmShape(backend, inFeatures, outFeatures, 1, activation);
     this.key = pointwiseKey(shape);
     this.kernel = pointwiseKernel(backend, shape);
   }
@@ -281,7 +286,7 @@ export class WasmLinear {
       const xt = backend.scratch / 4;
       const yt = xt + Math.ceil((rows * K) / 4) * 4;
       for (let r = 0; r < rows; r++) for (let i = 0; i < K; i++) floats[xt + i * rows + r] = x[xOffset + r * K + i]!;
-      const kernel = pointwiseKernel(backend, { K, M: N, P: rows, activation: this.activation });
+      const kernel = pointwiseKernel(backend, gemmShape(backend, K, N, rows, this.activation));
       kernel(this.panels, xt * 4, yt * 4, 0, panels, 0, rows);
       for (let r = 0; r < rows; r++) for (let j = 0; j < N; j++) y[yOffset + r * N + j] = floats[yt + j * rows + r]!;
       return true;

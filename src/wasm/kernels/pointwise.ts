@@ -46,6 +46,12 @@ export interface PointwiseShape {
   /** Pixels per plane: the row length of X and Y. */
   P: number;
   activation: FusedActivation;
+  /**
+   * acc + w·x as relaxed SIMD's f32x4.relaxed_madd (where the runtime has it): one
+   * instruction, and on hardware with FMA one rounding instead of two, so results move in
+   * the last bits against the unfused kernel (still the same on every thread count).
+   */
+  fused?: boolean;
 }
 
 /** Output channels per panel (the tile's rows). */
@@ -80,7 +86,7 @@ export function packPointwisePanels(w: Float32Array, bias: Float32Array | null, 
 
 /** The cache key of a pointwise kernel. */
 export function pointwiseKey(s: PointwiseShape): string {
-  return `pointwise K${s.K} M${s.M} P${s.P} ${activationKey(s.activation)}`;
+  return `pointwise K${s.K} M${s.M} P${s.P} ${activationKey(s.activation)}${s.fused ? " fma" : ""}`;
 }
 
 interface TileContext {
@@ -100,6 +106,22 @@ interface TileContext {
   kEnd: Local;
   scratch: Local;
   v: Local[];
+}
+
+/** acc = acc + a·b, with a and b pushed by `a()` and `b()`: f32x4 mul then add, or one relaxed_madd. */
+function multiplyAdd(t: TileContext, acc: Local, a: () => void, b: () => void): void {
+  const f = t.f;
+  if (t.shape.fused) {
+    a();
+    b();
+    f.get(acc).f32x4RelaxedMadd();
+  } else {
+    f.get(acc);
+    a();
+    b();
+    f.f32x4Mul().f32x4Add();
+  }
+  f.set(acc);
 }
 
 /** Emits `store()` for row r, guarded by r < rows when the last panel can be partial. */
@@ -144,7 +166,7 @@ function emitWideTile(t: TileContext, halves: 1 | 2): void {
   for (let r = 0; r < PANEL_ROWS; r++) {
     // One splat of W[4p + r, k], used by both halves: acc += w·x.
     f.get(t.pa).load32Splat(4 * r).set(t.v[10]!);
-    for (let h = 0; h < halves; h++) f.get(acc(r, h)).get(t.v[10]!).get(xv[h]!).f32x4Mul().f32x4Add().set(acc(r, h));
+    for (let h = 0; h < halves; h++) multiplyAdd(t, acc(r, h), () => f.get(t.v[10]!), () => f.get(xv[h]!));
   }
   endKStep(t);
   for (let r = 0; r < PANEL_ROWS; r++) {
@@ -166,7 +188,7 @@ function emitColumnTile(t: TileContext): void {
   startTile(t);
   f.get(t.panel).v128Load(0).set(acc);
   f.loop();
-  f.get(acc).get(t.pa).v128Load(0).get(t.pb).load32Splat(0).f32x4Mul().f32x4Add().set(acc);
+  multiplyAdd(t, acc, () => f.get(t.pa).v128Load(0), () => f.get(t.pb).load32Splat(0));
   endKStep(t);
   f.get(acc);
   emitActivation(f, t.act, t.scratch);
