@@ -25,6 +25,7 @@
  * Where SharedArrayBuffer is unavailable, `SerialPool` runs every part on the calling thread.
  */
 import { TASKS, type TaskContext, type TaskName } from "./tasks.js";
+import type { WasmExports, WasmMemory, WasmModule } from "../wasm/web-assembly-types.js";
 
 /** Slots of the shared control block (Int32Array). */
 export const CONTROL = {
@@ -66,8 +67,8 @@ export function partRange(count: number, parts: number, part: number): [number, 
  * with `shared: true` crosses to workers as itself), so all see one set of tensors.
  */
 export interface SharedKernel {
-  readonly memory: WebAssembly.Memory;
-  readonly module: WebAssembly.Module;
+  readonly memory: WasmMemory;
+  readonly module: WasmModule;
 }
 
 /** What the pool registers with every worker, in id order: a buffer, or a wasm kernel. */
@@ -134,7 +135,7 @@ export class BufferTable implements TaskContext {
     return this.views.length - 1;
   }
 
-  kernel(id: number): WebAssembly.Exports {
+  kernel(id: number): WasmExports {
     const entry = this.views[id];
     if (entry === undefined || entry instanceof Float32Array) throw new RangeError(`thread pool: no wasm kernel with id ${id}`);
     return entry;

@@ -12,11 +12,12 @@ import { addInPlace, scalePlanes } from "../ops/elementwise.js";
 import { sgemm } from "../ops/gemm.js";
 import { planeMeans } from "../ops/pooling.js";
 import { KERNEL_FUNCTIONS } from "../wasm/backend.js";
+import type { WasmExports } from "../wasm/web-assembly-types.js";
 
 export interface TaskContext {
   buffer(id: number): Float32Array;
   /** A registered wasm kernel's exports on this thread. */
-  kernel(id: number): WebAssembly.Exports;
+  kernel(id: number): WasmExports;
   /** This thread's place in the pool: 0 for the caller, p for worker p. */
   readonly index: number;
 }

@@ -20,6 +20,7 @@
  */
 import { LimitError } from "../errors.js";
 import { wasmSupport } from "./probe.js";
+import type { WasmExports, WasmMemory, WasmModule } from "./web-assembly-types.js";
 
 /** The functions kernel modules export, by index in thread-pool jobs (src/threads/tasks.ts, task "wasm"). */
 export const KERNEL_FUNCTIONS = ["pointwise", "depthwise", "im2col", "add", "scalePlanes", "planeMeans"] as const;
@@ -31,7 +32,7 @@ export type KernelFunction = (typeof KERNEL_FUNCTIONS)[number];
  */
 export interface KernelThreads {
   readonly size: number;
-  shareKernel(kernel: { memory: WebAssembly.Memory; module: WebAssembly.Module }): number;
+  shareKernel(kernel: { memory: WasmMemory; module: WasmModule }): number;
   parallelFor(task: "wasm", count: number, args: ArrayLike<number>): void;
   dispose(): Promise<void>;
 }
@@ -62,7 +63,7 @@ const moduleCache = new Map<string, WebAssembly.Module>();
 const MODULE_CACHE_LIMIT = 1024;
 
 /** Compiles `bytes()` once per key (synchronously: modules are far below browsers' 4 KB limit for that). */
-export function compileKernel(key: string, bytes: () => Uint8Array<ArrayBuffer>): WebAssembly.Module {
+export function compileKernel(key: string, bytes: () => Uint8Array<ArrayBuffer>): WasmModule {
   let module = moduleCache.get(key);
   if (module === undefined) {
     module = new WebAssembly.Module(bytes());
@@ -82,7 +83,7 @@ export interface WasmBackendOptions {
 }
 
 export class WasmBackend {
-  readonly memory: WebAssembly.Memory;
+  readonly memory: WasmMemory;
   readonly shared: boolean;
   /** The GEMM kernels multiply-add with f32x4.relaxed_madd (see PointwiseShape.fused). */
   readonly fusedMultiplyAdd: boolean;
@@ -249,7 +250,7 @@ export class WasmBackend {
   }
 
   /** The exports of the kernel `key` on this backend's memory, compiled and instantiated once. */
-  kernel(key: string, bytes: (memory: MemoryDescriptor) => Uint8Array<ArrayBuffer>): WebAssembly.Exports {
+  kernel(key: string, bytes: (memory: MemoryDescriptor) => Uint8Array<ArrayBuffer>): WasmExports {
     let exports = this.instances.get(key);
     if (exports === undefined) {
       this.checkAlive();
