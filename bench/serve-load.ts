@@ -112,7 +112,7 @@ function stopServer(server: Server): Promise<void> {
 
 /** The model runs and images the server has done so far (from /metrics). */
 async function batchCounters(url: string): Promise<{ runs: number; images: number }> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await metricsText(url);
   const read = (pattern: RegExp): number => Number(pattern.exec(text)?.[1] ?? 0);
   return { runs: read(/^ghostnet_batch_size_count (\d+)$/m), images: read(/^ghostnet_batch_size_sum (\d+)$/m) };
 }
@@ -136,11 +136,19 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
 }
 
+/** GET /metrics (once more on a connection error: a keep-alive connection may have just closed). */
+async function metricsText(url: string): Promise<string> {
+  try {
+    return await (await fetch(`${url}/metrics`)).text();
+  } catch {
+    return await (await fetch(`${url}/metrics`)).text();
+  }
+}
+
 /** Waits until the server holds no request (the previous point's leftovers are done). */
 async function drained(url: string): Promise<void> {
   for (let tries = 0; tries < 600; tries++) {
-    const text = await (await fetch(`${url}/metrics`)).text();
-    if (/^ghostnet_queue_depth 0$/m.test(text)) return;
+    if (/^ghostnet_queue_depth 0$/m.test(await metricsText(url))) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

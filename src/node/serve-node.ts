@@ -29,6 +29,12 @@ export interface ServeNodeOptions {
   timeoutMs?: number;
   /** The request headers must arrive within this many ms (default 10 000, at most timeoutMs). */
   headersTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection stays open, ms (default 65 000: longer than the
+   * common load balancers' 60 s idle timeout, so they never send a request on a connection
+   * this server is closing).
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 /** A listening server. */
@@ -134,7 +140,12 @@ export async function serveNode(handler: ServeHandler, options: ServeNodeOptions
   let shutdown: Promise<void> | undefined;
 
   const server = createServer(
-    { requestTimeout: timeoutMs, headersTimeout: headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, timeoutMs) },
+    {
+      requestTimeout: timeoutMs,
+      headersTimeout: headersTimeoutMs,
+      keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
+      connectionsCheckingInterval: Math.min(1000, timeoutMs),
+    },
     (req, res) => {
       active++;
       // The response closing before it was written means the client went away: the
