@@ -61,8 +61,7 @@ for (const { title, bytes, engine, calls, backend } of setups) {
       it(`${calls} overlapping run() calls (threads: ${threads}) equal sequential calls, bit for bit`, async () => {
         const model = await loadModel(bytes(), { engine, threads, backend });
         expect(model.threads ?? 1).toBe(engine === "ghostnet" ? threads : 1);
-        // An absent `backend` means "js" (Model's doc comment).
-        expect(model.backend ?? "js").toBe(backend);
+        expect(model.backend).toBe(backend);
         const inputs = mixedInputs();
         const expected: Float32Array[] = [];
         for (const x of inputs) expected.push((await firstOutput(model, x)).slice());

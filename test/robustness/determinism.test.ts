@@ -83,8 +83,7 @@ for (const { title, bytes, engine, backend } of setups) {
       for (const threads of [1, 2, 4]) {
         const model = await loadModel(bytes(), { engine, threads, backend });
         expect(model.threads ?? 1).toBe(engine === "ghostnet" ? threads : 1);
-        // An absent `backend` means "js" (Model's doc comment): the js thread pool's model leaves it out.
-        expect(model.backend ?? "js").toBe(backend);
+        expect(model.backend).toBe(backend);
         results.push(await scores(model, x));
         await model.dispose();
       }
