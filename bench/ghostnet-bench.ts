@@ -190,8 +190,7 @@ async function startEngines(
       return undefined;
     }
   };
-  // The default backend runs threads only on the plain kernels (the wasm kernels run on the calling thread).
-  const ours = (await inProcess(() => createOurs(bytes, "auto", threads, threads > 1 ? "js" : "auto"))) as OurEngine | undefined;
+  const ours = (await inProcess(() => createOurs(bytes, "auto", threads))) as OurEngine | undefined;
   if (ours === undefined) throw new Error("our engine failed to load the fixture");
   if (threads === 1) {
     await inProcess(() => createOurs(bytes, "auto", 1, "js"));
@@ -201,7 +200,7 @@ async function startEngines(
     // Our engine on one thread as well, in the same rounds, so the speed-up from threads is
     // a ratio measured interleaved (the thread-count blocks run one after the other).
     await inProcess(async () => ({
-      ...(await createOurs(bytes, "auto", 1, "js")),
+      ...(await createOurs(bytes, "auto", 1)),
       name: "ghostnet-ts-1t",
       label: "ghostnet-ts, typed GhostNet (1 thread, for the speed-up)",
     }));
