@@ -214,7 +214,7 @@ afterAll(async () => {
 describe("the tarball", () => {
   it("ships the built entries, the bin, the run-time data (with the real model and its notice), README and licence; no tests, benches or fixtures", () => {
     const paths = packed.files.map((f) => f.path);
-    for (const needed of ["package.json", "README.md", "LICENSE", "NOTICE", "bin/ghostnet.js", "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/web-threads.js", "dist/threads/web-worker.js", "data/imagenet1k_label_list.txt", "data/images/whl_demo.jpg", "data/models/ch_ppocr_mobile_v2.0_cls_infer.onnx", "data/models/NOTICE.md"]) {
+    for (const needed of ["package.json", "README.md", "CHANGELOG.md", "LICENSE", "NOTICE", "bin/ghostnet.js", "dist/index.js", "dist/index.d.ts", "dist/node.js", "dist/web-threads.js", "dist/threads/web-worker.js", "data/imagenet1k_label_list.txt", "data/images/whl_demo.jpg", "data/models/ch_ppocr_mobile_v2.0_cls_infer.onnx", "data/models/NOTICE.md"]) {
       expect(paths, needed).toContain(needed);
     }
     const unwanted = paths.filter((p) => /^(test|bench|web|scripts|src|docs|\.ci)\//.test(p) || /\.test\.|fixtures?\//.test(p) || p.endsWith(".tsbuildinfo"));
