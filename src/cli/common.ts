@@ -19,8 +19,8 @@ import type { BackendChoice, CommandIO, EngineChoice } from "./args.js";
 
 export interface EngineSettings {
   engine: EngineChoice;
-  /** --backend: the kernels (loadModel's `backend`). */
-  backend: BackendChoice;
+  /** --backend: the kernels (loadModel's `backend`; absent means "auto"). */
+  backend?: BackendChoice;
   threads: number;
   /** false with --low-memory (loadModel's packWeights). */
   packWeights: boolean;
