@@ -8,27 +8,30 @@
  *   layer-time-macs.svg    per block of GhostNet x1.0: share of the forward pass's time
  *                          against share of the multiply-accumulates, by kind of layer
  *   layer-profile.json     the per-layer times that chart was drawn from (medians)
+ *   layer-time-macs-wasm.svg, layer-profile-wasm.json   the same on the wasm backend
  *
- *   npx tsx scripts/docs-figures.ts                 # all, measuring the profile anew
+ *   npx tsx scripts/docs-figures.ts                 # all, measuring the profiles anew
  *   npx tsx scripts/docs-figures.ts --runs 25       # more timed runs (default 15)
- *   npx tsx scripts/docs-figures.ts --no-profile    # chart from the saved layer-profile.json
+ *   npx tsx scripts/docs-figures.ts --no-profile    # charts from the saved profiles
+ *   npx tsx scripts/docs-figures.ts --only wasm     # one backend's profile and chart
  *
  * The MACs come from `summarizeGhostNet` (what `ghostnet summary --scale 1 --json` prints);
  * the times from `GhostNet.forward(x, { profile })` (src/ghostnet/profile.ts) on a seeded
- * x1.0 with calibrated weights, on the plain TypeScript kernels (the js backend), one
- * thread, after warm-up runs, median per layer. Times
- * depend on the machine and its load: the chart's header says when and where.
+ * x1.0 fixture with calibrated weights, loaded with `backend: "js"` (the plain TypeScript
+ * kernels) and with `backend: "wasm"`, one thread, after warm-up runs, median per layer.
+ * Times depend on the machine and its load: each chart's header says when and where.
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  GhostNet,
+  type GhostNetEngine,
   type LayerTiming,
   ghostNetConfig,
   imageLikeBatch,
-  makeGhostNetWeights,
+  loadModel,
+  makeGhostNetFixture,
   summarizeGhostNet,
 } from "../src/index.js";
 
@@ -164,6 +167,8 @@ const COLORS: Record<Kind, string> = {
 };
 
 interface LayerProfile {
+  /** The kernels that ran ("js" when absent: profiles saved before there was a choice). */
+  backend?: "js" | "wasm";
   date: string;
   machine: string;
   node: string;
@@ -175,9 +180,10 @@ interface LayerProfile {
 }
 
 /** Median times per layer of `runs` profiled forward passes of a seeded, calibrated x1.0. */
-function measureProfile(runs: number): LayerProfile {
-  const config = ghostNetConfig(1, 1000);
-  const net = new GhostNet(config, makeGhostNetWeights(config, 7));
+async function measureProfile(runs: number, backend: "js" | "wasm"): Promise<LayerProfile> {
+  const model = await loadModel(makeGhostNetFixture({ scale: 1, style: "modern", seed: 7 }), { backend, engine: "ghostnet" });
+  if (model.backend !== undefined && model.backend !== backend) throw new Error(`asked for the ${backend} backend, got ${model.backend}`);
+  const net = (model as GhostNetEngine).ghostnet;
   const x = imageLikeBatch(1, 11);
   for (let i = 0; i < 3; i++) net.forward(x);
   const samples = new Map<string, { kind: Kind; ms: number[] }>();
@@ -200,7 +206,9 @@ function measureProfile(runs: number): LayerProfile {
     const m = s.length >> 1;
     return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
   };
+  await model.dispose();
   return {
+    backend,
     date: new Date().toISOString(),
     machine: `${cpus().length}× ${cpus()[0]?.model ?? "unknown CPU"}`,
     node: process.versions.node,
@@ -261,7 +269,7 @@ function timeMacsSvg(profile: LayerProfile): string {
   const height = top + rows.length * rowHeight + 40;
   const body: string[] = [
     label(8, 20, [`GhostNet x${profile.scale.toFixed(1)}, 224×224, batch 1: where the time goes against where the multiply-accumulates are`], { size: 15, anchor: "start", boldFirst: true }),
-    label(8, 40, [`upper bar: share of the forward pass's time (${totalMs.toFixed(1)} ms; medians of ${profile.runs} profiled runs, js kernels, one thread)`], { size: 11, anchor: "start", fill: "#555" }),
+    label(8, 40, [`upper bar: share of the forward pass's time (${totalMs.toFixed(1)} ms; medians of ${profile.runs} profiled runs, ${profile.backend ?? "js"} kernels, one thread)`], { size: 11, anchor: "start", fill: "#555" }),
     label(8, 55, [`measured ${profile.date.slice(0, 16).replace("T", " ")} UTC on ${profile.machine}, Node ${profile.node}, load average ${profile.loadAverage}`], { size: 11, anchor: "start", fill: "#555" }),
     label(8, 70, [`lower bar (lighter): share of the ${(totalMacs / 1e6).toFixed(1)} M multiply-accumulates (ghostnet summary --scale 1)`], { size: 11, anchor: "start", fill: "#555" }),
   ];
@@ -296,28 +304,35 @@ function timeMacsSvg(profile: LayerProfile): string {
     bar(time.get(row), totalMs, y + 2, 1, (v) => `${v.toFixed(2)} ms`);
     bar(macs.get(row), totalMacs, y + 14, 0.45, (v) => `${(v / 1e6).toFixed(1)} M MACs`);
   });
-  return svg(900, height, "GhostNet x1.0: time and MACs per block", body);
+  return svg(900, height, `GhostNet x1.0 on the ${profile.backend ?? "js"} kernels: time and MACs per block`, body);
 }
 
 // ---------------------------------------------------------------- main
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const runsAt = argv.indexOf("--runs");
   const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 15;
   if (!Number.isInteger(runs) || runs < 1) throw new Error("--runs takes a positive integer");
   mkdirSync(images, { recursive: true });
   writeFileSync(join(images, "ghost-module.svg"), ghostModuleSvg());
   writeFileSync(join(images, "ghost-bottleneck.svg"), bottleneckSvg());
-  const profileFile = join(images, "layer-profile.json");
-  let profile: LayerProfile;
-  if (argv.includes("--no-profile")) {
-    profile = JSON.parse(readFileSync(profileFile, "utf8")) as LayerProfile;
-  } else {
-    profile = measureProfile(runs);
-    writeFileSync(profileFile, JSON.stringify(profile, null, 1) + "\n");
+  console.log("wrote docs/images/ghost-module.svg, ghost-bottleneck.svg");
+  const onlyAt = argv.indexOf("--only");
+  const only = onlyAt >= 0 ? argv[onlyAt + 1] : undefined;
+  if (only !== undefined && only !== "js" && only !== "wasm") throw new Error("--only takes js or wasm");
+  for (const backend of (["js", "wasm"] as const).filter((b) => only === undefined || b === only)) {
+    const suffix = backend === "js" ? "" : `-${backend}`;
+    const profileFile = join(images, `layer-profile${suffix}.json`);
+    let profile: LayerProfile;
+    if (argv.includes("--no-profile")) {
+      profile = JSON.parse(readFileSync(profileFile, "utf8")) as LayerProfile;
+    } else {
+      profile = await measureProfile(runs, backend);
+      writeFileSync(profileFile, JSON.stringify(profile, null, 1) + "\n");
+    }
+    writeFileSync(join(images, `layer-time-macs${suffix}.svg`), timeMacsSvg(profile));
+    console.log(`wrote docs/images/layer-time-macs${suffix}.svg (${backend}: forward ${profile.layers.reduce((s, l) => s + l.ms, 0).toFixed(1)} ms, load ${profile.loadAverage})`);
   }
-  writeFileSync(join(images, "layer-time-macs.svg"), timeMacsSvg(profile));
-  console.log(`wrote docs/images/{ghost-module,ghost-bottleneck,layer-time-macs}.svg (forward ${profile.layers.reduce((s, l) => s + l.ms, 0).toFixed(1)} ms, load ${profile.loadAverage})`);
 }
 
-main(process.argv.slice(2));
+await main(process.argv.slice(2));

@@ -118,5 +118,16 @@ describe("the walkthrough's shapes are GhostNet x1.0's", () => {
     expect(Math.abs(pwTime! - timeShare("pointwise"))).toBeLessThan(0.5);
     expect(Math.abs(dwMacs! - depthwiseMacs)).toBeLessThan(0.5);
     expect(Math.abs(dwTime! - timeShare("depthwise"))).toBeLessThan(0.5);
+
+    const wasm = JSON.parse(readDoc("docs/images/layer-profile-wasm.json")) as SavedProfile;
+    const wasmTotal = wasm.layers.reduce((sum, l) => sum + l.ms, 0);
+    const wasmShare = (kind: string): number => (100 * wasm.layers.filter((l) => l.kind === kind).reduce((sum, l) => sum + l.ms, 0)) / wasmTotal;
+    const w = /the 1×1 convs' share of the time falls from ([\d.]+) % to ([\d.]+) % and the depthwise convs' rises from ([\d.]+) % to ([\d.]+) %/.exec(prose);
+    expect(w, "the sentence comparing the js and wasm shares").not.toBeNull();
+    const [, pwJs, pwWasm, dwJs, dwWasm] = w!.map(Number);
+    expect(Math.abs(pwJs! - timeShare("pointwise"))).toBeLessThan(0.5);
+    expect(Math.abs(pwWasm! - wasmShare("pointwise"))).toBeLessThan(0.5);
+    expect(Math.abs(dwJs! - timeShare("depthwise"))).toBeLessThan(0.5);
+    expect(Math.abs(dwWasm! - wasmShare("depthwise"))).toBeLessThan(0.5);
   });
 });
