@@ -15,10 +15,14 @@
  *   40 sizes in turn  the wasm memory grows to the largest plan once, then stays
  *   100 cycles        load → run → dispose on both engines and backends: every model and
  *                     every WebAssembly.Memory collected, heap and external flat
+ *   4 threaded        load → run → dispose with threads 2 on wasm (a shared memory that its
+ *                     workers hold too): the memories collected, the workers' OS threads gone
  */
+import { existsSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { imageLikeBatch, makeGhostNetFixture } from "../../src/ghostnet/fixture.js";
 import { loadModel } from "../../src/load-model.js";
+import "../../src/node/threads.js";
 import type { Model } from "../../src/model.js";
 import { Tensor } from "../../src/tensor/tensor.js";
 import type { WasmBackend } from "../../src/wasm/backend.js";
@@ -120,7 +124,8 @@ describe("memory on both backends: runs keep the heap and the wasm memory flat",
     for (const engine of ["ghostnet", "graph"] as const) {
       const model = await loadModel(tinyGhostNet(), { engine, backend: "wasm" });
       const inputs = Array.from({ length: 40 }, (_, i) => new Tensor([1 + (i % 3), 3, 32 + 2 * i, 32 + 2 * i]));
-      const t = await trace(model, 120, 40, (i) => model.run({ x: inputs[i % 40]! }));
+      // Warm-up visits every size once; a second pass must not grow anything.
+      const t = await trace(model, 40, 40, (i) => model.run({ x: inputs[i % 40]! }));
       console.log(report(`40 sizes, ${engine} wasm`, t));
       expectFlat(t, 4 * MB);
       model.dispose();
@@ -160,4 +165,39 @@ describe("memory on both backends: loading and disposing leaves nothing behind",
     expect(growth(t, "live"), "heap + arrayBuffers growth").toBeLessThan(8 * MB);
     expect(growth(t, "external"), "external growth").toBeLessThan(Math.max(4 * MB, 10 * wasmBytesSeen));
   }, 120_000);
+});
+
+describe("memory on the wasm backend with threads: disposing leaves nothing behind", () => {
+  const models: WeakRef<object>[] = [];
+  const memories: WeakRef<object>[] = [];
+
+  /** One cycle in its own function, so no local of the caller keeps the last model alive. */
+  async function cycle(bytes: Uint8Array, x: Tensor): Promise<void> {
+    const model = await loadModel(bytes, { backend: "wasm", threads: 2 });
+    expect(model.threads).toBe(2);
+    await model.run({ x });
+    const wasm = wasmOf(model)!;
+    expect(wasm.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    memories.push(new WeakRef(wasm.memory));
+    models.push(new WeakRef(model));
+    await model.dispose();
+  }
+
+  it("4 models on 2 threads loaded, run and disposed: their shared memories collected, their workers gone", async () => {
+    const osThreads = (): number => (existsSync("/proc/self/task") ? readdirSync("/proc/self/task").length : -1);
+    const bytes = tinyGhostNet();
+    const x = imageLikeBatch(1, 3, 32);
+    await cycle(bytes, x);
+    const before = await sample();
+    const threadsBefore = osThreads();
+    for (let i = 0; i < 3; i++) await cycle(bytes, x);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const after = await sample();
+    expect(models.filter((r) => r.deref() !== undefined).length, "disposed models still reachable").toBe(0);
+    expect(memories.filter((r) => r.deref() !== undefined).length, "shared WebAssembly memories still reachable").toBe(0);
+    expect(after.external - before.external, "external growth").toBeLessThan(2 * MB);
+    expect(after.live - before.live, "heap + arrayBuffers growth").toBeLessThan(4 * MB);
+    // Three models' workers left running would be 3 more threads.
+    if (threadsBefore > 0) expect(osThreads() - threadsBefore).toBeLessThan(3);
+  }, 60_000);
 });
