@@ -4,7 +4,7 @@
  * for each kernel backend this build has. Bounded in time: `--seconds` per point.
  *
  *   npx tsc -p tsconfig.build.json          # the server is the built CLI
- *   npx tsx bench/serve-load.ts [--seconds 5] [--warmup 3] [--concurrency 1,8,32] [--model M]
+ *   npx tsx bench/serve-load.ts [--seconds 5] [--warmup 3] [--rounds 3] [--concurrency 1,8,32] [--model M]
  *                               [--image data/images/ILSVRC2012_val_00010010.jpeg]
  *                               [--threads 1] [--max-delay-ms 5] [--decode-threads 1]
  *                               [--short-side S] [--backends js,wasm] [--json FILE]
@@ -13,7 +13,9 @@
  * warmed up with a few requests, so the load generator and the server do not share an
  * event loop. Each point runs `--warmup` seconds of load first and counts only the
  * responses completed in the `--seconds` after (steady state: the queue has filled), and
- * starts once the server has finished the previous point's requests. Every request POSTs the same JPEG to /v1/classify. Without --model the
+ * starts once the server has finished the previous point's requests. The two modes'
+ * servers run side by side and their points alternate over `--rounds` rounds; the table
+ * gives medians, and the per-round ratios on ÷ off are printed below it. Every request POSTs the same JPEG to /v1/classify. Without --model the
  * server uses its default, the synthetic GhostNet x1.0 (same cost as the real weights).
  * `--short-side S` re-encodes the image with its short side S first (JPEG quality 90), as
  * clients that resize before uploading send it: decoding then costs less than the model.
@@ -40,6 +42,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: "string", default: "5" },
     warmup: { type: "string", default: "3" },
+    rounds: { type: "string", default: "3" },
     concurrency: { type: "string", default: "1,8,32" },
     model: { type: "string" },
     image: { type: "string", default: join(root, "data", "images", "ILSVRC2012_val_00010010.jpeg") },
@@ -54,6 +57,7 @@ const { values } = parseArgs({
 
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
+const rounds = Number(values.rounds);
 const concurrencies = values.concurrency!.split(",").map(Number);
 const image: Buffer = values["short-side"] === undefined ? readFileSync(values.image!) : resized(readFileSync(values.image!), Number(values["short-side"]));
 /** The same bytes as a fetch body (the DOM types want an ArrayBuffer-backed view). */
@@ -192,48 +196,90 @@ async function measure(url: string, concurrency: number): Promise<Omit<Point, "b
   };
 }
 
+/** The median of some numbers. */
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** The rounds of one (backend, mode, concurrency) as one row: medians over the rounds. */
+function summarise(backend: string, mode: { name: string; maxBatch: number }, rounds: Omit<Point, "backend" | "mode" | "maxBatch">[]): Point {
+  return {
+    backend,
+    mode: mode.name,
+    maxBatch: mode.maxBatch,
+    concurrency: rounds[0]!.concurrency,
+    requests: rounds.reduce((n, r) => n + r.requests, 0),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    imagesPerSecond: median(rounds.map((r) => r.imagesPerSecond)),
+    p50Ms: Math.round(median(rounds.map((r) => r.p50Ms))),
+    p99Ms: Math.round(median(rounds.map((r) => r.p99Ms))),
+    meanBatch: median(rounds.map((r) => r.meanBatch)),
+  };
+}
+
+// Both modes' servers run side by side (an idle one costs nothing) and the rounds alternate
+// between them, so a slow phase of the machine hits both modes alike; per-round ratios of
+// images/s (on ÷ off) are reported next to the medians.
 const points: Point[] = [];
+const ratios = new Map<string, number[]>();
 const started = new Date();
 for (const backend of backends) {
-  for (const mode of modes) {
-    const args = ["--max-batch", String(mode.maxBatch), "--max-delay-ms", values["max-delay-ms"]!, "--threads", values.threads!, "--decode-threads", values["decode-threads"]!];
-    if (backend !== "js" || "backend" in KNOWN_OPTIONS) args.push("--backend", backend);
-    if (values.model !== undefined) args.push("--model", values.model);
-    const server = await startServer(args);
-    try {
+  const servers: Server[] = [];
+  try {
+    for (const mode of modes) {
+      const args = ["--max-batch", String(mode.maxBatch), "--max-delay-ms", values["max-delay-ms"]!, "--threads", values.threads!, "--decode-threads", values["decode-threads"]!];
+      if ("backend" in KNOWN_OPTIONS) args.push("--backend", backend);
+      if (values.model !== undefined) args.push("--model", values.model);
+      const server = await startServer(args);
+      servers.push(server);
       // Warm-up: the first runs build plans and caches.
       for (let i = 0; i < 3; i++) await fetch(`${server.url}/v1/classify`, { method: "POST", body: imageBody, headers: { "content-type": "image/jpeg" } });
-      for (const concurrency of concurrencies) {
-        const point = { backend, mode: mode.name, maxBatch: mode.maxBatch, ...(await measure(server.url, concurrency)) };
-        points.push(point);
-        console.error(`${backend} ${mode.name} c=${concurrency}: ${point.imagesPerSecond.toFixed(1)} img/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms, mean batch ${point.meanBatch.toFixed(2)}`);
-      }
-    } finally {
-      await stopServer(server);
     }
+    for (const concurrency of concurrencies) {
+      const byMode: Omit<Point, "backend" | "mode" | "maxBatch">[][] = modes.map(() => []);
+      for (let round = 0; round < rounds; round++) {
+        // Alternate which mode goes first.
+        const order = round % 2 === 0 ? [0, 1] : [1, 0];
+        for (const m of order) {
+          const point = await measure(servers[m]!.url, concurrency);
+          byMode[m]!.push(point);
+          console.error(`${backend} ${modes[m]!.name} c=${concurrency} round ${round + 1}: ${point.imagesPerSecond.toFixed(1)} img/s, p50 ${point.p50Ms} ms, p99 ${point.p99Ms} ms, mean batch ${point.meanBatch.toFixed(2)}`);
+        }
+      }
+      modes.forEach((mode, m) => points.push(summarise(backend, mode, byMode[m]!)));
+      ratios.set(`${backend} ${concurrency}`, byMode[0]!.map((on, r) => on.imagesPerSecond / byMode[1]![r]!.imagesPerSecond));
+    }
+  } finally {
+    for (const server of servers) await stopServer(server);
   }
 }
 
 const rows = points.map((p) =>
   `| ${p.backend} | ${p.mode} | ${p.concurrency} | ${p.imagesPerSecond.toFixed(1)} | ${p.p50Ms} | ${p.p99Ms} | ${p.meanBatch.toFixed(2)} | ${p.requests} | ${p.errors} |`,
 );
-console.log(`ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC, ${seconds} s per point after ${warmup} s of warm-up, image ${values.image!.split("/").at(-1)}${values["short-side"] === undefined ? "" : ` re-encoded at short side ${values["short-side"]}`} (${image.length} bytes), model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}, decode threads ${values["decode-threads"]}`);
+console.log(
+  `ghostnet serve load test, ${started.toISOString().slice(0, 16).replace("T", " ")} UTC: medians of ${rounds} alternating rounds of ${seconds} s (after ${warmup} s of warm-up each), ` +
+    `image ${values.image!.split("/").at(-1)}${values["short-side"] === undefined ? "" : ` re-encoded at short side ${values["short-side"]}`} (${image.length} bytes), ` +
+    `model ${values.model ?? "synthetic GhostNet x1.0"}, threads ${values.threads}, decode threads ${values["decode-threads"]}, max delay ${values["max-delay-ms"]} ms`,
+);
 console.log("");
 console.log("| backend | mode | concurrency | images/s | p50 ms | p99 ms | mean batch | requests | errors |");
 console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const row of rows) console.log(row);
+console.log("");
 for (const backend of backends) {
   const at = (mode: string, c: number): Point | undefined => points.find((p) => p.backend === backend && p.mode === mode && p.concurrency === c);
+  for (const concurrency of concurrencies) {
+    const perRound = ratios.get(`${backend} ${concurrency}`)!;
+    console.log(`${backend}, concurrency ${concurrency}: batching on ÷ off, images/s per round: ${perRound.map((r) => `${r.toFixed(2)}×`).join(", ")} (median ${median(perRound).toFixed(2)}×)`);
+  }
   const top = Math.max(...concurrencies);
   const on = at("batching on", top);
-  const off = at("batching off", top);
-  const single = at("batching off", 1) ?? at("batching on", 1);
-  if (on && off && single) {
-    console.log("");
-    console.log(
-      `${backend}: at concurrency ${top}, batching serves ${(on.imagesPerSecond / off.imagesPerSecond).toFixed(2)}× the images/s of batch size 1; ` +
-        `its p99 is ${(on.p99Ms / single.p50Ms).toFixed(1)}× the single-request latency (p50 at concurrency 1, ${single.p50Ms} ms)`,
-    );
+  const single = at("batching off", Math.min(...concurrencies));
+  if (on && single) {
+    console.log(`${backend}: p99 at concurrency ${top} with batching is ${(on.p99Ms / single.p50Ms).toFixed(1)}× the single-request latency (p50 at concurrency ${single.concurrency}, batching off: ${single.p50Ms} ms)`);
   }
 }
-if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ started: started.toISOString(), seconds, points }, null, 2));
+if (values.json !== undefined) writeFileSync(values.json, JSON.stringify({ started: started.toISOString(), seconds, warmup, rounds, points, ratios: Object.fromEntries(ratios) }, null, 2));
