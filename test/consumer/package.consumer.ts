@@ -4,7 +4,8 @@
  * dependencies, from the npm cache when it can), and every kind of consumer uses it:
  *
  * - strict TypeScript (NodeNext, skipLibCheck false): the runtime-neutral entries without
- *   @types/node, the Node entry with it; compiled and run;
+ *   @types/node, the Node-side entries (node, serve, paddle) with it, also without the DOM
+ *   lib; compiled and run;
  * - a plain JavaScript ESM script, CommonJS through import() (and require() where Node has it);
  * - `npx ghostnet demo | classify | summary` from the installed bin;
  * - a page importing the package, bundled by esbuild and by Vite with no configuration, run
@@ -13,8 +14,9 @@
  * - publint and arethetypeswrong (ESM-only profile) on the same tarball.
  *
  * Not part of `npm test` (it needs the built package and takes a minute): `npm run
- * test:consumer`, which .ci/run runs after `npm test`. The temporary folder is removed at
- * the end unless GHOSTNET_KEEP_CONSUMER=1.
+ * test:consumer`, which .ci/run runs after `npm test` (about a minute and a half on two
+ * busy cores). The temporary folder is removed at the end unless GHOSTNET_KEEP_CONSUMER=1;
+ * GHOSTNET_CONSUMER_PACK_AS_IS=1 packs dist/ without rebuilding it.
  */
 import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
