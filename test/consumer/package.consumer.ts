@@ -248,7 +248,7 @@ describe("Node consumers", () => {
     expectGoodJob(nodeJob);
   });
 
-  it("strict TypeScript without @types/node compiles against ghostnet-ts, ghostnet-ts/ndarray and ghostnet-ts/web-threads (skipLibCheck false)", async () => {
+  it("strict TypeScript without @types/node or the DOM lib compiles against ghostnet-ts, ghostnet-ts/ndarray and ghostnet-ts/web-threads (skipLibCheck false)", async () => {
     const result = await runCommand("node", [tsc, "-p", "tsconfig.core.json", "--listFiles"], app);
     const errors = result.stdout.split("\n").filter((line) => /error TS/.test(line));
     expect(errors, "tsc errors").toEqual([]);

@@ -1,6 +1,6 @@
 // A strict TypeScript consumer of the runtime-neutral entries (ghostnet-ts, ghostnet-ts/ndarray,
-// ghostnet-ts/web-threads), compiled without @types/node
-// (skipLibCheck false, so every declaration the package ships is checked too).
+// ghostnet-ts/web-threads), compiled without @types/node or the DOM lib (skipLibCheck false,
+// so every declaration the package ships is checked too).
 import {
   createClassifier,
   GhostnetError,
