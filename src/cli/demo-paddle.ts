@@ -41,7 +41,7 @@ export async function paddleDemoPart(out: (text: string) => void, settings: Engi
   const { source, inferenceConfig } = await readModelPath(folder);
   if (inferenceConfig === undefined) throw new Error(`the demo's model folder ${folder} has no inference.yml (it ships with the package; reinstall it)`);
   // Not a GhostNet: "auto" hands it to the graph executor whatever --engine said for part 1.
-  const model = await loadModel(source, { engine: "auto", threads: settings.threads, packWeights: settings.packWeights });
+  const model = await loadModel(source, { engine: "auto", threads: settings.threads, packWeights: settings.packWeights, backend: settings.backend });
   try {
     const labels = inferenceConfig.labels ?? ["0_degree", "180_degree"];
     out(`   read and translated in ${formatDuration(performance.now() - started)} (${model.engine} engine); its inference.yml: ${describeSteps(inferenceConfig.preprocess)}; labels ${labels.join(", ")}`);

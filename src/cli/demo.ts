@@ -140,7 +140,7 @@ export const demoCommand: Command = {
     const upright = renderTextLine(text, { scale: fontPixel, margin: fontPixel }); // margin on the font grid, so the ASCII picture lines up
     const turned = rotate180(upright);
     // Not a GhostNet: "auto" hands it to the graph executor whatever --engine said for part 1.
-    const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, { engine: "auto", threads: settings.threads, packWeights: settings.packWeights }));
+    const [cls, clsLoadMs] = await timed(() => loadModel(clsBytes, { engine: "auto", threads: settings.threads, packWeights: settings.packWeights, backend: settings.backend }));
     try {
       out(`   loaded in ${formatDuration(clsLoadMs)} (${cls.engine} engine). The demo draws "${text}" (${upright.width}×${upright.height}), and the same line turned 180°:\n`);
       out(indent(asciiArt(upright, fontPixel)));
