@@ -27,7 +27,7 @@ describe("ghostnet bench, smallest run", () => {
     const report = JSON.parse(readFileSync(json, "utf8")) as BenchReport;
     expect(report.configs).toHaveLength(1);
     const engines = report.configs[0]!.engines;
-    expect(engines.map((e) => e.engine)).toEqual(["ghostnet-ts", "ghostnet-ts-graph", "ort-node", "ort-web", "tfjs-wasm", "tfjs-cpu"]);
+    expect(engines.map((e) => e.engine)).toEqual(["ghostnet-ts", "ghostnet-ts-js", "ghostnet-ts-graph", "ort-node", "ort-web", "tfjs-wasm", "tfjs-cpu"]);
     for (const e of engines) {
       expect(e.runs).toBe(e.engine === "tfjs-cpu" ? 1 : 2);
       expect(e.medianMs).toBeGreaterThan(0);

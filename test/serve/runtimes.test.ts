@@ -27,9 +27,14 @@ interface JobOutput {
   batchedRuns: number;
 }
 
+/**
+ * Same classes, scores within 1e-4: Deno (like Chromium and Node 22+) has relaxed SIMD, so
+ * its wasm GEMM kernels fuse multiply-adds (one rounding instead of two) where Node 20's do
+ * not — DESIGN §6's tolerance for long reductions, not the 1e-5 of short ones.
+ */
 function expectClose(actual: Prediction[], expected: Prediction[], where: string): void {
   expect(actual.map((p) => [p.classId, p.label]), where).toEqual(expected.map((p) => [p.classId, p.label]));
-  actual.forEach((p, i) => expect(Math.abs(p.score - expected[i]!.score), `${where}, rank ${i}`).toBeLessThanOrEqual(1e-5));
+  actual.forEach((p, i) => expect(Math.abs(p.score - expected[i]!.score), `${where}, rank ${i}`).toBeLessThanOrEqual(1e-4));
 }
 
 describe("the fetch handler under Deno.serve and Bun.serve", () => {
