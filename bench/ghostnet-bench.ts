@@ -387,7 +387,7 @@ export async function runBench(o: BenchOptions, io: BenchIo): Promise<BenchRepor
   }
   report.machine.loadAverageEnd = loadavg()[0]!;
   report.peakRssBytes = process.resourceUsage().maxRSS * 1024;
-  notes.add("ours ÷ this: our median over the engine's (below 1: we are faster). max abs diff: the largest difference from our softmax output.");
+  notes.add("ours ÷ this: our median over the engine's (below 1: we are faster); per round: the median and p10–p90 of our time over the engine's in each round (the two ran back to back). max abs diff: the largest difference from our softmax output.");
   notes.add("Load: bytes → ready to run (tfjs: weights → tf tensors only; the weights come from our decoded file). Mem: heap + external growth over load and first run; ort-node: its process's RSS.");
   notes.add(`Load average ${report.machine.loadAverageStart.toFixed(2)} → ${report.machine.loadAverageEnd.toFixed(2)} on ${report.machine.cpus} CPUs: a shared machine makes every figure noisy; compare ratios measured in one run.`);
   report.notes = [...notes];

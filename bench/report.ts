@@ -79,11 +79,14 @@ function pad(cells: string[], widths: number[], right: boolean[]): string {
 
 /** A Markdown table: one row per configuration and engine. */
 export function formatTable(report: BenchReport): string {
-  const header = ["Model", "Batch", "Threads", "Engine", "Median ms", "p10–p90 ms", "Runs", "ours ÷ this", "Load ms", "Mem MB", "max abs diff vs ours"];
-  const right = [false, true, true, false, true, true, true, true, true, true, true];
+  const header = ["Model", "Batch", "Threads", "Engine", "Median ms", "p10–p90 ms", "Runs", "ours ÷ this", "per round (p10–p90)", "Load ms", "Mem MB", "max abs diff vs ours"];
+  const right = [false, true, true, false, true, true, true, true, true, true, true, true];
   const rows: string[][] = [];
   for (const c of report.configs) {
+    const ours = c.engines.find((e) => e.engine === "ghostnet-ts");
     for (const e of c.engines) {
+      // Round r's run of ours over round r's run of this engine (they ran back to back).
+      const rounds = ours === undefined || e === ours ? [] : roundRatios(ours.samplesMs, e.samplesMs);
       rows.push([
         `GhostNet_x${String(c.scale).replace(".", "_")}`,
         String(c.batch),
@@ -93,6 +96,7 @@ export function formatTable(report: BenchReport): string {
         `${ms(e.p10Ms)}–${ms(e.p90Ms)}`,
         String(e.runs),
         e.engine === "ghostnet-ts" ? "1.00×" : ratio(e.oursOverThis),
+        rounds.length === 0 ? "—" : `${ratio(quantileOf(rounds, 0.5))} (${quantileOf(rounds, 0.1).toFixed(2)}–${ratio(quantileOf(rounds, 0.9))})`,
         ms(e.loadMs),
         mb(e.memoryBytes),
         e.engine === "ghostnet-ts" ? "—" : diff(e.maxAbsDiff),
@@ -103,6 +107,17 @@ export function formatTable(report: BenchReport): string {
   const lines = [pad(header, widths, right), `|${widths.map((w, i) => (right[i] ? `${"-".repeat(w + 1)}:` : `:${"-".repeat(w + 1)}`)).join("|")}|`];
   for (const r of rows) lines.push(pad(r, widths, right));
   return lines.join("\n");
+}
+
+/** ours[r] ÷ theirs[r] for every round both ran. */
+export function roundRatios(ours: readonly number[], theirs: readonly number[]): number[] {
+  const n = Math.min(ours.length, theirs.length);
+  return Array.from({ length: n }, (_, r) => ours[r]! / theirs[r]!);
+}
+
+function quantileOf(values: readonly number[], q: number): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
 /** The profile as text: time by op kind, then the slowest layers. */
