@@ -8,9 +8,12 @@
  *
  * A batch starts as soon as `maxBatch` images of the head's shape are queued, or when the
  * head has waited `maxDelayMs`, whichever comes first; an image that waited while the model
- * was busy therefore goes in the next batch without further delay. Between two runs the
- * scheduler yields to the event loop (a macrotask), so requests that arrived meanwhile
- * are read, decoded and queued before the next batch is picked.
+ * was busy therefore goes in the next batch without further delay.
+ *
+ * A run never starts inside the call that queued its job, nor right after the previous
+ * run: the scheduler always decides in a macrotask of its own (a timer), so the event loop
+ * first handles what is pending — reading request bodies, handing images to decoding
+ * workers, taking their results — and a busy model does not starve the decoders.
  *
  * If a batch of several fails, each of its images is run alone, so one bad input cannot
  * fail the requests it happened to share a batch with.
@@ -51,6 +54,8 @@ export class BatchScheduler<I, O> {
   private readonly queue: Job<I, O>[] = [];
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires (ms on `now`). */
+  private timerAt = Infinity;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly now: () => number;
 
@@ -89,16 +94,29 @@ export class BatchScheduler<I, O> {
       job = { ...partial, queuedAt: this.now(), resolve: resolve as (v: unknown) => void, reject };
     });
     this.queue.push(job);
-    this.pump();
+    this.schedule(0);
     return {
       result,
       cancel: () => {
         const at = this.queue.indexOf(job);
         if (at === -1) return; // started or done already: nothing to change
         this.queue.splice(at, 1);
-        this.pump();
+        this.schedule(0);
       },
     };
+  }
+
+  /** Arms the timer to decide again in `delayMs` (an earlier wake-up already armed stands). */
+  private schedule(delayMs: number): void {
+    const at = this.now() + delayMs;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(0, Math.ceil(delayMs)));
   }
 
   /** Starts the next run if the model is free and a run is due; otherwise arms the timer. */
@@ -106,34 +124,28 @@ export class BatchScheduler<I, O> {
     if (this.running) return;
     const head = this.queue[0];
     if (head === undefined) {
-      this.clearTimer();
       for (const wake of this.idleWaiters.splice(0)) wake();
       return;
     }
     if (head.kind === "solo") {
-      this.clearTimer();
       this.queue.shift();
       void this.run([head]);
       return;
     }
-    const group = this.queue.filter((job) => job.kind === "item" && job.key === head.key).slice(0, this.options.maxBatch);
+    // The head's batch-mates: queued items of its key, up to the first solo job (which keeps its turn).
+    const group: Job<I, O>[] = [];
+    for (const job of this.queue) {
+      if (job.kind === "solo" || group.length === this.options.maxBatch) break;
+      if (job.key === head.key) group.push(job);
+    }
     const wait = head.queuedAt + this.options.maxDelayMs - this.now();
     if (group.length < this.options.maxBatch && wait > 0) {
       // Not full yet and the head may still wait: come back when its time is up.
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.pump();
-      }, Math.ceil(wait));
+      this.schedule(wait);
       return;
     }
-    this.clearTimer();
     for (const job of group) this.queue.splice(this.queue.indexOf(job), 1);
     void this.run(group);
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
   }
 
   private async run(jobs: Job<I, O>[]): Promise<void> {
@@ -154,8 +166,7 @@ export class BatchScheduler<I, O> {
       }
     } finally {
       this.running = false;
-      // Yield to the event loop before the next run: requests that arrived meanwhile get read and queued.
-      setTimeout(() => this.pump(), 0);
+      this.schedule(0);
     }
   }
 }

@@ -100,6 +100,16 @@ describe("BatchScheduler", () => {
     expect(seen).toEqual(["run 1", "answer 1", "run 2", "answer 2", "run 3", "answer 3"]);
   });
 
+  it("never runs inside the call that queued the job: pending I/O gets a turn first", async () => {
+    const { scheduler, batches } = doubling(1, 0);
+    const result = scheduler.submit(7, "a").result;
+    expect(batches, "right after submit").toEqual([]);
+    await Promise.resolve();
+    expect(batches, "after the microtasks").toEqual([]);
+    expect(await result).toBe(14);
+    expect(batches).toEqual([[7]]);
+  });
+
   it("resolves idle() once nothing is queued or running", async () => {
     const { scheduler } = doubling(2, 5, 20);
     const result = scheduler.submit(1, "a").result;
