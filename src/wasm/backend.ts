@@ -99,6 +99,12 @@ export class WasmBackend {
   private poolIds = new Map<string, number>();
   private readonly jobArgs: number[] = [];
   private floatView: Float32Array;
+  /**
+   * Every buffer object a view of a shared memory was made on. A shared memory's `buffer`
+   * may come back as a new SharedArrayBuffer object over the same memory (seen in V8 after
+   * other shared memories were made), and growth keeps old views valid: all of them count.
+   */
+  private readonly sharedBuffers = new WeakSet<ArrayBufferLike>();
   /** Byte address of the current plan's scratch (kernels' temporary buffers), −1 when none. */
   scratch = -1;
   /** Floats of scratch at `scratch` (each thread has this many, `scratchStride` bytes apart). */
@@ -126,10 +132,16 @@ export class WasmBackend {
 
   /** The whole memory as floats (made again after a growth). */
   get floats(): Float32Array {
-    if (this.floatView.buffer !== this.memory.buffer || this.floatView.length * 4 !== this.memory.buffer.byteLength) {
-      this.floatView = new Float32Array(this.memory.buffer);
-    }
+    const buffer = this.currentBuffer();
+    if (this.floatView.buffer !== buffer || this.floatView.length * 4 !== buffer.byteLength) this.floatView = new Float32Array(buffer);
     return this.floatView;
+  }
+
+  /** The memory's buffer now (remembered, for a shared memory, as one its views may be on). */
+  private currentBuffer(): ArrayBufferLike {
+    const buffer = this.memory.buffer;
+    if (this.shared) this.sharedBuffers.add(buffer);
+    return buffer;
   }
 
   /** Bytes of memory the backend holds now. */
@@ -139,12 +151,12 @@ export class WasmBackend {
 
   /** A view of `length` floats at byte address `address`. */
   view(address: number, length: number): Float32Array {
-    return new Float32Array(this.memory.buffer, address, length);
+    return new Float32Array(this.currentBuffer(), address, length);
   }
 
   /** Whether `a` is a view into this backend's memory (so a wasm kernel can take its address). */
   holds(a: Float32Array): boolean {
-    return a.buffer === this.memory.buffer;
+    return a.buffer === this.memory.buffer || (this.shared && this.sharedBuffers.has(a.buffer));
   }
 
   private grow(endBytes: number): void {
