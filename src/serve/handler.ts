@@ -220,11 +220,14 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
       const results = await classifierFor(k).classifyBatch(jobs.map((job) => job.tensor));
       return results.map((top, i) => top.slice(0, jobs[i]!.topk));
     },
-    { maxBatch, maxDelayMs, onBatch: (size) => metrics.recordBatch(size) },
+    // A batch waits for more images only while other requests' images are on their way.
+    { maxBatch, maxDelayMs, onBatch: (size) => metrics.recordBatch(size), moreExpected: () => arriving > 0 },
   );
 
   let admitted = 0;
   let queuedImages = 0;
+  /** Classify requests admitted whose images are not queued yet (being read or decoded). */
+  let arriving = 0;
   let closing = false;
   let drained: (() => void) | undefined;
   let closed: Promise<void> | undefined;
@@ -247,6 +250,22 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
 
   // ── POST /v1/classify ──
   async function classify(request: Request, url: URL, deadline: Deadline): Promise<Response> {
+    arriving++;
+    const arrival = { pending: true };
+    try {
+      return await classifyArriving(request, url, deadline, arrival);
+    } finally {
+      if (arrival.pending) arriving--;
+    }
+  }
+
+  /** Marks a request's images as queued: it no longer counts as arriving. */
+  function arrived(arrival: { pending: boolean }): void {
+    if (arrival.pending) arriving--;
+    arrival.pending = false;
+  }
+
+  async function classifyArriving(request: Request, url: URL, deadline: Deadline, arrival: { pending: boolean }): Promise<Response> {
     const topk = parseTopk(url.searchParams, defaultTopk);
     const mediaType = parseMediaType(request.headers.get("content-type"));
     const multipart = mediaType.type === "multipart/form-data";
@@ -260,19 +279,26 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
     const body = await readBody(request, maxBodyBytes, deadline.expired, bodyBudget);
     try {
       deadline.reading = false;
-      return await classifyBody(body, multipart, mediaType.params, topk, deadline);
+      return await classifyBody(body, multipart, mediaType.params, topk, deadline, arrival);
     } finally {
       bodyBudget.used -= body.length;
     }
   }
 
-  async function classifyBody(body: Uint8Array, multipart: boolean, params: Record<string, string>, topk: number, deadline: Deadline): Promise<Response> {
+  async function classifyBody(
+    body: Uint8Array,
+    multipart: boolean,
+    params: Record<string, string>,
+    topk: number,
+    deadline: Deadline,
+    arrival: { pending: boolean },
+  ): Promise<Response> {
     if (body.length === 0) throw new HttpError(400, "empty_body", "the request body is empty; send the image's bytes");
 
     if (!multipart) {
       return withImages(1, async () => {
         const tensor = await preprocessImage(body, "the image");
-        const [top] = await awaitImages([tensor], topk, deadline);
+        const [top] = await awaitImages([tensor], topk, deadline, arrival);
         return jsonResponse(200, { top });
       });
     }
@@ -285,7 +311,7 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
     return withImages(parts.length, async () => {
       // Decoded concurrently (in parallel where `preprocess` runs on worker threads).
       const tensors = await Promise.all(parts.map((part, i) => preprocessImage(part.data, `part ${i} (${partName(part, i)})`)));
-      const tops = await awaitImages(tensors, topk, deadline);
+      const tops = await awaitImages(tensors, topk, deadline, arrival);
       return jsonResponse(
         200,
         parts.map((part, i) => ({ image: partName(part, i), top: tops[i] })),
@@ -320,7 +346,8 @@ export function createHandler(target: Model | Classifier, options: HandlerOption
   }
 
   /** Queues the images (one batchable job each) and waits for them, or for the deadline. */
-  async function awaitImages(tensors: Tensor[], topk: number, deadline: Deadline): Promise<Prediction[][]> {
+  async function awaitImages(tensors: Tensor[], topk: number, deadline: Deadline, arrival: { pending: boolean }): Promise<Prediction[][]> {
+    arrived(arrival);
     const tickets = tensors.map((tensor) => scheduler.submit({ tensor, topk }, tensor.shape.join("x")));
     try {
       return await Promise.race([Promise.all(tickets.map((t) => t.result)), deadline.expired]);

@@ -8,7 +8,8 @@
  *
  * A batch starts as soon as `maxBatch` images of the head's shape are queued, or when the
  * head has waited `maxDelayMs`, whichever comes first; an image that waited while the model
- * was busy therefore goes in the next batch without further delay.
+ * was busy therefore goes in the next batch without further delay, and so does one that
+ * nothing else could join (`moreExpected` says no: no other request on its way).
  *
  * A run never starts inside the call that queued its job, nor right after the previous
  * run: the scheduler always decides in a macrotask of its own (a timer), so the event loop
@@ -38,6 +39,12 @@ export interface SchedulerOptions {
   maxDelayMs: number;
   /** Called after every batch run with the number of items in it. */
   onBatch?: (size: number) => void;
+  /**
+   * Whether more items may come soon (e.g. requests still being read or decoded). A batch
+   * that is not full waits for them (at most maxDelayMs) only when this says yes; absent,
+   * it always waits.
+   */
+  moreExpected?: () => boolean;
   /** Clock in milliseconds (tests may replace it). */
   now?: () => number;
 }
@@ -139,7 +146,7 @@ export class BatchScheduler<I, O> {
       if (job.key === head.key) group.push(job);
     }
     const wait = head.queuedAt + this.options.maxDelayMs - this.now();
-    if (group.length < this.options.maxBatch && wait > 0) {
+    if (group.length < this.options.maxBatch && wait > 0 && (this.options.moreExpected?.() ?? true)) {
       // Not full yet and the head may still wait: come back when its time is up.
       this.schedule(wait);
       return;

@@ -40,6 +40,28 @@ describe("BatchScheduler", () => {
     expect(batches).toEqual([[5]]);
   });
 
+  it("does not wait for a batch to fill when nothing more is expected", async () => {
+    let expecting = false;
+    const batches: number[][] = [];
+    const scheduler = new BatchScheduler<number, number>(async (inputs) => (batches.push(inputs.slice()), inputs), {
+      maxBatch: 8,
+      maxDelayMs: 10_000,
+      moreExpected: () => expecting,
+    });
+    const started = performance.now();
+    expect(await scheduler.submit(1, "a").result).toBe(1);
+    expect(performance.now() - started, "ms waited with nothing more expected").toBeLessThan(1000);
+    expecting = true;
+    const second = scheduler.submit(2, "a").result;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(batches, "waiting while more is expected").toEqual([[1]]);
+    scheduler.submit(3, "a");
+    expecting = false;
+    scheduler.submit(4, "a");
+    await second;
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it("never mixes keys in a batch", async () => {
     const { scheduler, batches } = doubling(4, 5);
     await Promise.all([
