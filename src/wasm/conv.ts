@@ -161,8 +161,10 @@ export class WasmConv2d {
     const c0 = range.rowStart * g.outW;
     const c1 = range.rowEnd * g.outW;
     if (this.backend.threads > 1 && (p1 - p0) * PANEL_ROWS * K * (c1 - c0) * g.batch >= PARALLEL_MIN_MACS) {
-      // Threads take panels of output channels, or columns (pixels) when there are few panels.
-      const byPanels = p1 - p0 >= 2 * this.backend.threads;
+      // Threads take pixel columns, so that each reads and writes the same part of the image
+      // as in the layers around it (its cache has them); panels of channels when a plane is
+      // small (7×7, 14×14 at batch 1: fewer than 128 columns per thread).
+      const byPanels = c1 - c0 < 128 * this.backend.threads && p1 - p0 >= 2 * this.backend.threads;
       this.backend.parallel(pointwiseKey(shape), "pointwise", [panels, x.byteOffset, y.byteOffset, p0, p1, c0, c1], [0, xImage, yImage, 0, 0, 0, 0], g.batch, byPanels ? 3 : 5);
       return true;
     }
@@ -210,8 +212,9 @@ export class WasmConv2d {
     const { channelStart: c0, channelEnd: c1, rowStart: r0, rowEnd: r1 } = range;
     const threads = this.backend.threads;
     if (threads > 1 && (c1 - c0) * (r1 - r0) * g.outW * g.kH * g.kW * g.batch >= PARALLEL_MIN_MACS) {
-      // Threads take channels, or output rows when there are few channels; each its own scratch.
-      const byChannels = c1 - c0 >= 2 * threads;
+      // Threads take output rows (the pixels the layers around them take: their cache has
+      // them), or channels when a plane has few rows; each its own scratch.
+      const byChannels = (r1 - r0) * g.outW < 128 * threads && c1 - c0 >= 2 * threads;
       const args = [this.depthwiseWeights, x.byteOffset, y.byteOffset, scratch, c0, c1, r0, r1];
       this.backend.parallel(key, "depthwise", args, [0, xImage, yImage, 0, 0, 0, 0, 0], g.batch, byChannels ? 4 : 6, 3);
       return true;
