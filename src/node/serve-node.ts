@@ -18,6 +18,7 @@ import { bodyTooLarge } from "../serve/body.js";
 import type { ServeHandler } from "../serve/handler.js";
 
 /** Options of the Node HTTP adapter: where to listen, and its limits. */
+/** Where serveNode listens, and its limits for slow or large requests. */
 export interface ServeNodeOptions {
   /** Interface to listen on (default "127.0.0.1": loopback only; "0.0.0.0" for every interface). */
   host?: string;

@@ -37,6 +37,7 @@ export interface TensorInfo {
   shape?: readonly (number | string)[];
 }
 
+/** createHandler's options; every limit is checked at creation (InputError when not a whole number in range). */
 export interface HandlerOptions {
   /** Class names by id, when a Model is given (default "class {id}"). */
   labels?: readonly string[];
@@ -174,6 +175,12 @@ class Deadline {
   }
 }
 
+/**
+ * The HTTP interface to `target` (a loaded Model, or a Classifier with its own labels,
+ * preprocessing and limits) as a WHATWG fetch handler with dynamic batching; see the file
+ * comment for the routes and docs/serving.md for the whole story. The caller keeps owning
+ * the model: `close()` drains the requests but does not dispose it.
+ */
 export function createHandler(target: Model | Classifier, options: HandlerOptions = {}): ServeHandler {
   const requestedMaxBatch = positiveInteger(options, "maxBatch");
   const maxDelayMs = positiveInteger(options, "maxDelayMs", 0);

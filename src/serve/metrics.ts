@@ -53,6 +53,7 @@ function formatNumber(value: number): string {
 }
 
 /** The server's counters and histograms, rendered in Prometheus's text format (see the file comment). */
+/** The serving counters (requests, durations, batches, images) and their Prometheus text. */
 export class ServerMetrics {
   private readonly requests = new Map<string, { route: string; status: string; count: number }>();
   private readonly durations = new Map<string, HistogramSeries>();

@@ -28,6 +28,7 @@ export interface MultipartPart {
 }
 
 /** Bounds on a multipart/form-data body, checked while parsing. */
+/** What one multipart body may hold. */
 export interface MultipartLimits {
   /** Most parts accepted (413 beyond). */
   maxParts: number;

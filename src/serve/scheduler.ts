@@ -32,6 +32,7 @@ interface Job<I, O> {
 }
 
 /** How the scheduler batches and how much it queues. */
+/** How the scheduler batches. */
 export interface SchedulerOptions {
   /** Most items per batch (≥ 1; 1 turns batching off). */
   maxBatch: number;
@@ -57,6 +58,7 @@ export interface Ticket<O> {
 }
 
 /** The model's one queue: batches images of one shape, runs everything else alone, in turn (see the file comment). */
+/** The queue in front of the model: batches of items `I` → outputs `O`, solo jobs in turn (see the file comment). */
 export class BatchScheduler<I, O> {
   private readonly queue: Job<I, O>[] = [];
   private running = false;
