@@ -13,6 +13,7 @@ import "../../src/node/threads.js";
 import type { Tensor } from "../../src/tensor/tensor.js";
 import type { ThreadedGhostNetEngine } from "../../src/threads/threaded-engine.js";
 import type { BenchEngine } from "./engine.js";
+import { WORKER_SPIN_MS } from "../../src/threads/pool.js";
 
 /** A step's time from a profiled run: PaddleClas layer name or ONNX node, its kind, milliseconds. */
 export interface ProfileEntry {
@@ -53,6 +54,9 @@ export async function createOurs(bytes: Uint8Array, engine: "auto" | "graph", th
     label: `ghostnet-ts, ${graph ? "graph executor" : "typed GhostNet"}, ${kernels} kernels${threads > 1 ? ` (${threads} threads)` : ""}`,
     threads,
     loadMs,
+    // Pool workers spin WORKER_SPIN_MS after a run (src/threads/pool.ts): wait it out before
+    // timing the next engine, so they do not take its core.
+    settleMs: threads > 1 ? WORKER_SPIN_MS + 5 : 0,
     async setInput(shape, data) {
       input = { shape, data };
     },

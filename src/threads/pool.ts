@@ -54,6 +54,16 @@ export const MAX_TASK_ARGS = 64;
 /** Spin iterations before sleeping (each is one Atomics.load; tens of microseconds in all). */
 export const SPIN_ITERATIONS = 20000;
 
+/**
+ * How long a worker keeps spinning for the next job after its last one, in milliseconds,
+ * before it sleeps in Atomics.wait. Long enough to span the gap between two runs of a
+ * model: a worker woken from sleep is often placed on the waking thread's core by the OS
+ * and shares it until the scheduler moves it, which made whole runs slower than on one
+ * thread (GhostNet x1.0 batch 1 on 2 threads: 0.8× with a 0.4 ms spin, alternating with
+ * other work; onnxruntime-web's workers spin 30–50 ms after a run for the same reason).
+ */
+export const WORKER_SPIN_MS = 25;
+
 export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
 
 /** The contiguous part p of n of the items [0, count): [⌊count·p/n⌋, ⌊count·(p+1)/n⌋). */
@@ -342,10 +352,11 @@ export class WorkerLoop {
     }
   }
 
-  /** Waits (spin, then sleep) for the generation to move on. */
+  /** Waits (spin for WORKER_SPIN_MS, then sleep) for the generation to move on. */
   private waitForJob(): void {
     const control = this.control;
     let spins = 0;
+    let spinUntil = 0;
     for (;;) {
       const now = Atomics.load(control, CONTROL.generation);
       if (now !== this.generation) {
@@ -356,6 +367,9 @@ export class WorkerLoop {
         spins++;
         continue;
       }
+      // Past the first iterations, look at the clock now and then.
+      if (spinUntil === 0) spinUntil = performance.now() + WORKER_SPIN_MS;
+      if (spins++ % 1024 !== 0 || performance.now() < spinUntil) continue;
       Atomics.add(control, CONTROL.sleepers, 1);
       Atomics.wait(control, CONTROL.generation, this.generation);
       Atomics.sub(control, CONTROL.sleepers, 1);
