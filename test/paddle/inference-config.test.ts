@@ -78,7 +78,7 @@ describe("inference.yml → preprocessing, hand-computed", () => {
   });
 
   it("the real PP-LCNet_x0_25_textline_ori inference.yml (anchors, PaddleX layout)", () => {
-    const config = parseInferenceConfig(readFileSync("../shared/data/paddle/PP-LCNet_x0_25_textline_ori/inference.yml", "utf8"));
+    const config = parseInferenceConfig(readFileSync(new URL("../../data/models/PP-LCNet_x0_25_textline_ori/inference.yml", import.meta.url), "utf8"));
     expect(config.modelName).toBe("PP-LCNet_x0_25_textline_ori");
     expect(config.preprocess).toEqual([
       { op: "resize", width: 160, height: 80 },
