@@ -210,29 +210,29 @@ export class GhostNet {
       scratch.push({ ghost1: take("ghost1")!, depthwise: take("depthwise"), shortcutDepthwise: take("shortcutDepthwise"), shortcut: take("shortcut") });
       blocks.push(views.shift()!);
     }
+    // The head's tensors: slots of their own in the backend's memory, else fresh arrays.
+    let input: Tensor | undefined;
+    let head: [Tensor, Tensor, Tensor, Tensor, Tensor];
     if (backend !== null) {
-      const [input, convLast, pooled, fc0, logits, probabilities, sePooled, seSqueezed, seScale] = views as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
+      const [inputView, convLast, pooled, fc0, logits, probabilities, sePooled, seSqueezed, seScale] = views as [Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor];
       for (const block of this.ghostBottlenecks) block.seBlock?.useVectors([sePooled.data, seSqueezed.data, seScale.data]);
-      return {
-        inputShape: inputShape.slice(),
-        input,
-        generation,
-        conv1,
-        blocks,
-        scratch,
-        convLast,
+      input = inputView;
+      head = [convLast, pooled, fc0, logits, probabilities];
+    } else {
+      const pooled = new Tensor([n, this.config.lastConv, 1, 1]);
+      head = [
+        new Tensor(this.convLast.outputShape(shape)),
         pooled,
-        fc0,
-        fc0Flat: fc0.reshape([n, this.config.fc0]),
-        logits,
-        probabilities,
-      };
+        new Tensor(this.fc0.outputShape(pooled.shape)),
+        new Tensor([n, this.config.classCount]),
+        new Tensor([n, this.config.classCount]),
+      ];
     }
-    const convLast = new Tensor(this.convLast.outputShape(shape));
-    const pooled = new Tensor([n, this.config.lastConv, 1, 1]);
-    const fc0 = new Tensor(this.fc0.outputShape(pooled.shape));
+    const [convLast, pooled, fc0, logits, probabilities] = head;
     return {
       inputShape: inputShape.slice(),
+      input,
+      generation,
       conv1,
       blocks,
       scratch,
@@ -240,8 +240,8 @@ export class GhostNet {
       pooled,
       fc0,
       fc0Flat: fc0.reshape([n, this.config.fc0]),
-      logits: new Tensor([n, this.config.classCount]),
-      probabilities: new Tensor([n, this.config.classCount]),
+      logits,
+      probabilities,
     };
   }
 

@@ -13,6 +13,23 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { WasmBackend } from "./backend.js";
 import { MAX_OPERAND_BYTES, WasmConv2d, WasmLinear } from "./conv.js";
 
+/**
+ * One staged call: a plan of `input`'s copy, room for `out` and `scratchFloats` of scratch
+ * in the backend's memory (all reserved before any view is made), `run(x, y)` there, then
+ * y copied out. False (out untouched) when `run` does not take the call.
+ */
+function staged(backend: WasmBackend, input: Tensor, out: Tensor, scratchFloats: number, run: (x: Float32Array, y: Float32Array) => boolean): boolean {
+  backend.beginPlan();
+  backend.reserve(input.data.length + out.data.length + scratchFloats + 16);
+  backend.allocateScratch(scratchFloats);
+  const x = backend.view(backend.allocatePlan(input.data.length), input.data.length);
+  const y = backend.view(backend.allocatePlan(out.data.length), out.data.length);
+  x.set(input.data);
+  if (!run(x, y)) return false;
+  out.data.set(y);
+  return true;
+}
+
 /** A Conv node with a constant weight (and bias), 2-D NCHW. */
 export class StagedConv2d {
   private readonly conv: WasmConv2d;
@@ -31,17 +48,7 @@ export class StagedConv2d {
   run(out: Tensor, input: Tensor): boolean {
     if ((input.data.length + out.data.length) * 4 > MAX_OPERAND_BYTES) return false;
     const g = conv2dGeometry(input.shape, this.weightShape, this.attributes);
-    const backend = this.backend;
-    const scratch = WasmConv2d.scratchFloats(g);
-    backend.beginPlan();
-    backend.reserve(input.data.length + out.data.length + scratch + 16);
-    backend.allocateScratch(scratch);
-    const x = backend.view(backend.allocatePlan(input.data.length), input.data.length);
-    const y = backend.view(backend.allocatePlan(out.data.length), out.data.length);
-    x.set(input.data);
-    if (!this.conv.run(y, x, g, fullConvRange(g))) return false;
-    out.data.set(y);
-    return true;
+    return staged(this.backend, input, out, WasmConv2d.scratchFloats(g), (x, y) => this.conv.run(y, x, g, fullConvRange(g)));
   }
 }
 
@@ -65,16 +72,6 @@ export class StagedLinear {
   run(out: Tensor, a: Tensor): boolean {
     const rows = a.data.length / this.K;
     if (!Number.isInteger(rows) || out.data.length !== rows * this.N || (a.data.length + out.data.length) * 4 > MAX_OPERAND_BYTES) return false;
-    const backend = this.backend;
-    const scratch = this.linear.scratchFloats(rows);
-    backend.beginPlan();
-    backend.reserve(a.data.length + out.data.length + scratch + 16);
-    backend.allocateScratch(scratch);
-    const x = backend.view(backend.allocatePlan(a.data.length), a.data.length);
-    const y = backend.view(backend.allocatePlan(out.data.length), out.data.length);
-    x.set(a.data);
-    if (!this.linear.apply(rows, x, 0, y, 0)) return false;
-    out.data.set(y);
-    return true;
+    return staged(this.backend, a, out, this.linear.scratchFloats(rows), (x, y) => this.linear.apply(rows, x, 0, y, 0));
   }
 }

@@ -10,7 +10,7 @@ import { imageLikeBatch, makeGhostNetFixture } from "../../src/ghostnet/fixture.
 import { loadModel } from "../../src/load-model.js";
 import type { Model } from "../../src/model.js";
 
-async function output(model: Model, x: { shape: number[]; data: Float32Array }): Promise<Float32Array> {
+async function output(model: Model, x: { shape: readonly number[]; data: Float32Array }): Promise<Float32Array> {
   return Object.values(await model.run([x]))[0]!.data;
 }
 

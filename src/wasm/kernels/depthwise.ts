@@ -91,23 +91,10 @@ import type { Conv2dGeometry } from "../../ops/conv2d.js";
 import type { FusedActivation } from "../../ops/fused-activation.js";
 import { type FunctionBuilder, I32, type Local, type MemoryImport, ModuleBuilder, V128 } from "../assembler.js";
 import { type ActivationConstants, activationConstants, activationKey, emitActivation } from "./activation.js";
+import { type PlaneWindow, planeWindowOf, windowKey } from "./window.js";
 
 /** The shape a depthwise kernel is specialised for (one image; pads as ONNX's). */
-export interface DepthwiseShape {
-  /** Input plane height and width. */
-  H: number;
-  W: number;
-  /** Output plane height and width (as the geometry computed them). */
-  outH: number;
-  outW: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
+export interface DepthwiseShape extends PlaneWindow {
   activation: FusedActivation;
 }
 
@@ -121,16 +108,12 @@ export function depthwiseSupported(g: Conv2dGeometry): boolean {
 
 /** The kernel shape of a depthwise conv geometry. */
 export function depthwiseShapeOf(g: Conv2dGeometry, activation: FusedActivation): DepthwiseShape {
-  return {
-    H: g.inH, W: g.inW, outH: g.outH, outW: g.outW, kH: g.kH, kW: g.kW, strideH: g.strideH, strideW: g.strideW,
-    padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight, activation,
-  };
+  return { ...planeWindowOf(g), activation };
 }
 
 /** The cache key of a depthwise kernel. */
 export function depthwiseKey(s: DepthwiseShape): string {
-  return `depthwise ${s.H}x${s.W}→${s.outH}x${s.outW} k${s.kH}x${s.kW} s${s.strideH}x${s.strideW} ` +
-    `p${s.padTop},${s.padLeft},${s.padBottom},${s.padRight} ${activationKey(s.activation)}`;
+  return `depthwise ${windowKey(s)} ${activationKey(s.activation)}`;
 }
 
 /** Floats of one channel's packed weights: the bias, then the kH·kW taps. */

@@ -28,23 +28,12 @@
  */
 import type { Conv2dGeometry } from "../../ops/conv2d.js";
 import { type FunctionBuilder, I32, type Local, type MemoryImport, ModuleBuilder, V128 } from "../assembler.js";
+import { type PlaneWindow, planeWindowOf, windowKey } from "./window.js";
 
 /** The shape an im2col function is specialised for (pads as ONNX's). */
-export interface Im2colShape {
+export interface Im2colShape extends PlaneWindow {
   /** Input channels to unfold (C/group of one group: pass x at the group's first plane). */
   C: number;
-  H: number;
-  W: number;
-  outH: number;
-  outW: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  padTop: number;
-  padLeft: number;
-  padBottom: number;
-  padRight: number;
 }
 
 /** Whether the wasm im2col handles this conv: no dilation (the caller falls back to JS otherwise). */
@@ -54,16 +43,12 @@ export function im2colSupported(g: Conv2dGeometry): boolean {
 
 /** The im2col shape of one group of a conv geometry. */
 export function im2colShapeOf(g: Conv2dGeometry): Im2colShape {
-  return {
-    C: g.inPerGroup, H: g.inH, W: g.inW, outH: g.outH, outW: g.outW, kH: g.kH, kW: g.kW, strideH: g.strideH, strideW: g.strideW,
-    padTop: g.padTop, padLeft: g.padLeft, padBottom: g.padBottom, padRight: g.padRight,
-  };
+  return { C: g.inPerGroup, ...planeWindowOf(g) };
 }
 
 /** The cache key of an im2col function. */
 export function im2colKey(s: Im2colShape): string {
-  return `im2col C${s.C} ${s.H}x${s.W}→${s.outH}x${s.outW} k${s.kH}x${s.kW} s${s.strideH}x${s.strideW} ` +
-    `p${s.padTop},${s.padLeft},${s.padBottom},${s.padRight}`;
+  return `im2col C${s.C} ${windowKey(s)}`;
 }
 
 /** Floats of col for `rows` output rows: K = C·kH·kW rows of rows·outW. */
