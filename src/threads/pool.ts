@@ -251,11 +251,18 @@ export class SharedPool implements ThreadPool {
     const c = this.control;
     const workers = this.size - 1;
     this.args.set(args);
+    if (Atomics.load(c, CONTROL.sleepers) > 0) {
+      // The workers went to sleep (the pool sat idle): wake them for the jobs that follow and
+      // run this one here, whole. A woken worker often starts on the waking thread's core, and
+      // a job split with it then ran slower than on one thread. Same items, same code: same bits.
+      Atomics.notify(c, CONTROL.generation);
+      TASKS[task](this.table, this.args, 0, count);
+      return;
+    }
     Atomics.store(c, CONTROL.task, TASK_NAMES.indexOf(task));
     Atomics.store(c, CONTROL.count, count);
     Atomics.store(c, CONTROL.done, 0);
     Atomics.add(c, CONTROL.generation, 1);
-    if (Atomics.load(c, CONTROL.sleepers) > 0) Atomics.notify(c, CONTROL.generation);
 
     const [start, end] = partRange(count, this.size, 0);
     let error: unknown;
@@ -373,6 +380,9 @@ export class WorkerLoop {
       Atomics.add(control, CONTROL.sleepers, 1);
       Atomics.wait(control, CONTROL.generation, this.generation);
       Atomics.sub(control, CONTROL.sleepers, 1);
+      // Woken (for the jobs to come, or by a new one): spin again before sleeping.
+      spins = 0;
+      spinUntil = 0;
     }
   }
 }
