@@ -6,7 +6,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { LimitError, ModelFormatError } from "../../src/errors.js";
-import { NdArray, PyTuple, halfToFloat, unpickle } from "../../src/loader/paddle/pickle.js";
+import { NdArray, PyTuple, unpickle } from "../../src/loader/paddle/pickle.js";
+import { float16ToNumber as halfToFloat } from "../../src/loader/tensor-decode.js";
 
 const dir = "test/fixtures/paddle/pickles";
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(`${dir}/${name}`));
@@ -96,7 +97,7 @@ describe("unpickle: numpy arrays as Python wrote them", () => {
     expect([...dict.keys()]).toEqual(["fortran", "empty", "scalar"]);
   });
 
-  it("halfToFloat: hand-computed float16 values", () => {
+  it("float16 (the decoder shared with ONNX tensors): hand-computed values", () => {
     expect(halfToFloat(0x3c00)).toBe(1);
     expect(halfToFloat(0xc000)).toBe(-2);
     expect(halfToFloat(0x7bff)).toBe(65504);

@@ -23,20 +23,8 @@ import type { AnyTensor } from "../../tensor/tensor.js";
 import { OnnxDataType } from "../onnx-schema.js";
 import { decodeTensor, type TensorLimits } from "../tensor-decode.js";
 import { ByteCursor } from "./byte-cursor.js";
-import { decodeTensorDesc, PaddleType } from "./program-desc.js";
+import { decodeTensorDesc, ONNX_TYPE_OF_PADDLE, PaddleType } from "./program-desc.js";
 
-/** Paddle `VarType.Type` → the ONNX element type the tensor decoder reads it as. */
-const ONNX_TYPE_OF: Partial<Record<number, number>> = {
-  [PaddleType.BOOL]: OnnxDataType.BOOL,
-  [PaddleType.INT16]: OnnxDataType.INT16,
-  [PaddleType.INT32]: OnnxDataType.INT32,
-  [PaddleType.INT64]: OnnxDataType.INT64,
-  [PaddleType.FP16]: OnnxDataType.FLOAT16,
-  [PaddleType.FP32]: OnnxDataType.FLOAT,
-  [PaddleType.FP64]: OnnxDataType.DOUBLE,
-  [PaddleType.UINT8]: OnnxDataType.UINT8,
-  [PaddleType.INT8]: OnnxDataType.INT8,
-};
 
 /** Bytes per element of each Paddle element type a parameter may have. */
 const ELEMENT_BYTES: Partial<Record<number, number>> = {
@@ -110,7 +98,7 @@ export function readParamTensor(cursor: ByteCursor, param: ExpectedParam, limits
     const agrees = declared.length === desc.dims.length && declared.every((d, i) => d < 0 || d === desc.dims[i]);
     if (!agrees) problems.push(`${label} has dims [${desc.dims.join(", ")}] in the parameter file, but the program declares [${declared.join(", ")}]`);
   }
-  const onnxType = ONNX_TYPE_OF[desc.dataType];
+  const onnxType = ONNX_TYPE_OF_PADDLE[desc.dataType];
   if (onnxType === undefined) {
     problems.push(`${label} has element type BF16 (Paddle type ${desc.dataType}), which is not supported; save the model in float32`);
     return undefined;

@@ -37,6 +37,7 @@
  * tuple → PyTuple, dict → Map (keys str, int, bool or None), numpy arrays → NdArray.
  */
 import { LimitError, ModelFormatError, quoteName } from "../../errors.js";
+import { float16ToNumber } from "../tensor-decode.js";
 
 /** A Python tuple (kept apart from lists, which are JS arrays). */
 export class PyTuple {
@@ -736,7 +737,7 @@ function convertElements(raw: Uint8Array, code: string, itemSize: number, little
   }
   if (code === "f2") {
     const out = new Float32Array(count);
-    for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, little));
+    for (let i = 0; i < count; i++) out[i] = float16ToNumber(view.getUint16(i * 2, little));
     return out;
   }
   const out = new Float64Array(count);
@@ -774,16 +775,6 @@ function convertElements(raw: Uint8Array, code: string, itemSize: number, little
     }
   }
   return out;
-}
-
-/** IEEE half-precision bits → the number they encode. */
-export function halfToFloat(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exponent = (bits >> 10) & 0x1f;
-  const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
 }
 
 /** Column-major (Fortran) elements of `shape` → row-major (C) order. */

@@ -10,6 +10,7 @@
  */
 import { ModelFormatError } from "../../errors.js";
 import { int64ToNumber, type Int64Like } from "../int64.js";
+import { OnnxDataType } from "../onnx-schema.js";
 import { compileMessages } from "../protobuf-codec.js";
 
 const repeated = "repeated" as const;
@@ -130,6 +131,19 @@ export const PaddleType = {
   INT8: 21,
   BF16: 22,
 } as const;
+
+/** Paddle element types → their ONNX element types (the tensor decoder's and Cast's codes); BF16 has none. */
+export const ONNX_TYPE_OF_PADDLE: Partial<Record<number, number>> = {
+  [PaddleType.BOOL]: OnnxDataType.BOOL,
+  [PaddleType.INT16]: OnnxDataType.INT16,
+  [PaddleType.INT32]: OnnxDataType.INT32,
+  [PaddleType.INT64]: OnnxDataType.INT64,
+  [PaddleType.FP16]: OnnxDataType.FLOAT16,
+  [PaddleType.FP32]: OnnxDataType.FLOAT,
+  [PaddleType.FP64]: OnnxDataType.DOUBLE,
+  [PaddleType.UINT8]: OnnxDataType.UINT8,
+  [PaddleType.INT8]: OnnxDataType.INT8,
+};
 
 /** Paddle's `AttrType` codes. */
 const AttrType = {

@@ -9,20 +9,8 @@
 import { IntTensor, Tensor, type AnyTensor } from "../../../tensor/tensor.js";
 import { OnnxDataType } from "../../onnx-schema.js";
 import type { OpView } from "../op-view.js";
-import { PaddleType } from "../program-desc.js";
+import { ONNX_TYPE_OF_PADDLE, PaddleType } from "../program-desc.js";
 
-/** Paddle VarType codes → ONNX element types (for Cast). */
-const ONNX_TYPE: Partial<Record<number, number>> = {
-  [PaddleType.BOOL]: OnnxDataType.BOOL,
-  [PaddleType.INT16]: OnnxDataType.INT16,
-  [PaddleType.INT32]: OnnxDataType.INT32,
-  [PaddleType.INT64]: OnnxDataType.INT64,
-  [PaddleType.FP16]: OnnxDataType.FLOAT16,
-  [PaddleType.FP32]: OnnxDataType.FLOAT,
-  [PaddleType.FP64]: OnnxDataType.DOUBLE,
-  [PaddleType.UINT8]: OnnxDataType.UINT8,
-  [PaddleType.INT8]: OnnxDataType.INT8,
-};
 
 /** A constant of Paddle element type `dtype` filled with `value`. */
 export function filledConstant(o: OpView, dtype: number, shape: readonly number[], value: number): AnyTensor {
@@ -211,7 +199,7 @@ export function slice(o: OpView): void {
 
 /** cast to out_dtype. */
 export function cast(o: OpView): void {
-  const to = ONNX_TYPE[o.int("out_dtype")];
+  const to = ONNX_TYPE_OF_PADDLE[o.int("out_dtype")];
   if (to === undefined) o.fail(`out_dtype ${o.int("out_dtype")} is not supported`);
   o.g.node("Cast", [o.input("X")], [o.output("Out")], { to: to! });
 }
