@@ -11,6 +11,7 @@
  * bombs (thousands of GETs of one array's bytes rebuilt), nesting bombs (deep MARKs,
  * lists nested ten thousand deep), and truncations at opcode boundaries.
  */
+import { concatBytes } from "../helpers/bytes.js";
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../../src/load-model.js";
@@ -93,15 +94,6 @@ const FORBIDDEN = [
 
 const enc = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function mutatePickle(bytes: Uint8Array, sites: readonly Site[], rng: Rng): Mutant {
   const of = (kind: Site["kind"]): Site[] => sites.filter((s) => s.kind === kind);
@@ -132,7 +124,7 @@ function mutatePickle(bytes: Uint8Array, sites: readonly Site[], rng: Rng): Muta
       const strings = of("string").filter((s) => s.width > 0 && s.width < 64);
       const s = rng.pick(strings);
       const text = rng.chance(0.5) ? module! : name!;
-      const replaced = concat([Uint8Array.of(0x8c, text.length), enc(text)]);
+      const replaced = concatBytes([Uint8Array.of(0x8c, text.length), enc(text)]);
       return { bytes: splice(bytes, s.op, 1 + (bytes[s.op] === 0x8c ? 1 : 4) + s.width, replaced), what: `string at ${s.op} → ${text}` };
     }
     case 3: {
@@ -151,7 +143,7 @@ function mutatePickle(bytes: Uint8Array, sites: readonly Site[], rng: Rng): Muta
       const n = 100 + rng.int(10000);
       const bomb = rng.chance(0.5)
         ? new Uint8Array(n).fill(0x28)
-        : concat([new Uint8Array(n).fill(0x5d), new Uint8Array(n - 1).fill(0x61), Uint8Array.of(0x30)]);
+        : concatBytes([new Uint8Array(n).fill(0x5d), new Uint8Array(n - 1).fill(0x61), Uint8Array.of(0x30)]);
       return { bytes: splice(bytes, stop, 0, bomb), what: `nesting bomb ${n} at ${stop}` };
     }
     case 5: {
@@ -227,7 +219,7 @@ describe("pickle fuzzing (seeded)", () => {
 
   it("every forbidden global is refused by name, never looked up", async () => {
     for (const [module, name] of FORBIDDEN) {
-      const bytes = concat([Uint8Array.of(0x80, 2), enc(`c${module}\n${name}\n`), enc(")R.")]);
+      const bytes = concatBytes([Uint8Array.of(0x80, 2), enc(`c${module}\n${name}\n`), enc(")R.")]);
       await expect(loadModel(bytes)).rejects.toThrow(new RegExp(`refused global '${module}\\.${name}'`));
     }
   });

@@ -7,6 +7,8 @@
  * unpickler's correctness is checked against pickles Python itself wrote
  * (test/fixtures/paddle, scripts/make-paddle-checkpoints.py).
  */
+
+import { concatBytes } from "./bytes.js";
 const enc = (text: string): number[] => Array.from(new TextEncoder().encode(text));
 
 function u32(n: number): number[] {
@@ -40,11 +42,5 @@ export function pickleStateDict(arrays: ReadonlyMap<string, { shape: readonly nu
   }
   parts.push(Uint8Array.from([...str("StructuredToParameterName@@"), 0x7d, 0x28, ...[...table].flatMap(([k, v]) => [...str(k), ...str(v)]), 0x75]));
   parts.push(Uint8Array.from([0x75, 0x2e]));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }

@@ -3,6 +3,7 @@
  * writer (so a test can pack an inference folder the way the model zoo's tars are packed,
  * without a `tar` binary).
  */
+import { concatBytes } from "../helpers/bytes.js";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { TensorDescCodec } from "../../src/loader/paddle/program-desc.js";
@@ -61,13 +62,7 @@ export function writeTar(files: Record<string, Uint8Array>): Uint8Array {
   for (const folder of [...folders].sort()) entry(folder, "5", new Uint8Array(0));
   for (const [path, data] of Object.entries(files)) entry(path, "0", data);
   blocks.push(new Uint8Array(1024));
-  const out = new Uint8Array(blocks.reduce((n, b) => n + b.length, 0));
-  let at = 0;
-  for (const b of blocks) {
-    out.set(b, at);
-    at += b.length;
-  }
-  return out;
+  return concatBytes(blocks);
 }
 
 /**

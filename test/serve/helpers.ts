@@ -4,6 +4,7 @@
  * 65536×65536, truncated and garbage bytes), multipart bodies, and fake models that are
  * slow or fail on purpose.
  */
+import { concatBytes } from "../helpers/bytes.js";
 import { readFileSync } from "node:fs";
 import jpeg from "jpeg-js";
 import { join } from "node:path";
@@ -69,13 +70,7 @@ export function pngClaiming(width: number, height: number): Bytes {
 }
 
 export function concat(parts: Uint8Array[]): Bytes {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** Seeded garbage bytes. */
