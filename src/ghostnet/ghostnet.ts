@@ -20,7 +20,7 @@ import { softmax } from "../ops/softmax.js";
 import { Tensor, type TensorLike } from "../tensor/tensor.js";
 import { type ConvBnSpec, type GhostNetConfig, type LinearSpec, parameterLayers } from "./config.js";
 import { type BottleneckScratch, ConvBN, type ForwardHooks, GhostBottleneck, Linear, checkInput } from "./layers.js";
-import { PlanCache, planSlots, shapeKey } from "./plan-cache.js";
+import { PlanCache, planSlots, shapeKey, slotFloats } from "./plan-cache.js";
 import { type LayerTiming, Stopwatch } from "./profile.js";
 import type { GhostNetWeights } from "./weights.js";
 import type { WasmBackend } from "../wasm/backend.js";
@@ -190,13 +190,8 @@ export class GhostNet {
       let scratch = 0;
       for (const [conv, input] of this.convInputs(inputShape)) scratch = Math.max(scratch, conv.scratchFloats(input));
       // All addresses first (the memory may grow), then the views.
-      let address = -1;
-      let floats = 0;
-      planSlots(requests, (total) => {
-        floats = total;
-        address = backend.allocatePlan(total);
-        return new Float32Array(total);
-      });
+      const floats = slotFloats(requests);
+      const address = backend.allocatePlan(floats);
       backend.allocateScratch(scratch);
       views = planSlots(requests, () => backend.view(address, floats));
       generation = backend.generation;

@@ -46,22 +46,36 @@ export function planSlots(
   requests: readonly { slot: string; shape: readonly number[] }[],
   allocate?: (floats: number) => Float32Array,
 ): Tensor[] {
-  const sizes = new Map<string, number>();
-  for (const r of requests) sizes.set(r.slot, Math.max(sizes.get(r.slot) ?? 0, shapeSize(r.shape)));
+  const sizes = slotSizes(requests);
   let buffers: Map<string, Float32Array>;
   if (allocate === undefined) {
     buffers = new Map([...sizes].map(([slot, size]) => [slot, new Float32Array(size)]));
   } else {
-    const aligned = (n: number): number => Math.ceil(n / 4) * 4;
-    let total = 0;
-    for (const size of sizes.values()) total += aligned(size);
-    const block = allocate(total);
+    const block = allocate(slotFloats(requests));
     let at = 0;
     buffers = new Map();
     for (const [slot, size] of sizes) {
       buffers.set(slot, block.subarray(at, at + size));
-      at += aligned(size);
+      at += alignToVector(size);
     }
   }
   return requests.map((r) => new Tensor(r.shape, buffers.get(r.slot)!.subarray(0, shapeSize(r.shape))));
+}
+
+/** Each slot's size: its largest tensor. */
+function slotSizes(requests: readonly { slot: string; shape: readonly number[] }[]): Map<string, number> {
+  const sizes = new Map<string, number>();
+  for (const r of requests) sizes.set(r.slot, Math.max(sizes.get(r.slot) ?? 0, shapeSize(r.shape)));
+  return sizes;
+}
+
+function alignToVector(floats: number): number {
+  return Math.ceil(floats / 4) * 4;
+}
+
+/** Floats the one block of planSlots(requests, allocate) takes (each slot on a 4-float boundary). */
+export function slotFloats(requests: readonly { slot: string; shape: readonly number[] }[]): number {
+  let total = 0;
+  for (const size of slotSizes(requests).values()) total += alignToVector(size);
+  return total;
 }

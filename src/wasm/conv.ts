@@ -74,9 +74,7 @@ export function packPanels(backend: WasmBackend, w: Float32Array, bias: Float32A
 /** A conv's weights on the wasm backend, and the kernels that run it. */
 export class WasmConv2d {
   private readonly backend: WasmBackend;
-  private readonly weight: Float32Array;
   private readonly weightShape: readonly number[];
-  private readonly bias: Float32Array | null;
   /** The activation the kernels fuse (sigmoid: none, then applied in JS). */
   private readonly kernelActivation: FusedActivation;
   private readonly jsActivation: FusedActivation | null;
@@ -87,9 +85,7 @@ export class WasmConv2d {
   /** Packs `weight` [M, C/group, kH, kW] (and `bias` [M] or null) into the backend's weight region. */
   constructor(backend: WasmBackend, weight: Float32Array, weightShape: readonly number[], bias: Float32Array | null, group: number, activation: FusedActivation) {
     this.backend = backend;
-    this.weight = weight;
     this.weightShape = weightShape;
-    this.bias = bias;
     const vector = isVectorActivation(activation);
     this.kernelActivation = vector ? activation : NO_ACTIVATION;
     this.jsActivation = vector ? null : activation;
