@@ -49,6 +49,7 @@ function fitsKernels(g: Conv2dGeometry): boolean {
 type PointwiseFunction = (panels: number, x: number, y: number, panelStart: number, panelEnd: number, colStart: number, colEnd: number) => void;
 type DepthwiseFunction = (weights: number, x: number, y: number, scratch: number, channelStart: number, channelEnd: number, rowStart: number, rowEnd: number) => void;
 type Im2colFunction = (x: number, col: number, rowStart: number, rowEnd: number) => void;
+type KernelFunction = PointwiseFunction | DepthwiseFunction;
 
 /** The GEMM kernel's shape on `backend` (fused multiply-add where the backend uses relaxed SIMD). */
 function gemmShape(backend: WasmBackend, K: number, M: number, P: number, activation: FusedActivation): PointwiseShape {
@@ -81,6 +82,11 @@ export class WasmConv2d {
   private panels = -1;
   /** Depthwise weights (bias first per channel), when the conv is depthwise. */
   private depthwiseWeights = -1;
+  /**
+   * The kernel (and its cache key) for the last geometry object seen: layers keep one
+   * geometry per input shape, so a run neither builds key strings nor looks kernels up.
+   */
+  private resolved: { g: Conv2dGeometry; key: string; kernel: KernelFunction; im2col?: Im2colFunction } | undefined;
 
   /** Packs `weight` [M, C/group, kH, kW] (and `bias` [M] or null) into the backend's weight region. */
   constructor(backend: WasmBackend, weight: Float32Array, weightShape: readonly number[], bias: Float32Array | null, group: number, activation: FusedActivation) {
@@ -136,6 +142,12 @@ export class WasmConv2d {
   }
 
 
+  /** The kernels for geometry `g`: made by `make` when `g` is not the geometry of the last call. */
+  private kernelFor(g: Conv2dGeometry, make: () => { key: string; kernel: KernelFunction; im2col?: Im2colFunction }): { key: string; kernel: KernelFunction; im2col?: Im2colFunction } {
+    if (this.resolved?.g !== g) this.resolved = { g, ...make() };
+    return this.resolved;
+  }
+
   /** Channel ranges must start on a panel and end on one or at M (the kernel guards rows ≥ M only). */
   private panelRange(c0: number, c1: number, M: number): [number, number] | null {
     if (c0 % PANEL_ROWS !== 0 || (c1 % PANEL_ROWS !== 0 && c1 !== M)) return null;
@@ -149,8 +161,10 @@ export class WasmConv2d {
     if (panelsRange === null || this.panels < 0 || K !== this.weightShape[1]) return false;
     const P = g.outH * g.outW;
     const panels = this.panels;
-    const shape = gemmShape(this.backend, K, M, P, this.kernelActivation);
-    const kernel = pointwiseKernel(this.backend, shape);
+    const { key, kernel } = this.kernelFor(g, () => {
+      const shape = gemmShape(this.backend, K, M, P, this.kernelActivation);
+      return { key: pointwiseKey(shape), kernel: pointwiseKernel(this.backend, shape) };
+    }) as { key: string; kernel: PointwiseFunction };
     const xImage = K * P * 4;
     const yImage = g.outChannels * P * 4;
     const [p0, p1] = panelsRange;
@@ -161,7 +175,7 @@ export class WasmConv2d {
       // as in the layers around it (its cache has them); panels of channels when a plane is
       // small (7×7, 14×14 at batch 1: fewer than 128 columns per thread).
       const byPanels = c1 - c0 < 128 * this.backend.threads && p1 - p0 >= 2 * this.backend.threads;
-      this.backend.parallel(pointwiseKey(shape), "pointwise", [panels, x.byteOffset, y.byteOffset, p0, p1, c0, c1], [0, xImage, yImage, 0, 0, 0, 0], g.batch, byPanels ? 3 : 5);
+      this.backend.parallel(key, "pointwise", [panels, x.byteOffset, y.byteOffset, p0, p1, c0, c1], [0, xImage, yImage, 0, 0, 0, 0], g.batch, byPanels ? 3 : 5);
       return true;
     }
     for (let n = 0; n < g.batch; n++) kernel(panels, x.byteOffset + n * xImage, y.byteOffset + n * yImage, p0, p1, c0, c1);
@@ -182,16 +196,21 @@ export class WasmConv2d {
     if (!wholeImage) return false;
     const P = g.outH * g.outW;
     const panels = this.panels;
-    const gemm = gemmShape(this.backend, K, M, P, this.kernelActivation);
-    const kernel = pointwiseKernel(this.backend, gemm);
+    const { key, kernel, im2col } = this.kernelFor(g, () => {
+      const gemm = gemmShape(this.backend, K, M, P, this.kernelActivation);
+      const shape = im2colShapeOf(g);
+      return {
+        key: pointwiseKey(gemm),
+        kernel: pointwiseKernel(this.backend, gemm),
+        im2col: this.backend.kernel(im2colKey(shape), (memory) => im2colModule(shape, memory)).im2col as Im2colFunction,
+      };
+    }) as { key: string; kernel: PointwiseFunction; im2col: Im2colFunction };
     const parallel = this.backend.threads > 1 && panelsRange[1] - panelsRange[0] >= 2;
-    const shape = im2colShapeOf(g);
-    const im2col = this.backend.kernel(im2colKey(shape), (memory) => im2colModule(shape, memory)).im2col as Im2colFunction;
     const xImage = g.inChannels * g.inH * g.inW;
     for (let n = 0; n < g.batch; n++) {
       im2col(x.byteOffset + n * xImage * 4, scratch, 0, g.outH);
       const yImage = y.byteOffset + n * g.outChannels * P * 4;
-      if (parallel) this.backend.parallel(pointwiseKey(gemm), "pointwise", [panels, scratch, yImage, panelsRange[0], panelsRange[1], 0, P], [0, 0, 0, 0, 0, 0, 0], 1, 3);
+      if (parallel) this.backend.parallel(key, "pointwise", [panels, scratch, yImage, panelsRange[0], panelsRange[1], 0, P], [0, 0, 0, 0, 0, 0, 0], 1, 3);
       else kernel(panels, scratch, yImage, panelsRange[0], panelsRange[1], 0, P);
     }
     return true;
@@ -200,9 +219,11 @@ export class WasmConv2d {
   /** Depthwise: the kernel per image over the range's channels and rows, with the plan's scratch for its padded rows. */
   private runDepthwise(y: Float32Array, x: Float32Array, g: Conv2dGeometry, range: ConvWorkRange, scratch: number): boolean {
     if (this.depthwiseWeights < 0 || scratch < 0 || !depthwiseSupported(g) || g.outChannels < range.channelEnd) return false;
-    const shape = depthwiseShapeOf(g, this.kernelActivation);
-    const key = depthwiseKey(shape);
-    const kernel = this.backend.kernel(key, (memory) => depthwiseModule(shape, memory)).depthwise as DepthwiseFunction;
+    const { key, kernel } = this.kernelFor(g, () => {
+      const shape = depthwiseShapeOf(g, this.kernelActivation);
+      const key = depthwiseKey(shape);
+      return { key, kernel: this.backend.kernel(key, (memory) => depthwiseModule(shape, memory)).depthwise as DepthwiseFunction };
+    }) as { key: string; kernel: DepthwiseFunction };
     const xImage = g.inChannels * g.inH * g.inW * 4;
     const yImage = g.outChannels * g.outH * g.outW * 4;
     const { channelStart: c0, channelEnd: c1, rowStart: r0, rowEnd: r1 } = range;
